@@ -1,0 +1,13 @@
+//! Host-side bindings of the `omni:channel` world.
+//!
+//! Imports are `trappable`: a host function returns `wasmtime::Result<WitResult>`, where the
+//! outer error means "the host is broken, trap" and the inner WIT result is what the guest sees.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "channel-plugin",
+    imports: { default: trappable },
+});
+
+pub use exports::omni::channel::{media, messaging, plugin, webhook};
+pub use omni::channel::{events, logging, outbound_http, types};

@@ -1,0 +1,180 @@
+//! The egress allowlist: where a plugin's HTTP requests may go. Deny by default; an entry
+//! allows one scheme, host and port (a `*.` prefix allows the subdomains of a host).
+
+use crate::bindings::outbound_http::HttpError;
+
+/// One allowed destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    scheme: String,
+    /// Lowercase; `*.example.com` matches any subdomain of `example.com`.
+    host: String,
+    port: u16,
+}
+
+impl Origin {
+    /// Parses `https://host[:port]` (a path is ignored; a query, user info or other schemes are
+    /// refused).
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let (scheme, host, port) = split(url)?;
+        Ok(Self { scheme, host, port })
+    }
+
+    fn matches(&self, scheme: &str, host: &str, port: u16) -> bool {
+        if self.scheme != scheme || self.port != port {
+            return false;
+        }
+        match self.host.strip_prefix("*.") {
+            Some(parent) => host
+                .strip_suffix(parent)
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+            None => self.host == host,
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
+/// The destinations one call may reach.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EgressPolicy {
+    allowed: Vec<Origin>,
+}
+
+impl EgressPolicy {
+    /// Allows nothing.
+    pub fn deny_all() -> Self {
+        Self::default()
+    }
+
+    /// Also allows `origin`.
+    pub fn allow(mut self, origin: Origin) -> Self {
+        if !self.allowed.contains(&origin) {
+            self.allowed.push(origin);
+        }
+        self
+    }
+
+    /// The allowed origins.
+    pub fn origins(&self) -> &[Origin] {
+        &self.allowed
+    }
+
+    /// `Ok` when `url` may be requested, else the typed refusal the guest sees.
+    pub fn check(&self, url: &str) -> Result<(), HttpError> {
+        let (scheme, host, port) = split(url).map_err(HttpError::Other)?;
+        if self
+            .allowed
+            .iter()
+            .any(|origin| origin.matches(&scheme, &host, port))
+        {
+            Ok(())
+        } else {
+            Err(HttpError::DestinationNotAllowed(format!(
+                "{scheme}://{host}:{port}"
+            )))
+        }
+    }
+}
+
+/// Scheme, lowercase host and port of an absolute http(s) URL.
+fn split(url: &str) -> Result<(String, String, u16), String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL: {e}"))?;
+    let scheme = uri
+        .scheme_str()
+        .ok_or("the URL has no scheme")?
+        .to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "https" => 443,
+        "http" => 80,
+        other => return Err(format!("scheme `{other}` is not allowed")),
+    };
+    let authority = uri.authority().ok_or("the URL has no host")?;
+    if authority.as_str().contains('@') {
+        return Err("URLs with user info are not allowed".into());
+    }
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    if host.is_empty() {
+        return Err("the URL has no host".into());
+    }
+    Ok((scheme, host, authority.port_u16().unwrap_or(default_port)))
+}
+
+/// A URL without its query string, for logs (media URLs carry signatures in the query).
+pub fn redact(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> EgressPolicy {
+        EgressPolicy::deny_all()
+            .allow(Origin::parse("https://graph.facebook.com").unwrap())
+            .allow(Origin::parse("http://127.0.0.1:8080/v24.0").unwrap())
+            .allow(Origin::parse("https://*.fbsbx.com").unwrap())
+    }
+
+    #[test]
+    fn deny_by_default() {
+        assert!(matches!(
+            EgressPolicy::deny_all().check("https://graph.facebook.com/v24.0/1"),
+            Err(HttpError::DestinationNotAllowed(_))
+        ));
+    }
+
+    #[test]
+    fn allows_listed_origins_only() {
+        let p = policy();
+        assert_eq!(
+            p.check("https://graph.facebook.com/v24.0/1/messages"),
+            Ok(())
+        );
+        assert_eq!(p.check("https://GRAPH.facebook.com:443/x"), Ok(()));
+        assert_eq!(p.check("http://127.0.0.1:8080/v24.0/x"), Ok(()));
+        assert_eq!(
+            p.check("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1"),
+            Ok(())
+        );
+        for refused in [
+            "http://graph.facebook.com/x",
+            "https://graph.facebook.com:8443/x",
+            "https://graph.facebook.com.evil.com/x",
+            "http://127.0.0.1:8081/x",
+            "https://fbsbx.com/x",
+            "https://evil.com/?https://graph.facebook.com",
+        ] {
+            assert!(
+                matches!(p.check(refused), Err(HttpError::DestinationNotAllowed(_))),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn odd_urls_are_refused_with_a_reason() {
+        let p = policy();
+        for odd in [
+            "ftp://graph.facebook.com/",
+            "/relative",
+            "https://user:pw@graph.facebook.com/",
+            "not a url",
+        ] {
+            assert!(matches!(p.check(odd), Err(HttpError::Other(_))), "{odd}");
+        }
+    }
+
+    #[test]
+    fn redaction_drops_the_query() {
+        assert_eq!(redact("https://x/a?sig=secret"), "https://x/a");
+    }
+}

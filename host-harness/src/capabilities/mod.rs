@@ -1,0 +1,192 @@
+//! What a plugin call may touch, and the store state that implements the WIT imports.
+//!
+//! Each capability is its own module: [`egress`] decides where HTTP may go, [`http_client`]
+//! performs it, [`events`] turns WIT events into omni events and hands them to an [`EventSink`],
+//! [`limits`] bounds memory. The host functions below only glue them together and keep the
+//! accounting the runtime needs (time spent in the host does not count against the guest).
+
+pub mod egress;
+pub mod events;
+pub mod http_client;
+pub mod limits;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::bindings::events::{Event, PublishError};
+use crate::bindings::logging::Level;
+use crate::bindings::outbound_http::{HttpError, Request, Response};
+use crate::bindings::{events as wit_events, logging, outbound_http, types};
+pub use egress::EgressPolicy;
+pub use events::{EventSink, OmniEvent, SinkError};
+pub use http_client::HttpClient;
+use limits::CallLimits;
+
+/// HTTP requests one call may make; a plugin looping on requests is cut off here.
+const MAX_HTTP_REQUESTS_PER_CALL: u32 = 16;
+/// Log records one call may write, and the longest one kept.
+const MAX_LOG_RECORDS_PER_CALL: u32 = 256;
+const MAX_LOG_RECORD_BYTES: usize = 4096;
+
+/// An error raised by the host itself: the call traps and the runtime reports it as a host
+/// failure, not as a guest bug.
+#[derive(Debug)]
+pub struct HostFailure(pub String);
+
+impl std::fmt::Display for HostFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HostFailure {}
+
+/// The capabilities granted to one call.
+#[derive(Clone)]
+pub struct Capabilities {
+    /// Performs allowed requests; `None` refuses every request.
+    pub http: Option<Arc<dyn HttpClient>>,
+    /// Where requests may go.
+    pub egress: EgressPolicy,
+    /// Largest response body read for the plugin.
+    pub max_response_bytes: u64,
+    /// Receives published events; `None` refuses publishing.
+    pub events: Option<Arc<dyn EventSink>>,
+    /// The instances this call concerns: events naming any other instance are refused.
+    pub instances: Vec<String>,
+    /// omni channel type, for subjects and metadata (`whatsapp-cloud`).
+    pub channel_type: String,
+}
+
+impl Capabilities {
+    /// Nothing at all: for calls that need no capability (info, schema).
+    pub fn none() -> Self {
+        Self {
+            http: None,
+            egress: EgressPolicy::deny_all(),
+            max_response_bytes: 0,
+            events: None,
+            instances: Vec::new(),
+            channel_type: String::new(),
+        }
+    }
+}
+
+/// The data of one call's store.
+pub struct HostState {
+    pub(crate) limits: CallLimits,
+    caps: Capabilities,
+    started: Instant,
+    host_time: Duration,
+    http_requests: u32,
+    log_records: u32,
+}
+
+impl HostState {
+    pub(crate) fn new(caps: Capabilities, memory_limit: usize) -> Self {
+        Self {
+            limits: CallLimits::new(memory_limit),
+            caps,
+            started: Instant::now(),
+            host_time: Duration::ZERO,
+            http_requests: 0,
+            log_records: 0,
+        }
+    }
+
+    /// Time the guest itself has computed during this call.
+    pub(crate) fn guest_time(&self) -> Duration {
+        self.started.elapsed().saturating_sub(self.host_time)
+    }
+
+    /// Time since the call started.
+    pub(crate) fn wall_time(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Runs host work without charging it to the guest's CPU budget.
+    fn in_host<T>(&mut self, work: impl FnOnce(&Self) -> T) -> T {
+        let start = Instant::now();
+        let result = work(self);
+        self.host_time += start.elapsed();
+        result
+    }
+}
+
+impl types::Host for HostState {}
+
+impl outbound_http::Host for HostState {
+    fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, HttpError>> {
+        self.http_requests += 1;
+        if self.http_requests > MAX_HTTP_REQUESTS_PER_CALL {
+            return Ok(Err(HttpError::Other(format!(
+                "a call may make at most {MAX_HTTP_REQUESTS_PER_CALL} requests"
+            ))));
+        }
+        if let Err(refusal) = self.caps.egress.check(&request.url) {
+            tracing::warn!(target: "egress", url = %egress::redact(&request.url), "refused: {refusal}");
+            return Ok(Err(refusal));
+        }
+        let Some(client) = self.caps.http.clone() else {
+            return Ok(Err(HttpError::DestinationNotAllowed(
+                "this call has no network access".into(),
+            )));
+        };
+        let limit = self.caps.max_response_bytes;
+        Ok(self.in_host(|_| client.send(&request, limit)))
+    }
+}
+
+impl wit_events::Host for HostState {
+    fn publish(&mut self, events: Vec<Event>) -> wasmtime::Result<Result<(), PublishError>> {
+        let Some(sink) = self.caps.events.clone() else {
+            return Ok(Err(PublishError::Rejected(
+                "this call may not publish events".into(),
+            )));
+        };
+        let converted: Result<Vec<OmniEvent>, String> = events
+            .into_iter()
+            .map(|event| OmniEvent::from_wit(event, &self.caps.channel_type, &self.caps.instances))
+            .collect();
+        let events = match converted {
+            Ok(events) => events,
+            Err(why) => {
+                tracing::warn!(target: "events", "refused events from the plugin: {why}");
+                return Ok(Err(PublishError::Rejected(why)));
+            }
+        };
+        match self.in_host(|_| sink.publish(&events)) {
+            Ok(()) => Ok(Ok(())),
+            Err(SinkError::Unavailable(m)) => Ok(Err(PublishError::Unavailable(m))),
+            Err(SinkError::Rejected(m)) => Ok(Err(PublishError::Rejected(m))),
+            // Not the guest's business: trap, and let the caller answer 5xx.
+            Err(SinkError::Broken(m)) => Err(HostFailure(format!("event sink: {m}")).into()),
+        }
+    }
+}
+
+impl logging::Host for HostState {
+    fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
+        self.log_records += 1;
+        if self.log_records > MAX_LOG_RECORDS_PER_CALL {
+            return Ok(());
+        }
+        let mut message = message;
+        if message.len() > MAX_LOG_RECORD_BYTES {
+            let mut end = MAX_LOG_RECORD_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push('…');
+        }
+        match level {
+            Level::Trace => tracing::trace!(target: "plugin", "{message}"),
+            Level::Debug => tracing::debug!(target: "plugin", "{message}"),
+            Level::Info => tracing::info!(target: "plugin", "{message}"),
+            Level::Warn => tracing::warn!(target: "plugin", "{message}"),
+            Level::Error => tracing::error!(target: "plugin", "{message}"),
+        }
+        Ok(())
+    }
+}

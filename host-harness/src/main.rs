@@ -1,0 +1,277 @@
+//! `omni-host`: loads the WhatsApp Cloud channel component and runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use omni_host::bindings::messaging::SendOptions;
+use omni_host::bindings::webhook::IncomingRequest;
+use omni_host::capabilities::events::SinkSpec;
+use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
+use omni_host::channel_host::ChannelHost;
+use omni_host::config::HostConfig;
+use omni_host::outgoing::OmniOutgoing;
+use omni_host::runtime::{PluginRuntime, RuntimeConfig};
+use omni_host::{signing, wire};
+
+#[derive(Parser)]
+#[command(
+    name = "omni-host",
+    version,
+    about = "Runs omni's WhatsApp Cloud API channel, a sandboxed WebAssembly component"
+)]
+struct Cli {
+    /// Load this component instead of the one built into the binary.
+    #[arg(long, global = true, value_name = "FILE")]
+    component: Option<PathBuf>,
+    /// Log filter for stderr (e.g. `info`, `omni_host=debug,plugin=trace`).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILTER",
+        env = "OMNI_HOST_LOG",
+        default_value = "warn"
+    )]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the plugin's info and the component's imports and exports, as JSON.
+    Info,
+    /// Print the X-Hub-Signature-256 header value Meta would send for a body.
+    Sign {
+        /// The Meta app secret.
+        #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
+        secret: String,
+        /// File holding the exact body bytes.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+    },
+    /// Run one webhook request through the component: the HTTP status goes to stderr, every
+    /// published event to the event sink (stdout by default) as one JSON line. Exits 0 on 2xx.
+    Webhook {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// File holding the request body.
+        #[arg(long, value_name = "FILE")]
+        body: PathBuf,
+        /// Request header, repeatable (`--header 'X-Hub-Signature-256: sha256=...'`).
+        #[arg(long = "header", value_name = "'NAME: VALUE'")]
+        headers: Vec<String>,
+        /// Instance whose webhook URL is called (default: the first configured).
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// Request method (GET for the verification handshake).
+        #[arg(long, default_value = "POST")]
+        method: String,
+        /// Raw query string (e.g. `hub.mode=subscribe&hub.challenge=1&hub.verify_token=...`).
+        #[arg(long, default_value = "")]
+        query: String,
+        /// Add the X-Hub-Signature-256 header computed with the instance's app secret.
+        #[arg(long)]
+        sign: bool,
+        /// Where events go: stdout, stderr, none or jsonl:PATH.
+        #[arg(long, value_name = "SINK", default_value = "stdout")]
+        events: SinkSpec,
+    },
+    /// Send one omni OutgoingMessage (JSON file): prints the receipt as JSON, or the typed error
+    /// on stderr with a non-zero exit status.
+    Send {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Instance to send from.
+        #[arg(long, value_name = "ID")]
+        instance: String,
+        /// File holding the message (`{"to": ..., "content": {"type": "text", "text": ...}}`).
+        #[arg(long, value_name = "FILE")]
+        message: PathBuf,
+        /// Correlation id of the send (default: the message's metadata.correlationId, else a
+        /// fresh one).
+        #[arg(long, value_name = "ID")]
+        correlation_id: Option<String>,
+        /// Where events go: stdout, stderr, none or jsonl:PATH.
+        #[arg(long, value_name = "SINK", default_value = "stderr")]
+        events: SinkSpec,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Info => {
+            let runtime = load_runtime(cli.component.as_deref())?;
+            let info = runtime.info()?;
+            let (imports, exports) = runtime.interfaces();
+            let out = serde_json::json!({"plugin": wire::plugin_info(&info), "imports": imports, "exports": exports});
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign { secret, body } => {
+            let body =
+                std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            println!("{}", signing::hub_signature(secret.as_bytes(), &body));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Webhook {
+            config,
+            body,
+            headers,
+            instance,
+            method,
+            query,
+            sign,
+            events,
+        } => {
+            let config = HostConfig::load(&config)?;
+            let host = build_host(cli.component.as_deref(), &config, &events)?;
+            let id = match instance {
+                Some(id) => id,
+                None => config
+                    .instances
+                    .first()
+                    .context("the configuration has no instances")?
+                    .id
+                    .clone(),
+            };
+            let body =
+                std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            let mut header_list = headers
+                .iter()
+                .map(|h| parse_header(h))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if sign {
+                let settings = config
+                    .instances
+                    .iter()
+                    .find(|i| i.id == id)
+                    .context("unknown instance")?;
+                let secret = settings.app_secret.resolve()?;
+                header_list.push((
+                    "X-Hub-Signature-256".into(),
+                    signing::hub_signature(secret.as_bytes(), &body),
+                ));
+            }
+            let request = IncomingRequest {
+                method: method.to_ascii_uppercase(),
+                path: format!("/webhooks/whatsapp-cloud/{id}"),
+                query,
+                headers: header_list,
+                body,
+            };
+            let response = host.handle_webhook(&id, &request)?;
+            eprintln!("HTTP {}", response.status);
+            let text = String::from_utf8_lossy(&response.body);
+            if !text.is_empty() {
+                eprintln!("{text}");
+            }
+            Ok(if (200..300).contains(&response.status) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Send {
+            config,
+            instance,
+            message,
+            correlation_id,
+            events,
+        } => {
+            let config = HostConfig::load(&config)?;
+            let host = build_host(cli.component.as_deref(), &config, &events)?;
+            let json = std::fs::read_to_string(&message)
+                .with_context(|| format!("reading {}", message.display()))?;
+            let outgoing = OmniOutgoing::from_json(&json)
+                .with_context(|| format!("parsing {}", message.display()))?;
+            let correlation_id = correlation_id
+                .or_else(|| outgoing.correlation_id().map(str::to_owned))
+                .unwrap_or_else(fresh_correlation_id);
+            let options = SendOptions {
+                correlation_id,
+                final_attempt: true,
+            };
+            match host.send_message(&instance, &outgoing.to_wit(), &options)? {
+                Ok(receipt) => {
+                    println!("{}", wire::receipt(&receipt));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!("{}", wire::channel_error(&error));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn load_runtime(component: Option<&Path>) -> anyhow::Result<PluginRuntime> {
+    // One call at a time: no need for a pool of instance slots.
+    let config = RuntimeConfig {
+        pooling: None,
+        ..RuntimeConfig::default()
+    };
+    match component {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            PluginRuntime::new(&bytes, config)
+        }
+        None => PluginRuntime::new(omni_host::WHATSAPP_CLOUD_COMPONENT, config),
+    }
+}
+
+fn build_host(
+    component: Option<&Path>,
+    config: &HostConfig,
+    events: &SinkSpec,
+) -> anyhow::Result<ChannelHost> {
+    let runtime = Arc::new(load_runtime(component)?);
+    let http = Arc::new(UreqClient::new(ClientConfig::default()));
+    ChannelHost::new(runtime, config, http, events.open()?)
+}
+
+fn parse_header(header: &str) -> anyhow::Result<(String, String)> {
+    match header.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => bail!("`{header}` is not a header; expected 'Name: value'"),
+    }
+}
+
+/// A correlation id unique enough for one host: time and process id.
+fn fresh_correlation_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("omni-host-{}-{nanos:x}", std::process::id())
+}

@@ -1,0 +1,413 @@
+//! Running the plugin: one `Engine` and one pre-instantiated component per process, a fresh
+//! `Store` for every call.
+//!
+//! Every store gets a memory limit, a CPU budget enforced with epoch interruption, a wall-clock
+//! bound and the capabilities of that call. When the guest traps — a panic, a runaway loop, a
+//! memory bomb — the store is dropped and the call fails with a [`PluginError`]; the runtime
+//! itself is untouched and the next call gets a clean instance.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::error::Context as _;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+    UpdateDeadline,
+};
+
+use crate::bindings::media::{DownloadedMedia, MediaUpload};
+use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
+use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
+use crate::bindings::types::{ChannelError, ConfigProblem, Instance};
+use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use crate::bindings::{ChannelPlugin, ChannelPluginPre};
+use crate::capabilities::{Capabilities, HostFailure, HostState};
+
+/// Limits applied to every call into the plugin.
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// Linear memory a call may use (webhooks, sends).
+    pub memory_limit: usize,
+    /// Linear memory for media calls, which hold whole files.
+    pub media_memory_limit: usize,
+    /// Guest computation a call may use (time in host functions does not count).
+    pub cpu_budget: Duration,
+    /// Wall-clock bound on a whole call, host functions included.
+    pub wall_limit: Duration,
+    /// Largest body a plugin may return in a webhook response.
+    pub max_response_bytes: usize,
+    /// `Some(n)`: pre-allocate slots for `n` concurrent instances (pooling allocator, fastest
+    /// instantiation); `None`: allocate on demand.
+    pub pooling: Option<u32>,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            memory_limit: 64 << 20,
+            // A 100 MB document is held twice (response body and result) during a download.
+            media_memory_limit: 256 << 20,
+            cpu_budget: Duration::from_secs(2),
+            wall_limit: Duration::from_secs(120),
+            max_response_bytes: 1 << 20,
+            pooling: Some(64),
+        }
+    }
+}
+
+/// How often the epoch advances: the granularity of CPU accounting.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Why a call into the plugin failed. The plugin's own typed errors (WIT results) are not
+/// failures of the call; these are.
+#[derive(Debug)]
+pub enum PluginError {
+    /// The guest computed past its CPU budget or the call past its wall-clock bound.
+    Timeout,
+    /// The guest tried to grow its memory past the limit.
+    MemoryLimit,
+    /// The guest trapped (a panic, `unreachable`, an out-of-bounds access...).
+    Trap(String),
+    /// The guest returned more than the host accepts.
+    OutputTooLarge(usize),
+    /// A host capability failed in a way the guest could not be told about.
+    Host(String),
+    /// The component could not be instantiated.
+    Instantiate(String),
+}
+
+impl std::fmt::Display for PluginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Timeout => write!(f, "the plugin exceeded its time budget and was stopped"),
+            Self::MemoryLimit => write!(f, "the plugin exceeded its memory limit and was stopped"),
+            Self::Trap(trap) => write!(f, "the plugin trapped: {trap}"),
+            Self::OutputTooLarge(n) => write!(
+                f,
+                "the plugin returned {n} bytes, more than the host accepts"
+            ),
+            Self::Host(e) => write!(f, "a host capability failed: {e}"),
+            Self::Instantiate(e) => write!(f, "the plugin could not be instantiated: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PluginError {}
+
+/// Advances the engine's epoch on a background thread until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let weak = engine.weak();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match weak.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("spawn the epoch thread");
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A loaded plugin, ready to serve calls from many threads.
+pub struct PluginRuntime {
+    engine: Engine,
+    component: Component,
+    pre: ChannelPluginPre<HostState>,
+    config: RuntimeConfig,
+    _ticker: EpochTicker,
+}
+
+impl PluginRuntime {
+    /// Compiles a component (a `.wasm` file's bytes) and links it against the host.
+    pub fn new(component: &[u8], config: RuntimeConfig) -> anyhow::Result<Self> {
+        let engine = Engine::new(&engine_config(&config)?)?;
+        let component = Component::new(&engine, component).context("compiling the component")?;
+        Self::with_component(engine, component, config)
+    }
+
+    /// Loads a component precompiled by [`PluginRuntime::precompile`] with the same settings.
+    ///
+    /// # Safety
+    /// The bytes must come from `precompile` (wasmtime runs them as native code).
+    pub unsafe fn from_precompiled(bytes: &[u8], config: RuntimeConfig) -> anyhow::Result<Self> {
+        let engine = Engine::new(&engine_config(&config)?)?;
+        // SAFETY: the caller guarantees the bytes come from `precompile`.
+        let component = unsafe { Component::deserialize(&engine, bytes) }
+            .context("loading the precompiled component")?;
+        Self::with_component(engine, component, config)
+    }
+
+    /// Compiles a component to native code for [`PluginRuntime::from_precompiled`].
+    pub fn precompile(component: &[u8], config: &RuntimeConfig) -> anyhow::Result<Vec<u8>> {
+        let engine = Engine::new(&engine_config(config)?)?;
+        Ok(engine.precompile_component(component)?)
+    }
+
+    fn with_component(
+        engine: Engine,
+        component: Component,
+        config: RuntimeConfig,
+    ) -> anyhow::Result<Self> {
+        let mut linker = Linker::<HostState>::new(&engine);
+        ChannelPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+        let pre = ChannelPluginPre::new(
+            linker
+                .instantiate_pre(&component)
+                .context("linking the component")?,
+        )?;
+        let ticker = EpochTicker::start(&engine);
+        Ok(Self {
+            engine,
+            component,
+            pre,
+            config,
+            _ticker: ticker,
+        })
+    }
+
+    /// The engine (for inspecting the component's type).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compiled component.
+    pub fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// The component's imports and exports, by name.
+    pub fn interfaces(&self) -> (Vec<String>, Vec<String>) {
+        let ty = self.component.component_type();
+        let imports = ty
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        let exports = ty
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
+        (imports, exports)
+    }
+
+    /// `plugin.info`.
+    pub fn info(&self) -> Result<PluginInfo, PluginError> {
+        self.call(Capabilities::none(), false, |plugin, store| {
+            plugin.omni_channel_plugin().call_info(store)
+        })
+    }
+
+    /// `plugin.config-schema`.
+    pub fn config_schema(&self) -> Result<String, PluginError> {
+        self.call(Capabilities::none(), false, |plugin, store| {
+            plugin.omni_channel_plugin().call_config_schema(store)
+        })
+    }
+
+    /// `plugin.validate-config`.
+    pub fn validate_config(
+        &self,
+        config: &str,
+    ) -> Result<Result<String, Vec<ConfigProblem>>, PluginError> {
+        self.call(Capabilities::none(), false, |plugin, store| {
+            plugin
+                .omni_channel_plugin()
+                .call_validate_config(store, config)
+        })
+    }
+
+    /// `plugin.connect`.
+    pub fn connect(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+    ) -> Result<Result<ConnectionInfo, ChannelError>, PluginError> {
+        self.call(caps, false, |plugin, store| {
+            plugin.omni_channel_plugin().call_connect(store, instance)
+        })
+    }
+
+    /// `webhook.handle-webhook`.
+    pub fn handle_webhook(
+        &self,
+        caps: Capabilities,
+        receiver: &Instance,
+        siblings: &[Instance],
+        request: &IncomingRequest,
+    ) -> Result<OutgoingResponse, PluginError> {
+        let response = self.call(caps, false, |plugin, store| {
+            plugin
+                .omni_channel_webhook()
+                .call_handle_webhook(store, receiver, siblings, request)
+        })?;
+        let size = response.body.len()
+            + response
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len())
+                .sum::<usize>();
+        if size > self.config.max_response_bytes {
+            return Err(PluginError::OutputTooLarge(size));
+        }
+        Ok(response)
+    }
+
+    /// `messaging.send-message`.
+    pub fn send_message(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+        message: &OutgoingMessage,
+        options: &SendOptions,
+    ) -> Result<Result<SendReceipt, ChannelError>, PluginError> {
+        self.call(caps, false, |plugin, store| {
+            plugin
+                .omni_channel_messaging()
+                .call_send_message(store, instance, message, options)
+        })
+    }
+
+    /// `messaging.mark-read`.
+    pub fn mark_read(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+        message_id: &str,
+        show_typing: bool,
+    ) -> Result<Result<(), ChannelError>, PluginError> {
+        self.call(caps, false, |plugin, store| {
+            plugin
+                .omni_channel_messaging()
+                .call_mark_read(store, instance, message_id, show_typing)
+        })
+    }
+
+    /// `media.upload-media`.
+    pub fn upload_media(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+        upload: &MediaUpload,
+    ) -> Result<Result<String, ChannelError>, PluginError> {
+        self.call(caps, true, |plugin, store| {
+            plugin
+                .omni_channel_media()
+                .call_upload_media(store, instance, upload)
+        })
+    }
+
+    /// `media.download-media`.
+    pub fn download_media(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+        media_id: &str,
+    ) -> Result<Result<DownloadedMedia, ChannelError>, PluginError> {
+        self.call(caps, true, |plugin, store| {
+            plugin
+                .omni_channel_media()
+                .call_download_media(store, instance, media_id)
+        })
+    }
+
+    /// Runs one export in a fresh store and classifies any failure.
+    fn call<R>(
+        &self,
+        caps: Capabilities,
+        media: bool,
+        f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let memory_limit = if media {
+            self.config.media_memory_limit
+        } else {
+            self.config.memory_limit
+        };
+        let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit));
+        store.limiter(|state| &mut state.limits);
+        let cpu_budget = self.config.cpu_budget;
+        let wall_limit = self.config.wall_limit;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |ctx| {
+            let state = ctx.data();
+            if state.guest_time() > cpu_budget || state.wall_time() > wall_limit {
+                Ok(UpdateDeadline::Interrupt)
+            } else {
+                Ok(UpdateDeadline::Continue(1))
+            }
+        });
+        let plugin = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(e, &store, true))?;
+        let result = f(&plugin, &mut store).map_err(|e| classify(e, &store, false));
+        // The store, and with it the instance, is dropped here whatever happened.
+        result
+    }
+}
+
+/// Engine settings shared by compilation and loading (they must match).
+fn engine_config(config: &RuntimeConfig) -> anyhow::Result<Config> {
+    let mut engine = Config::new();
+    engine.epoch_interruption(true);
+    if let Some(slots) = config.pooling {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 4)
+            .max_memory_size(config.memory_limit.max(config.media_memory_limit));
+        engine.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    Ok(engine)
+}
+
+/// Turns a wasmtime error into the reason the call failed.
+fn classify(error: wasmtime::Error, store: &Store<HostState>, instantiating: bool) -> PluginError {
+    if let Some(failure) = error.downcast_ref::<HostFailure>() {
+        return PluginError::Host(failure.0.clone());
+    }
+    if store.data().limits.memory_refused() {
+        return PluginError::MemoryLimit;
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PluginError::Timeout,
+        Some(trap) => PluginError::Trap(format!("{trap}: {}", root_message(&error))),
+        None if instantiating => PluginError::Instantiate(format!("{error:#}")),
+        None => PluginError::Trap(format!("{error:#}")),
+    }
+}
+
+fn root_message(error: &wasmtime::Error) -> String {
+    error
+        .chain()
+        .last()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}

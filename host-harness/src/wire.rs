@@ -1,0 +1,134 @@
+//! WIT values as JSON, for the command line and the HTTP API.
+
+use serde_json::{Value, json};
+
+use crate::bindings::messaging::SendReceipt;
+use crate::bindings::plugin::{Features, PluginInfo};
+use crate::bindings::types::{ChannelError, ErrorClass, MediaKind, RetrySchedule};
+
+/// `{"messageId", "recipientId", "messageStatus", "eventId"}`.
+pub fn receipt(receipt: &SendReceipt) -> Value {
+    json!({
+        "messageId": receipt.message_id,
+        "recipientId": receipt.recipient_id,
+        "messageStatus": receipt.message_status,
+        "eventId": receipt.event_id,
+    })
+}
+
+/// A typed channel error: `{"error": <case>, "message", "retryable", ...case fields}`.
+pub fn channel_error(error: &ChannelError) -> Value {
+    match error {
+        ChannelError::InvalidConfig(problems) => json!({
+            "error": "invalid-config",
+            "message": "the instance configuration is invalid",
+            "problems": problems.iter().map(|p| json!({"field": p.field, "message": p.message})).collect::<Vec<_>>(),
+            "retryable": false,
+        }),
+        ChannelError::InvalidRequest(field) => json!({
+            "error": "invalid-request",
+            "message": format!("{}: {}", field.field, field.reason),
+            "field": field.field,
+            "reason": field.reason,
+            "retryable": false,
+        }),
+        ChannelError::Provider(e) => json!({
+            "error": "provider",
+            "message": e.message,
+            "httpStatus": e.http_status,
+            "code": e.code,
+            "subcode": e.subcode,
+            "type": e.error_type,
+            "details": e.details,
+            "traceId": e.trace_id,
+            "class": error_class(e.class),
+            "retryable": e.retry.is_some(),
+            "retry": e.retry.as_ref().map(retry),
+        }),
+        ChannelError::Unreachable(e) => json!({
+            "error": "unreachable",
+            "message": e.message,
+            "retryable": e.retry.is_some(),
+            "retry": e.retry.as_ref().map(retry),
+        }),
+        ChannelError::OutcomeUnknown(m) => {
+            json!({"error": "outcome-unknown", "message": m, "retryable": false})
+        }
+        ChannelError::Integrity(m) => {
+            json!({"error": "integrity", "message": m, "retryable": false})
+        }
+        ChannelError::Other(m) => json!({"error": "other", "message": m, "retryable": false}),
+    }
+}
+
+fn retry(schedule: &RetrySchedule) -> Value {
+    json!({
+        "firstDelayMs": schedule.first_delay_ms,
+        "multiplier": schedule.multiplier,
+        "notBeforeMs": schedule.not_before_ms,
+    })
+}
+
+/// `transient`, `throttled`, `auth`, `terminal`.
+pub fn error_class(class: ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::Transient => "transient",
+        ErrorClass::Throttled => "throttled",
+        ErrorClass::Auth => "auth",
+        ErrorClass::Terminal => "terminal",
+    }
+}
+
+/// omni's name for a media kind.
+pub fn media_kind(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Audio => "audio",
+        MediaKind::Document => "document",
+        MediaKind::Sticker => "sticker",
+    }
+}
+
+/// The plugin's identity and capabilities.
+pub fn plugin_info(info: &PluginInfo) -> Value {
+    let features: Vec<&str> = [
+        (Features::SEND_TEXT, "send-text"),
+        (Features::SEND_MEDIA, "send-media"),
+        (Features::SEND_TEMPLATES, "send-templates"),
+        (Features::SEND_INTERACTIVE, "send-interactive"),
+        (Features::SEND_LOCATION, "send-location"),
+        (Features::SEND_CONTACTS, "send-contacts"),
+        (Features::SEND_REACTIONS, "send-reactions"),
+        (Features::REPLY, "reply"),
+        (Features::READ_RECEIPTS, "read-receipts"),
+        (Features::TYPING_INDICATOR, "typing-indicator"),
+        (
+            Features::RECEIVE_DELIVERY_RECEIPTS,
+            "receive-delivery-receipts",
+        ),
+        (Features::RECEIVE_READ_RECEIPTS, "receive-read-receipts"),
+        (Features::UPLOAD_MEDIA, "upload-media"),
+        (Features::DOWNLOAD_MEDIA, "download-media"),
+        (Features::GROUPS, "groups"),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| info.capabilities.features.contains(*flag))
+    .map(|(_, name)| name)
+    .collect();
+    json!({
+        "id": info.id,
+        "name": info.name,
+        "version": info.version,
+        "contract": info.contract,
+        "capabilities": {
+            "features": features,
+            "maxTextLength": info.capabilities.max_text_length,
+            "media": info.capabilities.media.iter().map(|m| json!({
+                "kind": media_kind(m.kind),
+                "maxBytes": m.max_bytes,
+                "mimeTypes": m.mime_types,
+            })).collect::<Vec<_>>(),
+        },
+    })
+}

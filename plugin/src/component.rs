@@ -1,0 +1,114 @@
+//! The component binding: WIT exports → the plugin's modules, WIT imports → [`Host`].
+//!
+//! Nothing here decides anything; it only adapts types and installs a panic hook so that a bug
+//! shows up in the host's log instead of as a bare `unreachable` trap.
+
+use crate::host::Host;
+use crate::wit::events::{self, Event, PublishError};
+use crate::wit::logging::{self, Level};
+use crate::wit::outbound_http::{self, HttpError, Request, Response};
+use crate::wit::types::{ChannelError, ConfigProblem, Instance};
+use crate::wit::{media, messaging, plugin, webhook};
+use crate::{config, info, outbound};
+
+/// The WIT imports, as the logic's [`Host`].
+struct WitHost;
+
+impl Host for WitHost {
+    fn send_http(&self, request: &Request) -> Result<Response, HttpError> {
+        outbound_http::send(request)
+    }
+    fn publish(&self, events: &[Event]) -> Result<(), PublishError> {
+        events::publish(events)
+    }
+    fn log(&self, level: Level, message: &str) {
+        logging::log(level, message)
+    }
+}
+
+fn install_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            logging::log(Level::Error, &format!("plugin panicked: {info}"))
+        }));
+    });
+}
+
+struct Component;
+
+impl plugin::Guest for Component {
+    fn info() -> plugin::PluginInfo {
+        info::plugin_info()
+    }
+
+    fn config_schema() -> String {
+        config::schema()
+    }
+
+    fn validate_config(config: String) -> Result<String, Vec<ConfigProblem>> {
+        config::normalise(&config)
+    }
+
+    fn connect(_instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
+        install_panic_hook();
+        Err(ChannelError::Other("connect is not implemented yet".into()))
+    }
+}
+
+impl webhook::Guest for Component {
+    fn handle_webhook(
+        receiver: Instance,
+        siblings: Vec<Instance>,
+        request: webhook::IncomingRequest,
+    ) -> webhook::OutgoingResponse {
+        install_panic_hook();
+        crate::webhook::handle(&WitHost, &receiver, &siblings, &request)
+    }
+}
+
+impl messaging::Guest for Component {
+    fn send_message(
+        instance: Instance,
+        message: messaging::OutgoingMessage,
+        options: messaging::SendOptions,
+    ) -> Result<messaging::SendReceipt, ChannelError> {
+        install_panic_hook();
+        outbound::send_message(&WitHost, &instance, &message, &options)
+    }
+
+    fn mark_read(
+        _instance: Instance,
+        _message_id: String,
+        _show_typing: bool,
+    ) -> Result<(), ChannelError> {
+        install_panic_hook();
+        Err(ChannelError::Other(
+            "mark-read is not implemented yet".into(),
+        ))
+    }
+}
+
+impl media::Guest for Component {
+    fn upload_media(
+        _instance: Instance,
+        _upload: media::MediaUpload,
+    ) -> Result<String, ChannelError> {
+        install_panic_hook();
+        Err(ChannelError::Other(
+            "upload-media is not implemented yet".into(),
+        ))
+    }
+
+    fn download_media(
+        _instance: Instance,
+        _media_id: String,
+    ) -> Result<media::DownloadedMedia, ChannelError> {
+        install_panic_hook();
+        Err(ChannelError::Other(
+            "download-media is not implemented yet".into(),
+        ))
+    }
+}
+
+crate::wit::export!(Component with_types_in crate::wit);

@@ -1,0 +1,415 @@
+//! Instance configuration.
+//!
+//! One table, [`SETTINGS`], drives parsing, validation, defaults and the published JSON Schema,
+//! so the schema omni shows and the checks the plugin runs cannot drift apart.
+
+use serde_json::{Map, Value, json};
+
+use crate::wit::types::ConfigProblem;
+
+/// Graph API version used when an instance does not pin one.
+pub const DEFAULT_GRAPH_API_VERSION: &str = "v24.0";
+/// Graph API base URL used when an instance does not override it.
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
+
+const APP_SECRET: &str = "appSecret";
+const VERIFY_TOKEN: &str = "webhookVerifyToken";
+const PHONE_NUMBER_ID: &str = "phoneNumberId";
+const BUSINESS_ACCOUNT_ID: &str = "businessAccountId";
+const ACCESS_TOKEN: &str = "accessToken";
+const GRAPH_API_VERSION: &str = "graphApiVersion";
+const GRAPH_BASE_URL: &str = "graphBaseUrl";
+
+/// How a setting's value is checked.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// Any non-empty string.
+    NonEmpty,
+    /// Printable ASCII without spaces: it goes into an HTTP header.
+    Token,
+    /// Decimal digits (Meta's numeric ids).
+    Digits,
+    /// `vNN.N`.
+    GraphVersion,
+    /// An absolute `http(s)://` URL without query or fragment.
+    HttpUrl,
+}
+
+struct Setting {
+    key: &'static str,
+    description: &'static str,
+    secret: bool,
+    default: Option<&'static str>,
+    rule: Rule,
+}
+
+const SETTINGS: &[Setting] = &[
+    Setting {
+        key: APP_SECRET,
+        description: "Meta app secret; verifies the X-Hub-Signature-256 of every webhook.",
+        secret: true,
+        default: None,
+        rule: Rule::NonEmpty,
+    },
+    Setting {
+        key: VERIFY_TOKEN,
+        description: "Token you chose when subscribing the webhook; answers Meta's GET verification.",
+        secret: true,
+        default: None,
+        rule: Rule::NonEmpty,
+    },
+    Setting {
+        key: PHONE_NUMBER_ID,
+        description: "WhatsApp phone number id (not the phone number itself).",
+        secret: false,
+        default: None,
+        rule: Rule::Digits,
+    },
+    Setting {
+        key: BUSINESS_ACCOUNT_ID,
+        description: "WhatsApp Business Account (WABA) id.",
+        secret: false,
+        default: None,
+        rule: Rule::Digits,
+    },
+    Setting {
+        key: ACCESS_TOKEN,
+        description: "System-user access token with whatsapp_business_messaging permission.",
+        secret: true,
+        default: None,
+        rule: Rule::Token,
+    },
+    Setting {
+        key: GRAPH_API_VERSION,
+        description: "Graph API version, e.g. v24.0.",
+        secret: false,
+        default: Some(DEFAULT_GRAPH_API_VERSION),
+        rule: Rule::GraphVersion,
+    },
+    Setting {
+        key: GRAPH_BASE_URL,
+        description: "Graph API base URL; override only for a proxy or a test double.",
+        secret: false,
+        default: Some(DEFAULT_GRAPH_BASE_URL),
+        rule: Rule::HttpUrl,
+    },
+];
+
+/// A validated instance configuration.
+#[derive(Clone, PartialEq)]
+pub struct InstanceConfig {
+    pub app_secret: String,
+    pub verify_token: String,
+    pub phone_number_id: String,
+    pub business_account_id: String,
+    pub access_token: String,
+    pub graph_api_version: String,
+    /// Without a trailing slash.
+    pub graph_base_url: String,
+}
+
+impl std::fmt::Debug for InstanceConfig {
+    // Secrets stay out of logs and panic messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceConfig")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("business_account_id", &self.business_account_id)
+            .field("graph_api_version", &self.graph_api_version)
+            .field("graph_base_url", &self.graph_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InstanceConfig {
+    /// Parses and validates a configuration, reporting every problem at once.
+    pub fn parse(json: &str) -> Result<Self, Vec<ConfigProblem>> {
+        let values = resolve(json)?;
+        let take = |key: &str| values.get(key).cloned().unwrap_or_default();
+        Ok(Self {
+            app_secret: take(APP_SECRET),
+            verify_token: take(VERIFY_TOKEN),
+            phone_number_id: take(PHONE_NUMBER_ID),
+            business_account_id: take(BUSINESS_ACCOUNT_ID),
+            access_token: take(ACCESS_TOKEN),
+            graph_api_version: take(GRAPH_API_VERSION),
+            graph_base_url: take(GRAPH_BASE_URL).trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// `{base}/{version}`: the prefix of every Graph API URL of this instance.
+    pub fn graph_root(&self) -> String {
+        format!("{}/{}", self.graph_base_url, self.graph_api_version)
+    }
+}
+
+/// Validates a configuration and returns it with defaults filled in, as JSON.
+pub fn normalise(json: &str) -> Result<String, Vec<ConfigProblem>> {
+    let values = resolve(json)?;
+    let object: Map<String, Value> = SETTINGS
+        .iter()
+        .filter_map(|s| {
+            values
+                .get(s.key)
+                .map(|v| (s.key.to_owned(), Value::String(v.clone())))
+        })
+        .collect();
+    Ok(Value::Object(object).to_string())
+}
+
+/// The JSON Schema (draft 2020-12) of the configuration, generated from [`SETTINGS`].
+pub fn schema() -> String {
+    let properties: Map<String, Value> = SETTINGS
+        .iter()
+        .map(|s| {
+            let mut property = json!({ "type": "string", "description": s.description });
+            let object = property.as_object_mut().expect("literal object");
+            match s.rule {
+                Rule::NonEmpty => {
+                    object.insert("minLength".into(), json!(1));
+                }
+                Rule::Token => {
+                    object.insert("pattern".into(), json!("^[!-~]+$"));
+                }
+                Rule::Digits => {
+                    object.insert("pattern".into(), json!("^[0-9]+$"));
+                }
+                Rule::GraphVersion => {
+                    object.insert("pattern".into(), json!("^v[0-9]+\\.[0-9]+$"));
+                }
+                Rule::HttpUrl => {
+                    object.insert("format".into(), json!("uri"));
+                    object.insert("pattern".into(), json!("^https?://[^?#]+$"));
+                }
+            }
+            if let Some(default) = s.default {
+                object.insert("default".into(), json!(default));
+            }
+            if s.secret {
+                object.insert("writeOnly".into(), json!(true));
+            }
+            (s.key.to_owned(), property)
+        })
+        .collect();
+    let required: Vec<&str> = SETTINGS
+        .iter()
+        .filter(|s| s.default.is_none())
+        .map(|s| s.key)
+        .collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "WhatsApp Cloud API instance",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+    .to_string()
+}
+
+/// Checks every setting and returns the string value of each, defaults included.
+fn resolve(
+    json: &str,
+) -> Result<std::collections::BTreeMap<&'static str, String>, Vec<ConfigProblem>> {
+    let problem = |field: &str, message: String| ConfigProblem {
+        field: field.to_owned(),
+        message,
+    };
+    let object = match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(object)) => object,
+        Ok(_) => {
+            return Err(vec![problem(
+                "",
+                "the configuration must be a JSON object".into(),
+            )]);
+        }
+        Err(e) => {
+            return Err(vec![problem(
+                "",
+                format!("the configuration is not valid JSON: {e}"),
+            )]);
+        }
+    };
+    let mut problems = Vec::new();
+    for key in object.keys() {
+        if !SETTINGS.iter().any(|s| s.key == key) {
+            problems.push(problem(
+                &format!("/{key}"),
+                format!("unknown setting `{key}`"),
+            ));
+        }
+    }
+    let mut values = std::collections::BTreeMap::new();
+    for setting in SETTINGS {
+        let pointer = format!("/{}", setting.key);
+        let value = match object.get(setting.key) {
+            None | Some(Value::Null) => match setting.default {
+                Some(default) => default.to_owned(),
+                None => {
+                    problems.push(problem(&pointer, format!("`{}` is required", setting.key)));
+                    continue;
+                }
+            },
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => {
+                problems.push(problem(
+                    &pointer,
+                    format!("`{}` must be a string", setting.key),
+                ));
+                continue;
+            }
+        };
+        match check(setting.rule, &value) {
+            Ok(()) => {
+                values.insert(setting.key, value);
+            }
+            Err(why) => problems.push(problem(&pointer, format!("`{}` {why}", setting.key))),
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}
+
+fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
+    let ok = match rule {
+        Rule::NonEmpty => !value.trim().is_empty(),
+        Rule::Token => !value.is_empty() && value.bytes().all(|b| b.is_ascii_graphic()),
+        Rule::Digits => !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
+        Rule::GraphVersion => value
+            .strip_prefix('v')
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(major, minor)| is_digits(major) && is_digits(minor)),
+        Rule::HttpUrl => {
+            let rest = value
+                .strip_prefix("https://")
+                .or_else(|| value.strip_prefix("http://"));
+            rest.is_some_and(|rest| {
+                let host = rest.split('/').next().unwrap_or("");
+                !host.is_empty()
+                    && !value.contains(['?', '#'])
+                    && value.bytes().all(|b| b.is_ascii_graphic())
+            })
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match rule {
+        Rule::NonEmpty => "must not be empty",
+        Rule::Token => "must be non-empty printable ASCII without spaces",
+        Rule::Digits => "must be a numeric id",
+        Rule::GraphVersion => "must look like v24.0",
+        Rule::HttpUrl => "must be an absolute http(s) URL without query or fragment",
+    })
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A complete, valid configuration for tests elsewhere in the crate.
+    pub fn sample_json() -> String {
+        json!({
+            "appSecret": "s3cret",
+            "webhookVerifyToken": "verify-me",
+            "phoneNumberId": "106540352242922",
+            "businessAccountId": "102290129340398",
+            "accessToken": "EAAG-token",
+            "graphBaseUrl": "http://127.0.0.1:9/",
+        })
+        .to_string()
+    }
+
+    pub fn sample() -> InstanceConfig {
+        InstanceConfig::parse(&sample_json()).unwrap()
+    }
+
+    #[test]
+    fn parses_and_fills_defaults() {
+        let config = sample();
+        assert_eq!(config.graph_api_version, DEFAULT_GRAPH_API_VERSION);
+        assert_eq!(config.graph_base_url, "http://127.0.0.1:9");
+        assert_eq!(config.graph_root(), "http://127.0.0.1:9/v24.0");
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_field() {
+        let problems = InstanceConfig::parse(
+            r#"{"appSecret":"","phoneNumberId":"12a","accessToken":"has space","graphApiVersion":"24","colour":"red"}"#,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "/colour",
+                "/appSecret",
+                "/webhookVerifyToken",
+                "/phoneNumberId",
+                "/businessAccountId",
+                "/accessToken",
+                "/graphApiVersion"
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_non_objects_and_bad_json() {
+        assert_eq!(InstanceConfig::parse("[]").unwrap_err()[0].field, "");
+        assert!(
+            InstanceConfig::parse("{").unwrap_err()[0]
+                .message
+                .contains("not valid JSON")
+        );
+    }
+
+    #[test]
+    fn rejects_urls_with_queries_or_other_schemes() {
+        for url in [
+            "ftp://x",
+            "https://",
+            "https://x/?a=1",
+            "graph.facebook.com",
+        ] {
+            let mut value: Value = serde_json::from_str(&sample_json()).unwrap();
+            value["graphBaseUrl"] = json!(url);
+            assert!(
+                InstanceConfig::parse(&value.to_string()).is_err(),
+                "{url} accepted"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let shown = format!("{:?}", sample());
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("EAAG") && !shown.contains("verify-me")
+        );
+    }
+
+    #[test]
+    fn schema_lists_every_setting_and_requires_those_without_default() {
+        let schema: Value = serde_json::from_str(&schema()).unwrap();
+        let properties = schema["properties"].as_object().unwrap();
+        assert_eq!(properties.len(), SETTINGS.len());
+        assert_eq!(schema["required"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            properties["graphApiVersion"]["default"],
+            DEFAULT_GRAPH_API_VERSION
+        );
+        assert_eq!(properties["accessToken"]["writeOnly"], true);
+    }
+
+    #[test]
+    fn normalised_config_round_trips() {
+        let normalised = normalise(&sample_json()).unwrap();
+        assert_eq!(InstanceConfig::parse(&normalised).unwrap(), sample());
+    }
+}

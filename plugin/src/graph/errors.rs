@@ -1,0 +1,451 @@
+//! Graph API errors: the one table that classifies Meta's error codes, used both for failed
+//! sends and for `failed` status webhooks, and the parsing of Graph error responses.
+
+use std::ops::RangeInclusive;
+
+use serde::Deserialize;
+
+use crate::wit::types::{ErrorClass, ProviderError, RetrySchedule};
+
+/// How one range of Graph error codes is handled.
+pub struct ErrorRule {
+    pub codes: RangeInclusive<i64>,
+    pub class: ErrorClass,
+    /// First delay in ms and growth factor, for retryable classes.
+    pub backoff: Option<(u32, u32)>,
+    /// What the code means, for docs and logs.
+    pub meaning: &'static str,
+}
+
+const fn rule(
+    codes: RangeInclusive<i64>,
+    class: ErrorClass,
+    backoff: Option<(u32, u32)>,
+    meaning: &'static str,
+) -> ErrorRule {
+    ErrorRule {
+        codes,
+        class,
+        backoff,
+        meaning,
+    }
+}
+
+use ErrorClass::{Auth, Terminal, Throttled, Transient};
+
+/// Default backoff for transient failures: 1 s, then doubling.
+const TRANSIENT_BACKOFF: (u32, u32) = (1_000, 2);
+
+/// Meta's error codes and what to do about them (from Meta's error-code reference).
+pub const ERROR_TABLE: &[ErrorRule] = &[
+    // Throttling: retry later, never sooner than advised.
+    rule(
+        131056..=131056,
+        Throttled,
+        Some((4_000, 4)),
+        "pair rate limit: too many messages to one user (back off 4^n s)",
+    ),
+    rule(
+        130429..=130429,
+        Throttled,
+        Some((1_000, 2)),
+        "throughput limit reached for the phone number",
+    ),
+    rule(
+        4..=4,
+        Throttled,
+        Some((60_000, 2)),
+        "application request limit reached",
+    ),
+    rule(
+        80007..=80007,
+        Throttled,
+        Some((60_000, 2)),
+        "WhatsApp Business Account rate limit reached",
+    ),
+    // Passing failures on Meta's side.
+    rule(
+        1..=1,
+        Transient,
+        Some(TRANSIENT_BACKOFF),
+        "unknown API error",
+    ),
+    rule(
+        2..=2,
+        Transient,
+        Some(TRANSIENT_BACKOFF),
+        "API service temporarily unavailable",
+    ),
+    rule(
+        131000..=131000,
+        Transient,
+        Some(TRANSIENT_BACKOFF),
+        "something went wrong",
+    ),
+    rule(
+        131016..=131016,
+        Transient,
+        Some(TRANSIENT_BACKOFF),
+        "service overloaded",
+    ),
+    rule(
+        131057..=131057,
+        Transient,
+        Some((60_000, 2)),
+        "business account in maintenance mode",
+    ),
+    // Credentials: stop and mark the instance disconnected.
+    rule(0..=0, Auth, None, "authentication exception"),
+    rule(3..=3, Auth, None, "API method not permitted for this app"),
+    rule(10..=10, Auth, None, "permission denied"),
+    rule(190..=190, Auth, None, "access token expired or invalid"),
+    rule(200..=299, Auth, None, "API permission missing"),
+    // The request itself is wrong or not allowed: retrying repeats the failure.
+    rule(100..=100, Terminal, None, "invalid parameter"),
+    rule(
+        368..=368,
+        Terminal,
+        None,
+        "temporarily blocked for policy violations",
+    ),
+    rule(
+        130472..=130472,
+        Terminal,
+        None,
+        "user's number is part of an experiment",
+    ),
+    rule(
+        131008..=131008,
+        Terminal,
+        None,
+        "required parameter missing",
+    ),
+    rule(131009..=131009, Terminal, None, "parameter value not valid"),
+    rule(131026..=131026, Terminal, None, "message undeliverable"),
+    rule(
+        131030..=131030,
+        Terminal,
+        None,
+        "recipient not in the allowed list (test number)",
+    ),
+    rule(131031..=131031, Terminal, None, "business account locked"),
+    rule(
+        131047..=131047,
+        Terminal,
+        None,
+        "more than 24 hours since the user last wrote: send a template",
+    ),
+    rule(
+        131049..=131049,
+        Terminal,
+        None,
+        "not delivered to maintain healthy ecosystem engagement",
+    ),
+    rule(
+        131050..=131050,
+        Terminal,
+        None,
+        "user stopped marketing messages",
+    ),
+    rule(131051..=131051, Terminal, None, "unsupported message type"),
+    rule(131052..=131052, Terminal, None, "media download error"),
+    rule(131053..=131053, Terminal, None, "media upload error"),
+    rule(
+        132000..=132018,
+        Terminal,
+        None,
+        "template problem (parameters, format, status)",
+    ),
+];
+
+/// The rule for a Graph error code, if the table knows it.
+pub fn rule_for(code: i64) -> Option<&'static ErrorRule> {
+    ERROR_TABLE.iter().find(|rule| rule.codes.contains(&code))
+}
+
+/// Class and backoff of an error, from its code, the HTTP status and Meta's `is_transient` flag.
+///
+/// Unknown codes fall back on the HTTP status: 429 is throttling, 5xx transient, 401/403 auth,
+/// other 4xx terminal. `is_transient` makes an otherwise terminal error transient.
+pub fn classify(
+    code: Option<i64>,
+    http_status: Option<u16>,
+    is_transient: bool,
+) -> (ErrorClass, Option<(u32, u32)>) {
+    if let Some(rule) = code.and_then(rule_for) {
+        if rule.class == Terminal && is_transient {
+            return (Transient, Some(TRANSIENT_BACKOFF));
+        }
+        return (rule.class, rule.backoff);
+    }
+    match http_status {
+        Some(429) => (Throttled, Some(TRANSIENT_BACKOFF)),
+        Some(500..=599) => (Transient, Some(TRANSIENT_BACKOFF)),
+        _ if is_transient => (Transient, Some(TRANSIENT_BACKOFF)),
+        Some(401 | 403) => (Auth, None),
+        _ => (Terminal, None),
+    }
+}
+
+/// Whether an error with this code can be retried (for `failed` statuses, which have no HTTP
+/// status of their own).
+pub fn is_retryable_code(code: i64) -> bool {
+    classify(Some(code), None, false).1.is_some()
+}
+
+/// `{"error": {...}}` as the Graph API sends it.
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: GraphErrorBody,
+}
+
+#[derive(Deserialize)]
+struct GraphErrorBody {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, rename = "type")]
+    error_type: Option<String>,
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    error_subcode: Option<i64>,
+    #[serde(default)]
+    fbtrace_id: Option<String>,
+    #[serde(default)]
+    is_transient: Option<bool>,
+    #[serde(default)]
+    error_user_msg: Option<String>,
+    #[serde(default)]
+    error_data: Option<ErrorData>,
+}
+
+#[derive(Deserialize)]
+struct ErrorData {
+    #[serde(default)]
+    details: Option<String>,
+}
+
+/// Turns a non-2xx Graph response into a typed provider error.
+pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> ProviderError {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let parsed = serde_json::from_slice::<ErrorEnvelope>(body)
+        .ok()
+        .map(|e| e.error);
+    let (code, subcode, error_type, message, details, trace, transient) = match parsed {
+        Some(e) => (
+            e.code,
+            e.error_subcode,
+            e.error_type,
+            e.message
+                .or(e.error_user_msg)
+                .unwrap_or_else(|| format!("HTTP {status}")),
+            e.error_data.and_then(|d| d.details),
+            e.fbtrace_id,
+            e.is_transient.unwrap_or(false),
+        ),
+        None => (
+            None,
+            None,
+            None,
+            non_json_message(status, body),
+            None,
+            None,
+            false,
+        ),
+    };
+    let (class, backoff) = classify(code, Some(status), transient);
+    let retry = backoff.map(|(first_delay_ms, multiplier)| RetrySchedule {
+        first_delay_ms,
+        multiplier,
+        not_before_ms: retry_after_ms(&header),
+    });
+    ProviderError {
+        http_status: status,
+        code,
+        subcode,
+        error_type,
+        message,
+        details,
+        trace_id: trace.or_else(|| header("x-fb-trace-id").map(str::to_owned)),
+        class,
+        retry,
+    }
+}
+
+/// A short description of a body that is not a Graph error (a proxy's HTML page, say).
+fn non_json_message(status: u16, body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let excerpt: String = text.trim().chars().take(200).collect();
+    if excerpt.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status}: {excerpt}")
+    }
+}
+
+/// When Meta says access comes back: `x-business-use-case-usage`'s
+/// `estimated_time_to_regain_access` (minutes, the largest over all entries), else
+/// `Retry-After` (seconds).
+fn retry_after_ms<'a>(header: &impl Fn(&str) -> Option<&'a str>) -> Option<u64> {
+    let from_usage = header("x-business-use-case-usage").and_then(|value| {
+        let usage: serde_json::Value = serde_json::from_str(value).ok()?;
+        usage
+            .as_object()?
+            .values()
+            .filter_map(|v| v.as_array())
+            .flatten()
+            .filter_map(|entry| entry.get("estimated_time_to_regain_access")?.as_u64())
+            .max()
+            .filter(|minutes| *minutes > 0)
+            .map(|minutes| minutes.saturating_mul(60_000))
+    });
+    from_usage.or_else(|| {
+        header("retry-after")?
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(|s| s.saturating_mul(1_000))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph_error(code: i64, transient: Option<bool>) -> Vec<u8> {
+        let mut error = serde_json::json!({
+            "message": "(#131047) Re-engagement message",
+            "type": "OAuthException",
+            "code": code,
+            "error_subcode": 2494010,
+            "error_data": {"messaging_product": "whatsapp", "details": "Message failed to send because more than 24 hours have passed"},
+            "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam",
+        });
+        if let Some(t) = transient {
+            error["is_transient"] = t.into();
+        }
+        serde_json::to_vec(&serde_json::json!({ "error": error })).unwrap()
+    }
+
+    #[test]
+    fn codes_do_not_overlap() {
+        for (i, a) in ERROR_TABLE.iter().enumerate() {
+            for b in &ERROR_TABLE[i + 1..] {
+                assert!(
+                    a.codes.end() < b.codes.start() || b.codes.end() < a.codes.start(),
+                    "{:?} overlaps {:?}",
+                    a.codes,
+                    b.codes
+                );
+            }
+            assert_eq!(
+                a.backoff.is_some(),
+                matches!(a.class, Throttled | Transient),
+                "{:?}",
+                a.codes
+            );
+        }
+    }
+
+    #[test]
+    fn re_engagement_window_is_terminal_with_every_field() {
+        let e = from_response(400, &[], &graph_error(131047, None));
+        assert_eq!(e.code, Some(131047));
+        assert_eq!(e.subcode, Some(2494010));
+        assert_eq!(e.error_type.as_deref(), Some("OAuthException"));
+        assert_eq!(e.trace_id.as_deref(), Some("Az8or2yhqkZfEZ-_4Qn_Bam"));
+        assert!(e.details.unwrap().contains("24 hours"));
+        assert_eq!(e.class, Terminal);
+        assert_eq!(e.retry, None);
+    }
+
+    #[test]
+    fn throughput_limit_is_retryable_after_the_advised_time() {
+        let usage = r#"{"102290129340398":[{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":2},{"estimated_time_to_regain_access":5}]}"#;
+        let headers = [("X-Business-Use-Case-Usage".to_owned(), usage.to_owned())];
+        let e = from_response(400, &headers, &graph_error(130429, None));
+        assert_eq!(e.class, Throttled);
+        assert_eq!(
+            e.retry,
+            Some(RetrySchedule {
+                first_delay_ms: 1_000,
+                multiplier: 2,
+                not_before_ms: Some(300_000)
+            })
+        );
+    }
+
+    #[test]
+    fn pair_rate_limit_backs_off_by_powers_of_four() {
+        let e = from_response(
+            400,
+            &[("retry-after".into(), "7".into())],
+            &graph_error(131056, None),
+        );
+        assert_eq!(
+            e.retry,
+            Some(RetrySchedule {
+                first_delay_ms: 4_000,
+                multiplier: 4,
+                not_before_ms: Some(7_000)
+            })
+        );
+    }
+
+    #[test]
+    fn expired_token_is_auth() {
+        assert_eq!(from_response(401, &[], &graph_error(190, None)).class, Auth);
+        assert_eq!(from_response(403, &[], &graph_error(230, None)).class, Auth);
+    }
+
+    #[test]
+    fn unknown_codes_follow_http_status_and_is_transient() {
+        assert_eq!(
+            from_response(503, &[], &graph_error(999_999, None)).class,
+            Transient
+        );
+        assert_eq!(
+            from_response(429, &[], &graph_error(999_999, None)).class,
+            Throttled
+        );
+        assert_eq!(
+            from_response(400, &[], &graph_error(999_999, None)).class,
+            Terminal
+        );
+        assert_eq!(
+            from_response(400, &[], &graph_error(999_999, Some(true))).class,
+            Transient
+        );
+        assert_eq!(
+            from_response(400, &[], &graph_error(100, Some(true))).class,
+            Transient
+        );
+    }
+
+    #[test]
+    fn non_json_bodies_keep_an_excerpt_and_the_trace_header() {
+        let e = from_response(
+            502,
+            &[("x-fb-trace-id".into(), "T1".into())],
+            b"<html>Bad Gateway</html>",
+        );
+        assert_eq!(e.message, "HTTP 502: <html>Bad Gateway</html>");
+        assert_eq!(e.trace_id.as_deref(), Some("T1"));
+        assert_eq!(e.class, Transient);
+        assert_eq!(from_response(500, &[], b"").message, "HTTP 500");
+    }
+
+    #[test]
+    fn status_codes_without_http_status() {
+        assert!(is_retryable_code(130429));
+        assert!(is_retryable_code(131000));
+        assert!(!is_retryable_code(131047));
+        assert!(!is_retryable_code(190));
+        assert!(!is_retryable_code(424242));
+    }
+}

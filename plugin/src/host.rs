@@ -1,0 +1,82 @@
+//! What the plugin needs from its host, as a trait: the component implements it over the WIT
+//! imports, unit tests and native benchmarks implement it in memory.
+
+use crate::wit::events::{Event, PublishError};
+use crate::wit::logging::Level;
+use crate::wit::outbound_http::{HttpError, Request, Response};
+
+/// The host capabilities the plugin's logic uses.
+pub trait Host {
+    /// Performs one outbound HTTP request (the `outbound-http.send` import).
+    fn send_http(&self, request: &Request) -> Result<Response, HttpError>;
+    /// Publishes a batch of events (the `events.publish` import).
+    fn publish(&self, events: &[Event]) -> Result<(), PublishError>;
+    /// Writes a log record (the `logging.log` import).
+    fn log(&self, level: Level, message: &str);
+}
+
+#[cfg(test)]
+pub mod mock {
+    //! An in-memory host for unit tests: scripted HTTP responses, recorded requests and events.
+
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    /// Records what the logic asked of its host and answers from a script.
+    #[derive(Default)]
+    pub struct MockHost {
+        pub responses: RefCell<VecDeque<Result<Response, HttpError>>>,
+        pub requests: RefCell<Vec<Request>>,
+        pub published: RefCell<Vec<Event>>,
+        pub publish_error: RefCell<Option<PublishError>>,
+        pub logs: RefCell<Vec<(Level, String)>>,
+    }
+
+    impl MockHost {
+        /// Queues a JSON response with the given status.
+        pub fn respond_json(&self, status: u16, body: &serde_json::Value) {
+            self.responses.borrow_mut().push_back(Ok(Response {
+                status,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: serde_json::to_vec(body).unwrap(),
+            }));
+        }
+
+        /// Queues a transport error.
+        pub fn respond_error(&self, error: HttpError) {
+            self.responses.borrow_mut().push_back(Err(error));
+        }
+
+        /// The published events' payloads, parsed.
+        pub fn payloads(&self) -> Vec<serde_json::Value> {
+            self.published
+                .borrow()
+                .iter()
+                .map(|e| serde_json::from_str(&e.payload).unwrap())
+                .collect()
+        }
+    }
+
+    impl Host for MockHost {
+        fn send_http(&self, request: &Request) -> Result<Response, HttpError> {
+            self.requests.borrow_mut().push(request.clone());
+            self.responses
+                .borrow_mut()
+                .pop_front()
+                .unwrap_or_else(|| Err(HttpError::Other("no scripted response".into())))
+        }
+
+        fn publish(&self, events: &[Event]) -> Result<(), PublishError> {
+            if let Some(error) = self.publish_error.borrow().clone() {
+                return Err(error);
+            }
+            self.published.borrow_mut().extend_from_slice(events);
+            Ok(())
+        }
+
+        fn log(&self, level: Level, message: &str) {
+            self.logs.borrow_mut().push((level, message.to_owned()));
+        }
+    }
+}

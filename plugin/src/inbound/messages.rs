@@ -1,0 +1,145 @@
+//! One received message → `message.received` (and the events that accompany some types).
+
+use serde_json::{Map, Value, json};
+
+use super::ChangeContext;
+use super::content::{self, Content};
+use super::payload::{str_field, timestamp_ms};
+use crate::chat_id;
+use crate::event::EventSpec;
+use crate::wit::events::{Event, EventKind};
+
+/// Who sent a message, from the message and the `contacts` entry that matches it.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Sender {
+    /// The sender's WhatsApp id (phone number as WhatsApp knows it); absent for username users.
+    pub wa_id: Option<String>,
+    /// The business-scoped user id (BSUID).
+    pub user_id: Option<String>,
+    pub parent_user_id: Option<String>,
+    pub username: Option<String>,
+    pub profile_name: Option<String>,
+}
+
+impl Sender {
+    /// Matches the message to its contact by id, never by position: a batch's `contacts` need
+    /// not line up with its `messages`.
+    pub fn resolve(ctx: &ChangeContext<'_>, message: &Value) -> Self {
+        let wa_id = str_field(message, "from").map(|s| s.into_owned());
+        let user_id = str_field(message, "from_user_id").map(|s| s.into_owned());
+        let contact = ctx.contacts.iter().find(|c| {
+            let same = |key: &str, id: &Option<String>| {
+                id.is_some() && str_field(c, key).as_deref() == id.as_deref()
+            };
+            same("wa_id", &wa_id) || same("user_id", &user_id)
+        });
+        let from_contact = |key: &str| {
+            contact
+                .and_then(|c| str_field(c, key))
+                .map(|s| s.into_owned())
+        };
+        let profile = |key: &str| {
+            contact
+                .and_then(|c| c.get("profile"))
+                .and_then(|p| str_field(p, key))
+                .map(|s| s.into_owned())
+        };
+        Self {
+            wa_id: wa_id.or_else(|| from_contact("wa_id")),
+            user_id: user_id.or_else(|| from_contact("user_id")),
+            parent_user_id: from_contact("parent_user_id"),
+            username: profile("username"),
+            profile_name: profile("name"),
+        }
+    }
+
+    /// omni's `from`: the wa_id, or the BSUID for users without a visible number.
+    pub fn id(&self) -> &str {
+        self.wa_id
+            .as_deref()
+            .or(self.user_id.as_deref())
+            .unwrap_or("")
+    }
+
+    /// The direct chat with this sender.
+    pub fn chat_id(&self) -> String {
+        match (&self.wa_id, &self.user_id) {
+            (Some(wa_id), _) => chat_id::user(wa_id),
+            (None, Some(user_id)) => chat_id::bsuid(user_id),
+            (None, None) => String::new(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "waId": self.wa_id,
+            "userId": self.user_id,
+            "parentUserId": self.parent_user_id,
+            "username": self.username,
+            "profileName": self.profile_name,
+        })
+    }
+}
+
+/// Maps one message object.
+pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Event>) {
+    // A message without an id still gets a stable event id, from its raw bytes.
+    let raw = message.to_string();
+    let external_id = str_field(message, "id").map(|s| s.into_owned());
+    let key = external_id.as_deref().unwrap_or(&raw);
+    let sender = Sender::resolve(ctx, message);
+    let chat_id = match str_field(message, "group_id") {
+        Some(group) => chat_id::group(&group),
+        None => sender.chat_id(),
+    };
+    let occurred_at_ms = timestamp_ms(message, "timestamp");
+    let Content { fields } = content::extract(message);
+
+    let mut payload = Map::new();
+    payload.insert(
+        "externalId".into(),
+        json!(external_id.as_deref().unwrap_or("")),
+    );
+    payload.insert("chatId".into(), json!(chat_id));
+    payload.insert("from".into(), json!(sender.id()));
+    payload.insert("content".into(), Value::Object(fields));
+    if let Some(reply_to) = message.pointer("/context/id").and_then(Value::as_str) {
+        payload.insert("replyToId".into(), json!(reply_to));
+    }
+    payload.insert(
+        "rawPayload".into(),
+        raw_payload(ctx, &sender, occurred_at_ms, message),
+    );
+
+    events.push(
+        EventSpec {
+            instance_id: ctx.instance_id,
+            kind: EventKind::MessageReceived,
+            key: &[key],
+            correlation_id: external_id.clone(),
+            occurred_at_ms,
+            payload: Value::Object(payload),
+        }
+        .build(),
+    );
+}
+
+/// What omni keeps of the provider's data: the message as Meta sent it, plus who sent it and to
+/// which business number.
+fn raw_payload(
+    ctx: &ChangeContext<'_>,
+    sender: &Sender,
+    occurred_at_ms: Option<u64>,
+    message: &Value,
+) -> Value {
+    json!({
+        "provider": "whatsapp-cloud",
+        "businessAccountId": ctx.business_account_id,
+        "phoneNumberId": ctx.metadata.phone_number_id,
+        "displayPhoneNumber": ctx.metadata.display_phone_number,
+        "timestamp": occurred_at_ms.map(|ms| ms / 1000),
+        "pushName": sender.profile_name,
+        "sender": sender.to_json(),
+        "message": message,
+    })
+}

@@ -1,0 +1,198 @@
+//! Webhook notifications → omni events.
+//!
+//! Every entry, every change and every item is processed, in payload order: batched deliveries
+//! lose nothing. Each change is routed to the instance whose phone number id it names.
+
+mod content;
+mod messages;
+pub mod payload;
+mod statuses;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::event::EventSpec;
+use crate::wit::events::{Event, EventKind};
+use payload::{Change, MessagesValue, Metadata, Notification};
+
+/// omni event type for a change this channel does not map (yet): acknowledged, reported, and
+/// never a failed delivery.
+pub const UNHANDLED_EVENT: &str = "custom.whatsapp-cloud.webhook.unhandled";
+/// omni event type for a change about a phone number no configured instance owns.
+pub const UNROUTED_EVENT: &str = "custom.whatsapp-cloud.webhook.unrouted";
+
+/// Which instance owns which business phone number.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<'a> {
+    pub instance_id: &'a str,
+    pub phone_number_id: &'a str,
+}
+
+/// Why a notification body could not be read at all; nothing is published for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboundError {
+    /// The body is not JSON.
+    NotJson(String),
+    /// The body is JSON but not shaped like a notification (`entry`/`changes` arrays...).
+    BadShape(String),
+}
+
+impl std::fmt::Display for InboundError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotJson(e) => write!(f, "the body is not valid JSON: {e}"),
+            Self::BadShape(e) => write!(f, "the body is not a WhatsApp webhook notification: {e}"),
+        }
+    }
+}
+
+/// What a change is being mapped in the light of.
+pub(crate) struct ChangeContext<'a> {
+    /// The instance the change is routed to.
+    pub instance_id: &'a str,
+    /// The WABA id of the entry.
+    pub business_account_id: Option<&'a str>,
+    pub metadata: &'a Metadata,
+    /// `value.contacts`, matched to messages by id.
+    pub contacts: &'a [Value],
+}
+
+/// Maps a notification body to events. `receiver` gets what no route claims.
+pub fn map_notification(
+    body: &[u8],
+    receiver: &str,
+    routes: &[Route<'_>],
+) -> Result<Vec<Event>, InboundError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
+    let notification =
+        Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
+    if notification.object.as_deref() != Some("whatsapp_business_account") {
+        return Ok(vec![unhandled(receiver, None, "object", &value)]);
+    }
+    let mut events = Vec::new();
+    for entry in &notification.entry {
+        for change in &entry.changes {
+            map_change(change, entry.id.as_deref(), receiver, routes, &mut events)?;
+        }
+    }
+    Ok(events)
+}
+
+fn map_change(
+    change: &Change,
+    business_account_id: Option<&str>,
+    receiver: &str,
+    routes: &[Route<'_>],
+    events: &mut Vec<Event>,
+) -> Result<(), InboundError> {
+    if change.field != "messages" {
+        events.push(unhandled(
+            receiver,
+            business_account_id,
+            &change.field,
+            &change.value,
+        ));
+        return Ok(());
+    }
+    let value = MessagesValue::deserialize(&change.value)
+        .map_err(|e| InboundError::BadShape(format!("`messages` change: {e}")))?;
+    let phone_number_id = value.metadata.phone_number_id.as_deref();
+    let Some(route) = routes
+        .iter()
+        .find(|r| Some(r.phone_number_id) == phone_number_id)
+    else {
+        events.push(unrouted(
+            receiver,
+            business_account_id,
+            phone_number_id,
+            &change.value,
+        ));
+        return Ok(());
+    };
+    let ctx = ChangeContext {
+        instance_id: route.instance_id,
+        business_account_id,
+        metadata: &value.metadata,
+        contacts: &value.contacts,
+    };
+    for message in &value.messages {
+        messages::map(&ctx, message, events);
+    }
+    for status in &value.statuses {
+        statuses::map(&ctx, status, events);
+    }
+    for error in &value.errors {
+        events.push(webhook_error(&ctx, error));
+    }
+    Ok(())
+}
+
+/// A change of a field this channel does not map: reported with its raw value.
+fn unhandled(
+    instance_id: &str,
+    business_account_id: Option<&str>,
+    field: &str,
+    value: &Value,
+) -> Event {
+    let raw = value.to_string();
+    EventSpec {
+        instance_id,
+        kind: EventKind::Other(UNHANDLED_EVENT.to_owned()),
+        key: &[field, &raw],
+        correlation_id: None,
+        occurred_at_ms: None,
+        payload: json!({ "field": field, "businessAccountId": business_account_id, "rawPayload": value }),
+    }
+    .build()
+}
+
+/// A change for a phone number no instance owns: reported to the receiver, not dropped.
+fn unrouted(
+    instance_id: &str,
+    business_account_id: Option<&str>,
+    phone_number_id: Option<&str>,
+    value: &Value,
+) -> Event {
+    let raw = value.to_string();
+    EventSpec {
+        instance_id,
+        kind: EventKind::Other(UNROUTED_EVENT.to_owned()),
+        key: &[phone_number_id.unwrap_or(""), &raw],
+        correlation_id: None,
+        occurred_at_ms: None,
+        payload: json!({
+            "phoneNumberId": phone_number_id,
+            "businessAccountId": business_account_id,
+            "rawPayload": value,
+        }),
+    }
+    .build()
+}
+
+/// omni event type for errors Meta reports about the number rather than one message.
+pub const WEBHOOK_ERROR_EVENT: &str = "custom.whatsapp-cloud.webhook.error";
+
+fn webhook_error(ctx: &ChangeContext<'_>, error: &Value) -> Event {
+    let code = error.get("code").and_then(Value::as_i64);
+    let raw = error.to_string();
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::Other(WEBHOOK_ERROR_EVENT.to_owned()),
+        key: &[&raw],
+        correlation_id: None,
+        occurred_at_ms: None,
+        payload: json!({
+            "errorCode": code.map(|c| c.to_string()),
+            "error": error.get("message").or_else(|| error.get("title")).cloned().unwrap_or(Value::Null),
+            "details": error.pointer("/error_data/details").cloned().unwrap_or(Value::Null),
+            "retryable": code.is_some_and(crate::graph::errors::is_retryable_code),
+            "phoneNumberId": ctx.metadata.phone_number_id,
+            "rawPayload": error,
+        }),
+    }
+    .build()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,35 @@
+//! The plugin's identity and capabilities.
+
+use crate::media_rules::MEDIA_RULES;
+use crate::outbound::MAX_TEXT_CHARS;
+use crate::wit::plugin::{Capabilities, Features, MediaLimit, PluginInfo};
+
+/// omni's channel type for this plugin; part of every event subject.
+pub const CHANNEL_ID: &str = "whatsapp-cloud";
+/// The WIT package this plugin implements.
+pub const CONTRACT: &str = "omni:channel@0.1.0";
+
+/// What `plugin.info` returns.
+pub fn plugin_info() -> PluginInfo {
+    PluginInfo {
+        id: CHANNEL_ID.to_owned(),
+        name: "WhatsApp Business Cloud API".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        contract: CONTRACT.to_owned(),
+        capabilities: Capabilities {
+            features: Features::SEND_TEXT
+                | Features::REPLY
+                | Features::RECEIVE_DELIVERY_RECEIPTS
+                | Features::RECEIVE_READ_RECEIPTS,
+            max_text_length: MAX_TEXT_CHARS as u32,
+            media: MEDIA_RULES
+                .iter()
+                .map(|r| MediaLimit {
+                    kind: r.kind,
+                    max_bytes: r.max_bytes,
+                    mime_types: r.mime_types.iter().map(|m| (*m).to_owned()).collect(),
+                })
+                .collect(),
+        },
+    }
+}

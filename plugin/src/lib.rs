@@ -1,0 +1,33 @@
+//! The omni WhatsApp Cloud API channel.
+//!
+//! Everything here is plain Rust that runs natively (unit tests, fuzzing, benchmarks) and inside
+//! the component. The only file that touches the component model is [`component`], which binds
+//! these modules to the WIT exports and implements [`host::Host`] over the WIT imports.
+
+pub mod wit {
+    //! Types generated from `wit/` (the `omni:channel` package). The logic uses them directly so
+    //! that there is one definition of every contract type.
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "channel-plugin",
+        additional_derives: [PartialEq, Clone],
+    });
+
+    pub use exports::omni::channel::{media, messaging, plugin, webhook};
+    pub use omni::channel::{events, logging, outbound_http, types};
+}
+
+pub mod chat_id;
+pub mod config;
+pub mod event;
+pub mod graph;
+pub mod host;
+pub mod inbound;
+pub mod info;
+pub mod media_rules;
+pub mod outbound;
+pub mod signature;
+pub mod webhook;
+
+#[cfg(target_arch = "wasm32")]
+mod component;

@@ -1,0 +1,184 @@
+//! Sending: omni messages → Graph API requests → receipts and events.
+
+mod body;
+
+use serde_json::{Value, json};
+
+use crate::chat_id::{self, Recipient};
+use crate::config::InstanceConfig;
+use crate::event::EventSpec;
+use crate::graph::{self, Idempotency};
+use crate::host::Host;
+use crate::wit::events::{Event, EventKind};
+use crate::wit::logging::Level;
+use crate::wit::messaging::{OutgoingMessage, SendOptions, SendReceipt};
+use crate::wit::outbound_http::Method;
+use crate::wit::types::{ChannelError, Instance, InvalidField};
+
+pub use body::{MAX_TEXT_CHARS, message_body};
+
+/// Validates, sends and reports one message.
+pub fn send_message(
+    host: &dyn Host,
+    instance: &Instance,
+    message: &OutgoingMessage,
+    options: &SendOptions,
+) -> Result<SendReceipt, ChannelError> {
+    let attempt = try_send(host, instance, message, options);
+    if let Err(error) = &attempt {
+        if options.final_attempt || !is_retryable(error) {
+            report_failure(host, instance, message, options, error);
+        }
+    }
+    attempt
+}
+
+fn try_send(
+    host: &dyn Host,
+    instance: &Instance,
+    message: &OutgoingMessage,
+    options: &SendOptions,
+) -> Result<SendReceipt, ChannelError> {
+    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    let recipient = chat_id::parse_recipient(&message.to).map_err(|reason| {
+        ChannelError::InvalidRequest(InvalidField {
+            field: "to".into(),
+            reason,
+        })
+    })?;
+    let body = message_body(message, &recipient).map_err(ChannelError::InvalidRequest)?;
+    let path = format!("{}/messages", config.phone_number_id);
+    let request = graph::request(&config, Method::Post, &path, Some(&body));
+    let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
+
+    let message_id = response
+        .pointer("/messages/0/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            ChannelError::OutcomeUnknown(
+                "Meta accepted the request but returned no message id".into(),
+            )
+        })?
+        .to_owned();
+    let sent = sent_event(&instance.id, &message_id, &recipient, message, options);
+    let event_id = sent.id.clone();
+    if let Err(e) = host.publish(&[sent]) {
+        // The message is out; its `sent` status webhook publishes the same event id later.
+        host.log(
+            Level::Warn,
+            &format!(
+                "instance {}: message.sent for {message_id} not published: {e:?}",
+                instance.id
+            ),
+        );
+    }
+    Ok(SendReceipt {
+        message_id,
+        recipient_id: response
+            .pointer("/contacts/0/wa_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        message_status: response
+            .pointer("/messages/0/message_status")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        event_id,
+    })
+}
+
+/// Whether the host may try the same send again.
+pub fn is_retryable(error: &ChannelError) -> bool {
+    match error {
+        ChannelError::Provider(e) => e.retry.is_some(),
+        ChannelError::Unreachable(e) => e.retry.is_some(),
+        _ => false,
+    }
+}
+
+/// `message.sent`, with the id the `sent` status webhook will also produce.
+fn sent_event(
+    instance_id: &str,
+    message_id: &str,
+    recipient: &Recipient,
+    message: &OutgoingMessage,
+    options: &SendOptions,
+) -> Event {
+    let mut payload = json!({
+        "externalId": message_id,
+        "chatId": recipient.chat_id(),
+        "to": recipient.id(),
+        "content": body::omni_content(&message.content),
+    });
+    if let Some(reply_to) = &message.reply_to {
+        payload["replyToId"] = json!(reply_to);
+    }
+    EventSpec {
+        instance_id,
+        kind: EventKind::MessageSent,
+        key: &[message_id],
+        correlation_id: Some(options.correlation_id.clone()),
+        occurred_at_ms: None,
+        payload,
+    }
+    .build()
+}
+
+/// Publishes `message.failed` for a final failure. An unknown outcome is not a failure: the
+/// message may be out, and its status webhooks will tell.
+fn report_failure(
+    host: &dyn Host,
+    instance: &Instance,
+    message: &OutgoingMessage,
+    options: &SendOptions,
+    error: &ChannelError,
+) {
+    let (text, code) = match error {
+        ChannelError::OutcomeUnknown(_) => return,
+        ChannelError::InvalidConfig(problems) => (
+            format!(
+                "invalid configuration: {}",
+                problems
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            None,
+        ),
+        ChannelError::InvalidRequest(f) => {
+            (format!("invalid message: {}: {}", f.field, f.reason), None)
+        }
+        ChannelError::Provider(e) => (e.message.clone(), e.code.map(|c| c.to_string())),
+        ChannelError::Unreachable(e) => (e.message.clone(), None),
+        ChannelError::Integrity(m) | ChannelError::Other(m) => (m.clone(), None),
+    };
+    let chat_id = chat_id::parse_recipient(&message.to)
+        .map(|r| r.chat_id())
+        .unwrap_or_else(|_| message.to.clone());
+    let event = EventSpec {
+        instance_id: &instance.id,
+        kind: EventKind::MessageFailed,
+        key: &[&options.correlation_id],
+        correlation_id: Some(options.correlation_id.clone()),
+        occurred_at_ms: None,
+        payload: json!({
+            "chatId": chat_id,
+            "error": text,
+            "errorCode": code,
+            "retryable": is_retryable(error),
+        }),
+    }
+    .build();
+    if let Err(e) = host.publish(&[event]) {
+        host.log(
+            Level::Warn,
+            &format!(
+                "instance {}: message.failed not published: {e:?}",
+                instance.id
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

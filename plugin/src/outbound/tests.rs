@@ -1,0 +1,201 @@
+//! Unit tests of the send path against the mock host.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::config::tests::sample_json;
+use crate::event::event_id;
+use crate::host::mock::MockHost;
+use crate::wit::messaging::{Content, TextContent};
+use crate::wit::outbound_http::{HttpError, RequestProgress};
+use crate::wit::types::ErrorClass;
+
+fn instance() -> Instance {
+    Instance {
+        id: "inst-a".into(),
+        config: sample_json(),
+    }
+}
+
+fn text(to: &str, body: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        to: to.into(),
+        content: Content::Text(TextContent {
+            body: body.into(),
+            preview_url: false,
+        }),
+        reply_to: None,
+        callback_data: None,
+    }
+}
+
+fn options(final_attempt: bool) -> SendOptions {
+    SendOptions {
+        correlation_id: "corr-1".into(),
+        final_attempt,
+    }
+}
+
+fn accepted(host: &MockHost) {
+    host.respond_json(
+        200,
+        &json!({"messaging_product": "whatsapp", "contacts": [{"input": "+1 555 000 1111", "wa_id": "15550001111"}],
+                "messages": [{"id": "wamid.OK", "message_status": "accepted"}]}),
+    );
+}
+
+#[test]
+fn text_send_builds_the_documented_request_and_publishes_sent() {
+    let host = MockHost::default();
+    accepted(&host);
+    let receipt = send_message(
+        &host,
+        &instance(),
+        &text("+1 555 000 1111", "hello"),
+        &options(true),
+    )
+    .unwrap();
+    assert_eq!(receipt.message_id, "wamid.OK");
+    assert_eq!(receipt.recipient_id.as_deref(), Some("15550001111"));
+    assert_eq!(receipt.message_status.as_deref(), Some("accepted"));
+
+    let requests = host.requests.borrow();
+    assert_eq!(
+        requests[0].url,
+        "http://127.0.0.1:9/v24.0/106540352242922/messages"
+    );
+    let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "15550001111",
+               "type": "text", "text": {"body": "hello"}})
+    );
+    let published = host.published.borrow();
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0].kind, EventKind::MessageSent);
+    assert_eq!(
+        published[0].id,
+        event_id("inst-a", &EventKind::MessageSent, &["wamid.OK"])
+    );
+    assert_eq!(receipt.event_id, published[0].id);
+    let p: Value = serde_json::from_str(&published[0].payload).unwrap();
+    assert_eq!(p["chatId"], "15550001111@s.whatsapp.net");
+    assert_eq!(p["content"], json!({"type": "text", "text": "hello"}));
+}
+
+#[test]
+fn invalid_messages_never_reach_the_network() {
+    let host = MockHost::default();
+    let too_long = "x".repeat(MAX_TEXT + 1);
+    for (message, field) in [
+        (text("15550001111", " "), "content.body"),
+        (text("15550001111", &too_long), "content.body"),
+        (text("nobody", "hi"), "to"),
+    ] {
+        match send_message(&host, &instance(), &message, &options(true)) {
+            Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field),
+            other => panic!("expected invalid request, got {other:?}"),
+        }
+    }
+    assert!(host.requests.borrow().is_empty());
+    assert_eq!(
+        host.published.borrow().len(),
+        3,
+        "each final failure is reported"
+    );
+}
+
+const MAX_TEXT: usize = super::body::MAX_TEXT_CHARS;
+
+#[test]
+fn graph_errors_are_typed_and_reported_when_final() {
+    let host = MockHost::default();
+    host.respond_json(
+        400,
+        &json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
+        "code": 131047, "error_data": {"details": "24 hours"}, "fbtrace_id": "TR"}}),
+    );
+    let Err(ChannelError::Provider(e)) = send_message(
+        &host,
+        &instance(),
+        &text("15550001111", "hi"),
+        &options(false),
+    ) else {
+        panic!("expected a provider error");
+    };
+    assert_eq!(
+        (e.code, e.class, e.retry.is_some()),
+        (Some(131047), ErrorClass::Terminal, false)
+    );
+    // Terminal: reported even though the host said it would retry.
+    let p = host.payloads();
+    assert_eq!(p[0]["errorCode"], "131047");
+    assert_eq!(p[0]["retryable"], false);
+    assert_eq!(
+        host.published.borrow()[0].id,
+        event_id("inst-a", &EventKind::MessageFailed, &["corr-1"])
+    );
+}
+
+#[test]
+fn retryable_errors_are_reported_only_on_the_last_attempt() {
+    let host = MockHost::default();
+    let throttled = json!({"error": {"message": "rate", "code": 130429}});
+    host.respond_json(400, &throttled);
+    let Err(ChannelError::Provider(e)) = send_message(
+        &host,
+        &instance(),
+        &text("15550001111", "hi"),
+        &options(false),
+    ) else {
+        panic!("expected a provider error");
+    };
+    assert_eq!(e.class, ErrorClass::Throttled);
+    assert!(host.published.borrow().is_empty());
+    host.respond_json(400, &throttled);
+    send_message(
+        &host,
+        &instance(),
+        &text("15550001111", "hi"),
+        &options(true),
+    )
+    .unwrap_err();
+    assert_eq!(host.payloads()[0]["retryable"], true);
+}
+
+#[test]
+fn timeouts_after_sending_are_unknown_and_not_reported_as_failures() {
+    let host = MockHost::default();
+    host.respond_error(HttpError::Timeout(RequestProgress::MaybeSent));
+    let result = send_message(
+        &host,
+        &instance(),
+        &text("15550001111", "hi"),
+        &options(true),
+    );
+    assert!(matches!(result, Err(ChannelError::OutcomeUnknown(_))));
+    assert!(host.published.borrow().is_empty());
+}
+
+#[test]
+fn a_bus_outage_does_not_turn_a_sent_message_into_an_error() {
+    let host = MockHost::default();
+    accepted(&host);
+    *host.publish_error.borrow_mut() =
+        Some(crate::wit::events::PublishError::Unavailable("down".into()));
+    assert!(
+        send_message(
+            &host,
+            &instance(),
+            &text("15550001111", "hi"),
+            &options(true)
+        )
+        .is_ok()
+    );
+    assert!(
+        host.logs
+            .borrow()
+            .iter()
+            .any(|(_, m)| m.contains("not published"))
+    );
+}

@@ -1,0 +1,68 @@
+//! The webhook endpoint: GET verification handshakes and signed POST notifications.
+
+mod notification;
+mod query;
+mod verification;
+
+use crate::config::InstanceConfig;
+use crate::host::Host;
+use crate::wit::logging::Level;
+use crate::wit::types::Instance;
+use crate::wit::webhook::{IncomingRequest, OutgoingResponse};
+
+/// Largest notification body accepted. Meta's notifications are a few KB; batches stay far
+/// below this. Larger bodies get 413 before any parsing.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Handles one webhook request for `receiver`, routing changes to `siblings` when they own the
+/// phone number a change is about.
+pub fn handle(
+    host: &dyn Host,
+    receiver: &Instance,
+    siblings: &[Instance],
+    request: &IncomingRequest,
+) -> OutgoingResponse {
+    let config = match InstanceConfig::parse(&receiver.config) {
+        Ok(config) => config,
+        Err(problems) => {
+            let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+            host.log(
+                Level::Error,
+                &format!(
+                    "instance {}: invalid configuration ({})",
+                    receiver.id,
+                    fields.join(", ")
+                ),
+            );
+            // A 5xx makes Meta redeliver once the operator has fixed the configuration.
+            return json_response(
+                500,
+                &serde_json::json!({"error": "instance configuration is invalid"}),
+            );
+        }
+    };
+    match request.method.to_ascii_uppercase().as_str() {
+        "GET" => verification::handle(&config, &request.query),
+        "POST" => notification::handle(host, receiver, &config, siblings, request),
+        _ => {
+            let mut response =
+                json_response(405, &serde_json::json!({"error": "method not allowed"}));
+            response.headers.push(("allow".into(), "GET, POST".into()));
+            response
+        }
+    }
+}
+
+/// A response with a JSON body.
+fn json_response(status: u16, body: &serde_json::Value) -> OutgoingResponse {
+    OutgoingResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+/// A JSON error response: `{"error": message}`.
+fn error_response(status: u16, message: &str) -> OutgoingResponse {
+    json_response(status, &serde_json::json!({ "error": message }))
+}

@@ -1,0 +1,246 @@
+//! Signed POST notifications: size limit, signature, mapping, publishing.
+
+use super::{MAX_BODY_BYTES, error_response, json_response};
+use crate::config::InstanceConfig;
+use crate::host::Host;
+use crate::inbound::{self, Route};
+use crate::signature;
+use crate::wit::events::PublishError;
+use crate::wit::logging::Level;
+use crate::wit::types::Instance;
+use crate::wit::webhook::{IncomingRequest, OutgoingResponse};
+
+/// 413 for oversize bodies, 401 for bad signatures, 400 for unreadable bodies (nothing
+/// published), 503 when the bus is down (Meta redelivers), 200 once every event is published.
+pub fn handle(
+    host: &dyn Host,
+    receiver: &Instance,
+    config: &InstanceConfig,
+    siblings: &[Instance],
+    request: &IncomingRequest,
+) -> OutgoingResponse {
+    if request.body.len() > MAX_BODY_BYTES {
+        return error_response(413, &format!("body exceeds {MAX_BODY_BYTES} bytes"));
+    }
+    let signatures: Vec<&str> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(signature::HEADER))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    if let Err(e) = signature::verify(config.app_secret.as_bytes(), &request.body, &signatures) {
+        host.log(
+            Level::Warn,
+            &format!(
+                "instance {}: webhook refused: {}",
+                receiver.id,
+                e.describe()
+            ),
+        );
+        return error_response(401, e.describe());
+    }
+
+    let sibling_configs: Vec<(&str, InstanceConfig)> = siblings
+        .iter()
+        .filter_map(|s| match InstanceConfig::parse(&s.config) {
+            Ok(c) => Some((s.id.as_str(), c)),
+            Err(_) => {
+                host.log(
+                    Level::Warn,
+                    &format!("instance {}: invalid configuration, not routable", s.id),
+                );
+                None
+            }
+        })
+        .collect();
+    let routes: Vec<Route<'_>> = std::iter::once((receiver.id.as_str(), config))
+        .chain(sibling_configs.iter().map(|(id, c)| (*id, c)))
+        .map(|(instance_id, c)| Route {
+            instance_id,
+            phone_number_id: &c.phone_number_id,
+        })
+        .collect();
+
+    let events = match inbound::map_notification(&request.body, &receiver.id, &routes) {
+        Ok(events) => events,
+        Err(e) => {
+            host.log(
+                Level::Warn,
+                &format!("instance {}: webhook refused: {e}", receiver.id),
+            );
+            return error_response(400, &e.to_string());
+        }
+    };
+    if !events.is_empty() {
+        if let Err(e) = host.publish(&events) {
+            let (status, detail) = match &e {
+                PublishError::Unavailable(m) => (503, format!("event bus unavailable: {m}")),
+                PublishError::Rejected(m) => (500, format!("events rejected: {m}")),
+                PublishError::Other(m) => (500, format!("publishing failed: {m}")),
+            };
+            host.log(
+                Level::Error,
+                &format!(
+                    "instance {}: {detail}; asking Meta to redeliver",
+                    receiver.id
+                ),
+            );
+            return error_response(status, &detail);
+        }
+    }
+    host.log(
+        Level::Debug,
+        &format!(
+            "instance {}: webhook published {} events",
+            receiver.id,
+            events.len()
+        ),
+    );
+    json_response(200, &serde_json::json!({ "received": events.len() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::sample_json;
+    use crate::host::mock::MockHost;
+    use serde_json::json;
+
+    fn instance() -> Instance {
+        Instance {
+            id: "inst-a".into(),
+            config: sample_json(),
+        }
+    }
+
+    fn post(body: &[u8], signature: Option<String>) -> IncomingRequest {
+        let mut headers = vec![("Content-Type".into(), "application/json".into())];
+        if let Some(s) = signature {
+            headers.push(("X-Hub-Signature-256".into(), s));
+        }
+        IncomingRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers,
+            body: body.to_vec(),
+        }
+    }
+
+    fn text_body() -> Vec<u8> {
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": "106540352242922"},
+            "messages": [{"from": "15550001111", "id": "wamid.X", "timestamp": "1", "type": "text", "text": {"body": "hi"}}]
+        }}]}]})
+        .to_string()
+        .into_bytes()
+    }
+
+    fn signed(body: &[u8]) -> IncomingRequest {
+        post(body, Some(signature::sign(b"s3cret", body)))
+    }
+
+    #[test]
+    fn publishes_then_acknowledges() {
+        let host = MockHost::default();
+        let r = handle(&host, &instance(), &sample(), &[], &signed(&text_body()));
+        assert_eq!(r.status, 200);
+        assert_eq!(host.published.borrow().len(), 1);
+    }
+
+    #[test]
+    fn bad_signatures_publish_nothing() {
+        let host = MockHost::default();
+        let body = text_body();
+        assert_eq!(
+            handle(&host, &instance(), &sample(), &[], &post(&body, None)).status,
+            401
+        );
+        assert_eq!(
+            handle(
+                &host,
+                &instance(),
+                &sample(),
+                &[],
+                &post(&body, Some("sha256=00".into()))
+            )
+            .status,
+            401
+        );
+        let wrong = signature::sign(b"other", &body);
+        assert_eq!(
+            handle(
+                &host,
+                &instance(),
+                &sample(),
+                &[],
+                &post(&body, Some(wrong))
+            )
+            .status,
+            401
+        );
+        assert!(host.published.borrow().is_empty());
+    }
+
+    #[test]
+    fn oversize_bodies_are_refused_before_anything_else() {
+        let host = MockHost::default();
+        let body = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(
+            handle(&host, &instance(), &sample(), &[], &post(&body, None)).status,
+            413
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        let host = MockHost::default();
+        let r = handle(&host, &instance(), &sample(), &[], &signed(b"{\"object\":"));
+        assert_eq!(r.status, 400);
+        assert!(
+            String::from_utf8(r.body)
+                .unwrap()
+                .contains("not valid JSON")
+        );
+        assert!(host.published.borrow().is_empty());
+    }
+
+    #[test]
+    fn bus_outage_asks_for_redelivery() {
+        let host = MockHost::default();
+        *host.publish_error.borrow_mut() = Some(PublishError::Unavailable("nats down".into()));
+        assert_eq!(
+            handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status,
+            503
+        );
+        *host.publish_error.borrow_mut() = Some(PublishError::Rejected("bad".into()));
+        assert_eq!(
+            handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status,
+            500
+        );
+    }
+
+    #[test]
+    fn siblings_receive_their_changes() {
+        let host = MockHost::default();
+        let mut other: serde_json::Value = serde_json::from_str(&sample_json()).unwrap();
+        other["phoneNumberId"] = json!("222");
+        let sibling = Instance {
+            id: "inst-b".into(),
+            config: other.to_string(),
+        };
+        let body = String::from_utf8(text_body())
+            .unwrap()
+            .replace("106540352242922", "222")
+            .into_bytes();
+        assert_eq!(
+            handle(&host, &instance(), &sample(), &[sibling], &signed(&body)).status,
+            200
+        );
+        assert_eq!(host.published.borrow()[0].instance_id, "inst-b");
+    }
+
+    fn sample() -> InstanceConfig {
+        crate::config::tests::sample()
+    }
+}
