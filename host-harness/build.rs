@@ -4,8 +4,5 @@
 fn main() {
     let root = build_support::workspace_root_from_manifest_dir();
     let wasm = build_support::build_component(&root, "whatsapp-cloud-plugin", &root.join("plugin"));
-    println!(
-        "cargo:rustc-env=WHATSAPP_CLOUD_PLUGIN_WASM={}",
-        wasm.display()
-    );
+    println!("cargo:rustc-env=WHATSAPP_CLOUD_PLUGIN_WASM={}", wasm.display());
 }

@@ -17,18 +17,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const PROFILE: &str = "wasm-release";
 
 /// Outer-build variables that must not reach the nested build.
-const SCRUBBED_PREFIXES: &[&str] = &[
-    "CARGO_TARGET_",
-    "CARGO_BUILD_",
-    "CARGO_PROFILE_",
-    "CARGO_ENCODED_RUSTFLAGS",
-];
-const SCRUBBED: &[&str] = &[
-    "RUSTFLAGS",
-    "RUSTDOCFLAGS",
-    "RUSTC_WRAPPER",
-    "RUSTC_WORKSPACE_WRAPPER",
-];
+const SCRUBBED_PREFIXES: &[&str] = &["CARGO_TARGET_", "CARGO_BUILD_", "CARGO_PROFILE_", "CARGO_ENCODED_RUSTFLAGS"];
+const SCRUBBED: &[&str] = &["RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER"];
 
 /// Builds the workspace package `package` (whose sources are in `package_dir`) as a component
 /// and returns the path of the `.wasm` file. Prints the `rerun-if-changed` lines for it.
@@ -52,15 +42,7 @@ pub fn build_component(workspace_root: &Path, package: &str, package_dir: &Path)
 
     let mut command = Command::new(&cargo);
     command
-        .args([
-            "build",
-            "--package",
-            package,
-            "--target",
-            WASM_TARGET,
-            "--profile",
-            PROFILE,
-        ])
+        .args(["build", "--package", package, "--target", WASM_TARGET, "--profile", PROFILE])
         .arg("--manifest-path")
         .arg(workspace_root.join("Cargo.toml"))
         .arg("--target-dir")
@@ -70,22 +52,13 @@ pub fn build_component(workspace_root: &Path, package: &str, package_dir: &Path)
         .stderr(Stdio::piped());
     for (key, _) in env::vars_os() {
         let key = key.to_string_lossy();
-        if SCRUBBED.contains(&key.as_ref()) || SCRUBBED_PREFIXES.iter().any(|p| key.starts_with(p))
-        {
+        if SCRUBBED.contains(&key.as_ref()) || SCRUBBED_PREFIXES.iter().any(|p| key.starts_with(p)) {
             command.env_remove(key.as_ref());
         }
     }
-    command.env(
-        format!(
-            "CARGO_TARGET_{}_LINKER",
-            WASM_TARGET.to_uppercase().replace('-', "_")
-        ),
-        &linker,
-    );
+    command.env(format!("CARGO_TARGET_{}_LINKER", WASM_TARGET.to_uppercase().replace('-', "_")), &linker);
 
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("could not run {cargo:?}: {e}"));
+    let output = command.output().unwrap_or_else(|e| panic!("could not run {cargo:?}: {e}"));
     if !output.status.success() {
         panic!(
             "building the `{package}` component failed ({}):\n{}",
@@ -93,28 +66,17 @@ pub fn build_component(workspace_root: &Path, package: &str, package_dir: &Path)
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let wasm = target_dir
-        .join(WASM_TARGET)
-        .join(PROFILE)
-        .join(format!("{}.wasm", package.replace('-', "_")));
-    assert!(
-        wasm.is_file(),
-        "the build of `{package}` produced no {}",
-        wasm.display()
-    );
+    let wasm = target_dir.join(WASM_TARGET).join(PROFILE).join(format!("{}.wasm", package.replace('-', "_")));
+    assert!(wasm.is_file(), "the build of `{package}` produced no {}", wasm.display());
     wasm
 }
 
 /// The workspace root, for a build script whose crate is one level below it.
 pub fn workspace_root_from_manifest_dir() -> PathBuf {
-    let manifest_dir =
-        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("run from a build script"));
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("run from a build script"));
     manifest_dir
         .ancestors()
-        .find(|dir| {
-            std::fs::read_to_string(dir.join("Cargo.toml"))
-                .is_ok_and(|toml| toml.contains("[workspace]"))
-        })
+        .find(|dir| std::fs::read_to_string(dir.join("Cargo.toml")).is_ok_and(|toml| toml.contains("[workspace]")))
         .expect("a workspace Cargo.toml above the crate")
         .to_owned()
 }
@@ -130,10 +92,7 @@ fn target_dir(workspace_root: &Path) -> PathBuf {
 /// `wasm-component-ld` from the toolchain that runs this build.
 fn component_linker(rustc: &std::ffi::OsStr) -> PathBuf {
     let host = env::var("HOST").expect("run from a build script");
-    let linker = sysroot(rustc)
-        .join("lib/rustlib")
-        .join(host)
-        .join("bin/wasm-component-ld");
+    let linker = sysroot(rustc).join("lib/rustlib").join(host).join("bin/wasm-component-ld");
     assert!(
         linker.is_file(),
         "{} not found: the Rust toolchain ships wasm-component-ld since 1.82; is this toolchain older?",
@@ -143,24 +102,14 @@ fn component_linker(rustc: &std::ffi::OsStr) -> PathBuf {
 }
 
 fn sysroot(rustc: &std::ffi::OsStr) -> PathBuf {
-    let output = Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .expect("rustc --print sysroot");
-    PathBuf::from(
-        String::from_utf8(output.stdout)
-            .expect("UTF-8 sysroot")
-            .trim(),
-    )
+    let output = Command::new(rustc).args(["--print", "sysroot"]).output().expect("rustc --print sysroot");
+    PathBuf::from(String::from_utf8(output.stdout).expect("UTF-8 sysroot").trim())
 }
 
 /// Installs the wasm target through rustup when it is missing (rust-toolchain.toml asks for it,
 /// but rustup only honours that when it installs the toolchain itself).
 fn ensure_wasm_target(rustc: &std::ffi::OsStr) {
-    let libdir = sysroot(rustc)
-        .join("lib/rustlib")
-        .join(WASM_TARGET)
-        .join("lib");
+    let libdir = sysroot(rustc).join("lib/rustlib").join(WASM_TARGET).join("lib");
     if libdir.is_dir() {
         return;
     }

@@ -7,6 +7,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "channel-plugin",
     imports: { default: trappable },
+    additional_derives: [PartialEq],
 });
 
 pub use exports::omni::channel::{media, messaging, plugin, webhook};

@@ -90,56 +90,35 @@ impl ChannelHost {
         let mut instances = Vec::with_capacity(config.instances.len());
         for settings in &config.instances {
             let id = &settings.id;
-            let config = settings
-                .plugin_config()
-                .with_context(|| format!("instance `{id}`"))?;
+            let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
             let normalised = match runtime.validate_config(&config.to_string())? {
                 Ok(normalised) => normalised,
                 Err(problems) => {
-                    let list: Vec<String> = problems
-                        .iter()
-                        .map(|p| format!("{}: {}", p.field, p.message))
-                        .collect();
+                    let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
                     bail!("instance `{id}` is misconfigured: {}", list.join("; "));
                 }
             };
-            let values: serde_json::Value =
-                serde_json::from_str(&normalised).context("plugin's normalised config")?;
-            let base_url = values["graphBaseUrl"]
-                .as_str()
-                .context("plugin's normalised config has no graphBaseUrl")?;
-            let mut egress = EgressPolicy::deny_all()
-                .allow(Origin::parse(base_url).map_err(anyhow::Error::msg)?);
-            if Origin::parse(base_url).ok()
-                == Origin::parse(&format!("https://{META_GRAPH_HOST}")).ok()
-            {
+            let values: serde_json::Value = serde_json::from_str(&normalised).context("plugin's normalised config")?;
+            let base_url = values["graphBaseUrl"].as_str().context("plugin's normalised config has no graphBaseUrl")?;
+            let mut egress = EgressPolicy::deny_all().allow(Origin::parse(base_url).map_err(anyhow::Error::msg)?);
+            if Origin::parse(base_url).ok() == Origin::parse(&format!("https://{META_GRAPH_HOST}")).ok() {
                 for origin in META_MEDIA_ORIGINS {
                     egress = egress.allow(Origin::parse(origin).map_err(anyhow::Error::msg)?);
                 }
             }
             for extra in &settings.allowed_hosts {
-                let origin = Origin::parse(extra).map_err(|e| {
-                    anyhow::anyhow!("instance `{id}`: allowed_hosts `{extra}`: {e}")
-                })?;
+                let origin = Origin::parse(extra)
+                    .map_err(|e| anyhow::anyhow!("instance `{id}`: allowed_hosts `{extra}`: {e}"))?;
                 egress = egress.allow(origin);
             }
             let secret = values["appSecret"].as_str().unwrap_or_default();
             instances.push(HostedInstance {
-                wit: Instance {
-                    id: id.clone(),
-                    config: normalised.clone(),
-                },
+                wit: Instance { id: id.clone(), config: normalised.clone() },
                 egress,
                 app_fingerprint: Sha256::digest(secret.as_bytes()).into(),
             });
         }
-        Ok(Self {
-            runtime,
-            info,
-            instances,
-            http,
-            sink,
-        })
+        Ok(Self { runtime, info, instances, http, sink })
     }
 
     /// The plugin's identity.
@@ -159,19 +138,12 @@ impl ChannelHost {
 
     /// An instance by id.
     pub fn instance(&self, id: &str) -> Result<&HostedInstance, HostError> {
-        self.instances
-            .iter()
-            .find(|i| i.id() == id)
-            .ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
+        self.instances.iter().find(|i| i.id() == id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
     }
 
     /// Runs a webhook request addressed to instance `id`. Other instances of the same Meta app
     /// are passed along, so a change about one of their numbers reaches them.
-    pub fn handle_webhook(
-        &self,
-        id: &str,
-        request: &IncomingRequest,
-    ) -> Result<OutgoingResponse, HostError> {
+    pub fn handle_webhook(&self, id: &str, request: &IncomingRequest) -> Result<OutgoingResponse, HostError> {
         let receiver = self.instance(id)?;
         let siblings: Vec<Instance> = self
             .instances
@@ -190,9 +162,7 @@ impl ChannelHost {
             instances: allowed,
             channel_type: self.info.id.clone(),
         };
-        Ok(self
-            .runtime
-            .handle_webhook(caps, &receiver.wit, &siblings, request)?)
+        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &siblings, request)?)
     }
 
     /// Sends one message through instance `id` (one attempt).
@@ -203,12 +173,7 @@ impl ChannelHost {
         options: &SendOptions,
     ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.send_message(
-            self.capabilities(instance, RESPONSE_BYTES),
-            &instance.wit,
-            message,
-            options,
-        )?)
+        Ok(self.runtime.send_message(self.capabilities(instance, RESPONSE_BYTES), &instance.wit, message, options)?)
     }
 
     /// The capabilities of a call that talks to the Graph API for `instance`.

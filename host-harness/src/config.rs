@@ -51,9 +51,7 @@ impl Secret {
     pub fn resolve(&self) -> anyhow::Result<String> {
         match self {
             Self::Literal(value) => Ok(value.clone()),
-            Self::Env { env } => {
-                std::env::var(env).with_context(|| format!("environment variable {env} is not set"))
-            }
+            Self::Env { env } => std::env::var(env).with_context(|| format!("environment variable {env} is not set")),
         }
     }
 }
@@ -99,8 +97,7 @@ impl InstanceSettings {
 impl HostConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
@@ -111,10 +108,7 @@ impl HostConfig {
         for instance in &config.instances {
             // Instance ids are the last token of omni's subjects.
             if !is_subject_tokens(&instance.id) || instance.id.contains('.') {
-                bail!(
-                    "instance id `{}` may only contain letters, digits, `-` and `_`",
-                    instance.id
-                );
+                bail!("instance id `{}` may only contain letters, digits, `-` and `_`", instance.id);
             }
             if !seen.insert(instance.id.as_str()) {
                 bail!("instance id `{}` appears twice", instance.id);
@@ -140,11 +134,9 @@ mod tests {
 
     #[test]
     fn parses_and_builds_the_plugin_config() {
-        let config = HostConfig::parse(&SAMPLE.replace(
-            r#"{ env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }"#,
-            r#""tok""#,
-        ))
-        .unwrap();
+        let config =
+            HostConfig::parse(&SAMPLE.replace(r#"{ env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }"#, r#""tok""#))
+                .unwrap();
         let plugin = config.instances[0].plugin_config().unwrap();
         assert_eq!(plugin["appSecret"], "s3cret");
         assert_eq!(plugin["webhookVerifyToken"], "vt");
@@ -156,10 +148,7 @@ mod tests {
     fn missing_environment_secrets_are_named() {
         let config = HostConfig::parse(SAMPLE).unwrap();
         let error = format!("{:#}", config.instances[0].plugin_config().unwrap_err());
-        assert!(
-            error.contains("OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET"),
-            "{error}"
-        );
+        assert!(error.contains("OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET"), "{error}");
     }
 
     #[test]

@@ -33,10 +33,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as JSON.
@@ -132,12 +129,7 @@ impl FakeGraph {
                 }
             });
         })?;
-        Ok(Self {
-            addr,
-            state,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
-        })
+        Ok(Self { addr, state, shutdown: Some(shutdown), thread: Some(thread) })
     }
 
     /// `http://127.0.0.1:<port>`: the instance's `graph_base_url`.
@@ -157,11 +149,7 @@ impl FakeGraph {
 
     /// Queues a response for the next request (after authentication succeeds).
     pub fn script(&self, response: ScriptedResponse) {
-        self.state
-            .script
-            .lock()
-            .expect("fake lock")
-            .push_back(response);
+        self.state.script.lock().expect("fake lock").push_back(response);
     }
 }
 
@@ -189,43 +177,24 @@ async fn handle(
         query: uri.query().unwrap_or("").to_owned(),
         headers: headers
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         body: body.to_vec(),
     };
-    state
-        .requests
-        .lock()
-        .expect("fake lock")
-        .push(recorded.clone());
+    state.requests.lock().expect("fake lock").push(recorded.clone());
 
     if recorded.header("authorization") != Some(&format!("Bearer {}", state.access_token)) {
-        return error(
-            401,
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-        );
+        return error(401, 190, "Invalid OAuth access token - Cannot parse access token");
     }
     let scripted = state.script.lock().expect("fake lock").pop_front();
     if let Some(scripted) = scripted {
         if let Some(delay) = scripted.delay {
             tokio::time::sleep(delay).await;
         }
-        let mut response = (
-            StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::OK),
-            scripted.body,
-        )
-            .into_response();
+        let mut response =
+            (StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::OK), scripted.body).into_response();
         for (name, value) in scripted.headers {
-            if let (Ok(name), Ok(value)) = (
-                name.parse::<axum::http::HeaderName>(),
-                HeaderValue::from_str(&value),
-            ) {
+            if let (Ok(name), Ok(value)) = (name.parse::<axum::http::HeaderName>(), HeaderValue::from_str(&value)) {
                 response.headers_mut().insert(name, value);
             }
         }
@@ -234,9 +203,7 @@ async fn handle(
 
     let segments: Vec<&str> = recorded.path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
-        ("POST", [version, phone, "messages"]) if is_version(version) => {
-            send_message(&state, phone, &recorded)
-        }
+        ("POST", [version, phone, "messages"]) if is_version(version) => send_message(&state, phone, &recorded),
         _ => error(400, 100, "Unknown path components"),
     }
 }
@@ -244,16 +211,9 @@ async fn handle(
 /// `POST /{version}/{phone-number-id}/messages`.
 fn send_message(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
     if phone != state.phone_number_id {
-        return error(
-            400,
-            100,
-            "Unsupported post request. Object with ID does not exist",
-        );
+        return error(400, 100, "Unsupported post request. Object with ID does not exist");
     }
-    if request
-        .header("content-type")
-        .is_none_or(|t| !t.starts_with("application/json"))
-    {
+    if request.header("content-type").is_none_or(|t| !t.starts_with("application/json")) {
         return error(400, 100, "Content-Type must be application/json");
     }
     let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
@@ -288,28 +248,19 @@ fn send_message(state: &FakeState, phone: &str, request: &RecordedRequest) -> Re
 }
 
 fn is_version(segment: &str) -> bool {
-    segment.strip_prefix('v').is_some_and(|rest| {
-        rest.split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-    })
+    segment
+        .strip_prefix('v')
+        .is_some_and(|rest| rest.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())))
 }
 
 fn json_response(status: u16, body: Value) -> Response {
-    let mut response = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        body.to_string(),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
+    let mut response = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body.to_string()).into_response();
+    response.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
     response
 }
 
 fn error(status: u16, code: i64, message: &str) -> Response {
     let mut response = json_response(status, graph_error_body(code, message));
-    response
-        .headers_mut()
-        .insert("x-fb-trace-id", HeaderValue::from_static("AFakeTraceId123"));
+    response.headers_mut().insert("x-fb-trace-id", HeaderValue::from_static("AFakeTraceId123"));
     response
 }

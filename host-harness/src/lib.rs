@@ -11,6 +11,7 @@ pub mod bindings;
 pub mod capabilities;
 pub mod channel_host;
 pub mod config;
+pub mod demo;
 pub mod fake_graph;
 pub mod outgoing;
 pub mod runtime;

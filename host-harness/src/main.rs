@@ -27,13 +27,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     component: Option<PathBuf>,
     /// Log filter for stderr (e.g. `info`, `omni_host=debug,plugin=trace`).
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILTER",
-        env = "OMNI_HOST_LOG",
-        default_value = "warn"
-    )]
+    #[arg(long, global = true, value_name = "FILTER", env = "OMNI_HOST_LOG", default_value = "warn")]
     log: String,
     #[command(subcommand)]
     command: Command,
@@ -41,6 +35,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Show the channel working end to end against an embedded fake Graph API: webhook
+    /// verification, a signed message, a reply, delivery receipts; every event is printed.
+    Demo,
     /// Print the plugin's info and the component's imports and exports, as JSON.
     Info,
     /// Print the X-Hub-Signature-256 header value Meta would send for a body.
@@ -115,8 +112,8 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -126,6 +123,14 @@ fn init_logging(filter: &str) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Demo => {
+            let component = match &cli.component {
+                Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                None => omni_host::WHATSAPP_CLOUD_COMPONENT.to_vec(),
+            };
+            omni_host::demo::run(&component, Box::new(std::io::stdout()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Info => {
             let runtime = load_runtime(cli.component.as_deref())?;
             let info = runtime.info()?;
@@ -135,49 +140,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sign { secret, body } => {
-            let body =
-                std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
             println!("{}", signing::hub_signature(secret.as_bytes(), &body));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Webhook {
-            config,
-            body,
-            headers,
-            instance,
-            method,
-            query,
-            sign,
-            events,
-        } => {
+        Command::Webhook { config, body, headers, instance, method, query, sign, events } => {
             let config = HostConfig::load(&config)?;
             let host = build_host(cli.component.as_deref(), &config, &events)?;
             let id = match instance {
                 Some(id) => id,
-                None => config
-                    .instances
-                    .first()
-                    .context("the configuration has no instances")?
-                    .id
-                    .clone(),
+                None => config.instances.first().context("the configuration has no instances")?.id.clone(),
             };
-            let body =
-                std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
-            let mut header_list = headers
-                .iter()
-                .map(|h| parse_header(h))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            let mut header_list = headers.iter().map(|h| parse_header(h)).collect::<anyhow::Result<Vec<_>>>()?;
             if sign {
-                let settings = config
-                    .instances
-                    .iter()
-                    .find(|i| i.id == id)
-                    .context("unknown instance")?;
+                let settings = config.instances.iter().find(|i| i.id == id).context("unknown instance")?;
                 let secret = settings.app_secret.resolve()?;
-                header_list.push((
-                    "X-Hub-Signature-256".into(),
-                    signing::hub_signature(secret.as_bytes(), &body),
-                ));
+                header_list.push(("X-Hub-Signature-256".into(), signing::hub_signature(secret.as_bytes(), &body)));
             }
             let request = IncomingRequest {
                 method: method.to_ascii_uppercase(),
@@ -192,32 +171,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !text.is_empty() {
                 eprintln!("{text}");
             }
-            Ok(if (200..300).contains(&response.status) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(if (200..300).contains(&response.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Send {
-            config,
-            instance,
-            message,
-            correlation_id,
-            events,
-        } => {
+        Command::Send { config, instance, message, correlation_id, events } => {
             let config = HostConfig::load(&config)?;
             let host = build_host(cli.component.as_deref(), &config, &events)?;
-            let json = std::fs::read_to_string(&message)
-                .with_context(|| format!("reading {}", message.display()))?;
-            let outgoing = OmniOutgoing::from_json(&json)
-                .with_context(|| format!("parsing {}", message.display()))?;
+            let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
+            let outgoing = OmniOutgoing::from_json(&json).with_context(|| format!("parsing {}", message.display()))?;
             let correlation_id = correlation_id
                 .or_else(|| outgoing.correlation_id().map(str::to_owned))
                 .unwrap_or_else(fresh_correlation_id);
-            let options = SendOptions {
-                correlation_id,
-                final_attempt: true,
-            };
+            let options = SendOptions { correlation_id, final_attempt: true };
             match host.send_message(&instance, &outgoing.to_wit(), &options)? {
                 Ok(receipt) => {
                     println!("{}", wire::receipt(&receipt));
@@ -234,25 +198,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn load_runtime(component: Option<&Path>) -> anyhow::Result<PluginRuntime> {
     // One call at a time: no need for a pool of instance slots.
-    let config = RuntimeConfig {
-        pooling: None,
-        ..RuntimeConfig::default()
-    };
+    let config = RuntimeConfig { pooling: None, ..RuntimeConfig::default() };
     match component {
         Some(path) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
             PluginRuntime::new(&bytes, config)
         }
         None => PluginRuntime::new(omni_host::WHATSAPP_CLOUD_COMPONENT, config),
     }
 }
 
-fn build_host(
-    component: Option<&Path>,
-    config: &HostConfig,
-    events: &SinkSpec,
-) -> anyhow::Result<ChannelHost> {
+fn build_host(component: Option<&Path>, config: &HostConfig, events: &SinkSpec) -> anyhow::Result<ChannelHost> {
     let runtime = Arc::new(load_runtime(component)?);
     let http = Arc::new(UreqClient::new(ClientConfig::default()));
     ChannelHost::new(runtime, config, http, events.open()?)
@@ -260,18 +216,13 @@ fn build_host(
 
 fn parse_header(header: &str) -> anyhow::Result<(String, String)> {
     match header.split_once(':') {
-        Some((name, value)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_owned(), value.trim().to_owned()))
-        }
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_owned(), value.trim().to_owned())),
         _ => bail!("`{header}` is not a header; expected 'Name: value'"),
     }
 }
 
 /// A correlation id unique enough for one host: time and process id.
 fn fresh_correlation_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("omni-host-{}-{nanos:x}", std::process::id())
 }

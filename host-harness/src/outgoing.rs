@@ -49,10 +49,9 @@ impl OmniOutgoing {
     /// The WIT message.
     pub fn to_wit(&self) -> OutgoingMessage {
         let content = match &self.content {
-            OmniContent::Text { text, preview_url } => Content::Text(TextContent {
-                body: text.clone(),
-                preview_url: *preview_url,
-            }),
+            OmniContent::Text { text, preview_url } => {
+                Content::Text(TextContent { body: text.clone(), preview_url: *preview_url })
+            }
         };
         OutgoingMessage {
             to: self.to.clone(),
@@ -76,19 +75,12 @@ mod tests {
         assert_eq!(m.correlation_id(), Some("c1"));
         let wit = m.to_wit();
         assert_eq!(wit.reply_to.as_deref(), Some("wamid.1"));
-        assert!(
-            matches!(wit.content, Content::Text(TextContent { ref body, preview_url: false }) if body == "hi")
-        );
+        assert!(matches!(wit.content, Content::Text(TextContent { ref body, preview_url: false }) if body == "hi"));
     }
 
     #[test]
     fn unknown_fields_and_types_are_errors() {
-        assert!(
-            OmniOutgoing::from_json(
-                r#"{"to":"1","content":{"type":"text","text":"hi","colour":1}}"#
-            )
-            .is_err()
-        );
+        assert!(OmniOutgoing::from_json(r#"{"to":"1","content":{"type":"text","text":"hi","colour":1}}"#).is_err());
         assert!(OmniOutgoing::from_json(r#"{"to":"1","content":{"type":"hologram"}}"#).is_err());
     }
 }

@@ -13,10 +13,7 @@ use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
-    UpdateDeadline,
-};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
@@ -85,10 +82,7 @@ impl std::fmt::Display for PluginError {
             Self::Timeout => write!(f, "the plugin exceeded its time budget and was stopped"),
             Self::MemoryLimit => write!(f, "the plugin exceeded its memory limit and was stopped"),
             Self::Trap(trap) => write!(f, "the plugin trapped: {trap}"),
-            Self::OutputTooLarge(n) => write!(
-                f,
-                "the plugin returned {n} bytes, more than the host accepts"
-            ),
+            Self::OutputTooLarge(n) => write!(f, "the plugin returned {n} bytes, more than the host accepts"),
             Self::Host(e) => write!(f, "a host capability failed: {e}"),
             Self::Instantiate(e) => write!(f, "the plugin could not be instantiated: {e}"),
         }
@@ -120,10 +114,7 @@ impl EpochTicker {
                 }
             })
             .expect("spawn the epoch thread");
-        Self {
-            stop,
-            thread: Some(thread),
-        }
+        Self { stop, thread: Some(thread) }
     }
 }
 
@@ -160,8 +151,8 @@ impl PluginRuntime {
     pub unsafe fn from_precompiled(bytes: &[u8], config: RuntimeConfig) -> anyhow::Result<Self> {
         let engine = Engine::new(&engine_config(&config)?)?;
         // SAFETY: the caller guarantees the bytes come from `precompile`.
-        let component = unsafe { Component::deserialize(&engine, bytes) }
-            .context("loading the precompiled component")?;
+        let component =
+            unsafe { Component::deserialize(&engine, bytes) }.context("loading the precompiled component")?;
         Self::with_component(engine, component, config)
     }
 
@@ -171,26 +162,12 @@ impl PluginRuntime {
         Ok(engine.precompile_component(component)?)
     }
 
-    fn with_component(
-        engine: Engine,
-        component: Component,
-        config: RuntimeConfig,
-    ) -> anyhow::Result<Self> {
+    fn with_component(engine: Engine, component: Component, config: RuntimeConfig) -> anyhow::Result<Self> {
         let mut linker = Linker::<HostState>::new(&engine);
         ChannelPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
-        let pre = ChannelPluginPre::new(
-            linker
-                .instantiate_pre(&component)
-                .context("linking the component")?,
-        )?;
+        let pre = ChannelPluginPre::new(linker.instantiate_pre(&component).context("linking the component")?)?;
         let ticker = EpochTicker::start(&engine);
-        Ok(Self {
-            engine,
-            component,
-            pre,
-            config,
-            _ticker: ticker,
-        })
+        Ok(Self { engine, component, pre, config, _ticker: ticker })
     }
 
     /// The engine (for inspecting the component's type).
@@ -206,40 +183,25 @@ impl PluginRuntime {
     /// The component's imports and exports, by name.
     pub fn interfaces(&self) -> (Vec<String>, Vec<String>) {
         let ty = self.component.component_type();
-        let imports = ty
-            .imports(&self.engine)
-            .map(|(name, _)| name.to_owned())
-            .collect();
-        let exports = ty
-            .exports(&self.engine)
-            .map(|(name, _)| name.to_owned())
-            .collect();
+        let imports = ty.imports(&self.engine).map(|(name, _)| name.to_owned()).collect();
+        let exports = ty.exports(&self.engine).map(|(name, _)| name.to_owned()).collect();
         (imports, exports)
     }
 
     /// `plugin.info`.
     pub fn info(&self) -> Result<PluginInfo, PluginError> {
-        self.call(Capabilities::none(), false, |plugin, store| {
-            plugin.omni_channel_plugin().call_info(store)
-        })
+        self.call(Capabilities::none(), false, |plugin, store| plugin.omni_channel_plugin().call_info(store))
     }
 
     /// `plugin.config-schema`.
     pub fn config_schema(&self) -> Result<String, PluginError> {
-        self.call(Capabilities::none(), false, |plugin, store| {
-            plugin.omni_channel_plugin().call_config_schema(store)
-        })
+        self.call(Capabilities::none(), false, |plugin, store| plugin.omni_channel_plugin().call_config_schema(store))
     }
 
     /// `plugin.validate-config`.
-    pub fn validate_config(
-        &self,
-        config: &str,
-    ) -> Result<Result<String, Vec<ConfigProblem>>, PluginError> {
+    pub fn validate_config(&self, config: &str) -> Result<Result<String, Vec<ConfigProblem>>, PluginError> {
         self.call(Capabilities::none(), false, |plugin, store| {
-            plugin
-                .omni_channel_plugin()
-                .call_validate_config(store, config)
+            plugin.omni_channel_plugin().call_validate_config(store, config)
         })
     }
 
@@ -249,9 +211,7 @@ impl PluginRuntime {
         caps: Capabilities,
         instance: &Instance,
     ) -> Result<Result<ConnectionInfo, ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| {
-            plugin.omni_channel_plugin().call_connect(store, instance)
-        })
+        self.call(caps, false, |plugin, store| plugin.omni_channel_plugin().call_connect(store, instance))
     }
 
     /// `webhook.handle-webhook`.
@@ -263,16 +223,9 @@ impl PluginRuntime {
         request: &IncomingRequest,
     ) -> Result<OutgoingResponse, PluginError> {
         let response = self.call(caps, false, |plugin, store| {
-            plugin
-                .omni_channel_webhook()
-                .call_handle_webhook(store, receiver, siblings, request)
+            plugin.omni_channel_webhook().call_handle_webhook(store, receiver, siblings, request)
         })?;
-        let size = response.body.len()
-            + response
-                .headers
-                .iter()
-                .map(|(n, v)| n.len() + v.len())
-                .sum::<usize>();
+        let size = response.body.len() + response.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
         if size > self.config.max_response_bytes {
             return Err(PluginError::OutputTooLarge(size));
         }
@@ -288,9 +241,7 @@ impl PluginRuntime {
         options: &SendOptions,
     ) -> Result<Result<SendReceipt, ChannelError>, PluginError> {
         self.call(caps, false, |plugin, store| {
-            plugin
-                .omni_channel_messaging()
-                .call_send_message(store, instance, message, options)
+            plugin.omni_channel_messaging().call_send_message(store, instance, message, options)
         })
     }
 
@@ -303,9 +254,7 @@ impl PluginRuntime {
         show_typing: bool,
     ) -> Result<Result<(), ChannelError>, PluginError> {
         self.call(caps, false, |plugin, store| {
-            plugin
-                .omni_channel_messaging()
-                .call_mark_read(store, instance, message_id, show_typing)
+            plugin.omni_channel_messaging().call_mark_read(store, instance, message_id, show_typing)
         })
     }
 
@@ -316,11 +265,7 @@ impl PluginRuntime {
         instance: &Instance,
         upload: &MediaUpload,
     ) -> Result<Result<String, ChannelError>, PluginError> {
-        self.call(caps, true, |plugin, store| {
-            plugin
-                .omni_channel_media()
-                .call_upload_media(store, instance, upload)
-        })
+        self.call(caps, true, |plugin, store| plugin.omni_channel_media().call_upload_media(store, instance, upload))
     }
 
     /// `media.download-media`.
@@ -331,9 +276,7 @@ impl PluginRuntime {
         media_id: &str,
     ) -> Result<Result<DownloadedMedia, ChannelError>, PluginError> {
         self.call(caps, true, |plugin, store| {
-            plugin
-                .omni_channel_media()
-                .call_download_media(store, instance, media_id)
+            plugin.omni_channel_media().call_download_media(store, instance, media_id)
         })
     }
 
@@ -344,11 +287,7 @@ impl PluginRuntime {
         media: bool,
         f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let memory_limit = if media {
-            self.config.media_memory_limit
-        } else {
-            self.config.memory_limit
-        };
+        let memory_limit = if media { self.config.media_memory_limit } else { self.config.memory_limit };
         let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit));
         store.limiter(|state| &mut state.limits);
         let cpu_budget = self.config.cpu_budget;
@@ -362,10 +301,7 @@ impl PluginRuntime {
                 Ok(UpdateDeadline::Continue(1))
             }
         });
-        let plugin = self
-            .pre
-            .instantiate(&mut store)
-            .map_err(|e| classify(e, &store, true))?;
+        let plugin = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
         let result = f(&plugin, &mut store).map_err(|e| classify(e, &store, false));
         // The store, and with it the instance, is dropped here whatever happened.
         result
@@ -405,9 +341,5 @@ fn classify(error: wasmtime::Error, store: &Store<HostState>, instantiating: boo
 }
 
 fn root_message(error: &wasmtime::Error) -> String {
-    error
-        .chain()
-        .last()
-        .map(|e| e.to_string())
-        .unwrap_or_default()
+    error.chain().last().map(|e| e.to_string()).unwrap_or_default()
 }

@@ -103,10 +103,7 @@ pub fn plugin_info(info: &PluginInfo) -> Value {
         (Features::REPLY, "reply"),
         (Features::READ_RECEIPTS, "read-receipts"),
         (Features::TYPING_INDICATOR, "typing-indicator"),
-        (
-            Features::RECEIVE_DELIVERY_RECEIPTS,
-            "receive-delivery-receipts",
-        ),
+        (Features::RECEIVE_DELIVERY_RECEIPTS, "receive-delivery-receipts"),
         (Features::RECEIVE_READ_RECEIPTS, "receive-read-receipts"),
         (Features::UPLOAD_MEDIA, "upload-media"),
         (Features::DOWNLOAD_MEDIA, "download-media"),

@@ -70,9 +70,7 @@ pub fn parse_recipient(to: &str) -> Result<Recipient, String> {
         return phone_digits(phone).map(Recipient::Phone);
     }
     if to.contains('@') {
-        return Err(format!(
-            "`{to}` is not a WhatsApp chat id (expected @s.whatsapp.net, @g.us or @bsuid)"
-        ));
+        return Err(format!("`{to}` is not a WhatsApp chat id (expected @s.whatsapp.net, @g.us or @bsuid)"));
     }
     if is_bsuid(to) {
         return Ok(Recipient::UserId(to.to_owned()));
@@ -86,9 +84,7 @@ fn is_bsuid(s: &str) -> bool {
     bytes.len() > 3
         && bytes[..2].iter().all(u8::is_ascii_uppercase)
         && bytes[2] == b'.'
-        && bytes[3..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'.')
+        && bytes[3..].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'.')
 }
 
 /// Keeps the digits of a phone number written with `+`, spaces, dashes, dots or parentheses.
@@ -105,18 +101,12 @@ fn phone_digits(s: &str) -> Result<String, String> {
     if (5..=15).contains(&digits.len()) {
         Ok(digits)
     } else {
-        Err(format!(
-            "`{s}` does not have the 5 to 15 digits of a phone number"
-        ))
+        Err(format!("`{s}` does not have the 5 to 15 digits of a phone number"))
     }
 }
 
 fn non_empty(id: &str) -> Result<&str, String> {
-    if id.is_empty() {
-        Err("empty chat id".to_owned())
-    } else {
-        Ok(id)
-    }
+    if id.is_empty() { Err("empty chat id".to_owned()) } else { Ok(id) }
 }
 
 #[cfg(test)]
@@ -125,17 +115,8 @@ mod tests {
 
     #[test]
     fn phone_numbers_in_any_notation() {
-        for input in [
-            "+1 555-010-0100",
-            "15550100100",
-            "+1 (555) 010.0100",
-            " 15550100100 ",
-        ] {
-            assert_eq!(
-                parse_recipient(input),
-                Ok(Recipient::Phone("15550100100".into())),
-                "{input}"
-            );
+        for input in ["+1 555-010-0100", "15550100100", "+1 (555) 010.0100", " 15550100100 "] {
+            assert_eq!(parse_recipient(input), Ok(Recipient::Phone("15550100100".into())), "{input}");
         }
     }
 
@@ -148,10 +129,7 @@ mod tests {
         ] {
             assert_eq!(parse_recipient(&recipient.chat_id()), Ok(recipient));
         }
-        assert_eq!(
-            parse_recipient("5511999999999:12@s.whatsapp.net"),
-            Ok(Recipient::Phone("5511999999999".into()))
-        );
+        assert_eq!(parse_recipient("5511999999999:12@s.whatsapp.net"), Ok(Recipient::Phone("5511999999999".into())));
     }
 
     #[test]
@@ -164,15 +142,7 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_recipient() {
-        for input in [
-            "",
-            "hello",
-            "123",
-            "1234567890123456",
-            "x@lid",
-            "@g.us",
-            "55 11 abc",
-        ] {
+        for input in ["", "hello", "123", "1234567890123456", "x@lid", "@g.us", "55 11 abc"] {
             assert!(parse_recipient(input).is_err(), "{input} accepted");
         }
     }

@@ -29,9 +29,7 @@ impl Host for WitHost {
 fn install_panic_hook() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
-            logging::log(Level::Error, &format!("plugin panicked: {info}"))
-        }));
+        std::panic::set_hook(Box::new(|info| logging::log(Level::Error, &format!("plugin panicked: {info}"))));
     });
 }
 
@@ -77,37 +75,21 @@ impl messaging::Guest for Component {
         outbound::send_message(&WitHost, &instance, &message, &options)
     }
 
-    fn mark_read(
-        _instance: Instance,
-        _message_id: String,
-        _show_typing: bool,
-    ) -> Result<(), ChannelError> {
+    fn mark_read(_instance: Instance, _message_id: String, _show_typing: bool) -> Result<(), ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other(
-            "mark-read is not implemented yet".into(),
-        ))
+        Err(ChannelError::Other("mark-read is not implemented yet".into()))
     }
 }
 
 impl media::Guest for Component {
-    fn upload_media(
-        _instance: Instance,
-        _upload: media::MediaUpload,
-    ) -> Result<String, ChannelError> {
+    fn upload_media(_instance: Instance, _upload: media::MediaUpload) -> Result<String, ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other(
-            "upload-media is not implemented yet".into(),
-        ))
+        Err(ChannelError::Other("upload-media is not implemented yet".into()))
     }
 
-    fn download_media(
-        _instance: Instance,
-        _media_id: String,
-    ) -> Result<media::DownloadedMedia, ChannelError> {
+    fn download_media(_instance: Instance, _media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other(
-            "download-media is not implemented yet".into(),
-        ))
+        Err(ChannelError::Other("download-media is not implemented yet".into()))
     }
 }
 

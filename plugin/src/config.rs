@@ -147,11 +147,7 @@ pub fn normalise(json: &str) -> Result<String, Vec<ConfigProblem>> {
     let values = resolve(json)?;
     let object: Map<String, Value> = SETTINGS
         .iter()
-        .filter_map(|s| {
-            values
-                .get(s.key)
-                .map(|v| (s.key.to_owned(), Value::String(v.clone())))
-        })
+        .filter_map(|s| values.get(s.key).map(|v| (s.key.to_owned(), Value::String(v.clone()))))
         .collect();
     Ok(Value::Object(object).to_string())
 }
@@ -190,11 +186,7 @@ pub fn schema() -> String {
             (s.key.to_owned(), property)
         })
         .collect();
-    let required: Vec<&str> = SETTINGS
-        .iter()
-        .filter(|s| s.default.is_none())
-        .map(|s| s.key)
-        .collect();
+    let required: Vec<&str> = SETTINGS.iter().filter(|s| s.default.is_none()).map(|s| s.key).collect();
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "WhatsApp Cloud API instance",
@@ -207,35 +199,21 @@ pub fn schema() -> String {
 }
 
 /// Checks every setting and returns the string value of each, defaults included.
-fn resolve(
-    json: &str,
-) -> Result<std::collections::BTreeMap<&'static str, String>, Vec<ConfigProblem>> {
-    let problem = |field: &str, message: String| ConfigProblem {
-        field: field.to_owned(),
-        message,
-    };
+fn resolve(json: &str) -> Result<std::collections::BTreeMap<&'static str, String>, Vec<ConfigProblem>> {
+    let problem = |field: &str, message: String| ConfigProblem { field: field.to_owned(), message };
     let object = match serde_json::from_str::<Value>(json) {
         Ok(Value::Object(object)) => object,
         Ok(_) => {
-            return Err(vec![problem(
-                "",
-                "the configuration must be a JSON object".into(),
-            )]);
+            return Err(vec![problem("", "the configuration must be a JSON object".into())]);
         }
         Err(e) => {
-            return Err(vec![problem(
-                "",
-                format!("the configuration is not valid JSON: {e}"),
-            )]);
+            return Err(vec![problem("", format!("the configuration is not valid JSON: {e}"))]);
         }
     };
     let mut problems = Vec::new();
     for key in object.keys() {
         if !SETTINGS.iter().any(|s| s.key == key) {
-            problems.push(problem(
-                &format!("/{key}"),
-                format!("unknown setting `{key}`"),
-            ));
+            problems.push(problem(&format!("/{key}"), format!("unknown setting `{key}`")));
         }
     }
     let mut values = std::collections::BTreeMap::new();
@@ -251,10 +229,7 @@ fn resolve(
             },
             Some(Value::String(s)) => s.clone(),
             Some(_) => {
-                problems.push(problem(
-                    &pointer,
-                    format!("`{}` must be a string", setting.key),
-                ));
+                problems.push(problem(&pointer, format!("`{}` must be a string", setting.key)));
                 continue;
             }
         };
@@ -265,11 +240,7 @@ fn resolve(
             Err(why) => problems.push(problem(&pointer, format!("`{}` {why}", setting.key))),
         }
     }
-    if problems.is_empty() {
-        Ok(values)
-    } else {
-        Err(problems)
-    }
+    if problems.is_empty() { Ok(values) } else { Err(problems) }
 }
 
 fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
@@ -282,14 +253,10 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
             .and_then(|rest| rest.split_once('.'))
             .is_some_and(|(major, minor)| is_digits(major) && is_digits(minor)),
         Rule::HttpUrl => {
-            let rest = value
-                .strip_prefix("https://")
-                .or_else(|| value.strip_prefix("http://"));
+            let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
             rest.is_some_and(|rest| {
                 let host = rest.split('/').next().unwrap_or("");
-                !host.is_empty()
-                    && !value.contains(['?', '#'])
-                    && value.bytes().all(|b| b.is_ascii_graphic())
+                !host.is_empty() && !value.contains(['?', '#']) && value.bytes().all(|b| b.is_ascii_graphic())
             })
         }
     };
@@ -362,36 +329,22 @@ pub(crate) mod tests {
     #[test]
     fn rejects_non_objects_and_bad_json() {
         assert_eq!(InstanceConfig::parse("[]").unwrap_err()[0].field, "");
-        assert!(
-            InstanceConfig::parse("{").unwrap_err()[0]
-                .message
-                .contains("not valid JSON")
-        );
+        assert!(InstanceConfig::parse("{").unwrap_err()[0].message.contains("not valid JSON"));
     }
 
     #[test]
     fn rejects_urls_with_queries_or_other_schemes() {
-        for url in [
-            "ftp://x",
-            "https://",
-            "https://x/?a=1",
-            "graph.facebook.com",
-        ] {
+        for url in ["ftp://x", "https://", "https://x/?a=1", "graph.facebook.com"] {
             let mut value: Value = serde_json::from_str(&sample_json()).unwrap();
             value["graphBaseUrl"] = json!(url);
-            assert!(
-                InstanceConfig::parse(&value.to_string()).is_err(),
-                "{url} accepted"
-            );
+            assert!(InstanceConfig::parse(&value.to_string()).is_err(), "{url} accepted");
         }
     }
 
     #[test]
     fn debug_output_hides_secrets() {
         let shown = format!("{:?}", sample());
-        assert!(
-            !shown.contains("s3cret") && !shown.contains("EAAG") && !shown.contains("verify-me")
-        );
+        assert!(!shown.contains("s3cret") && !shown.contains("EAAG") && !shown.contains("verify-me"));
     }
 
     #[test]
@@ -400,10 +353,7 @@ pub(crate) mod tests {
         let properties = schema["properties"].as_object().unwrap();
         assert_eq!(properties.len(), SETTINGS.len());
         assert_eq!(schema["required"].as_array().unwrap().len(), 5);
-        assert_eq!(
-            properties["graphApiVersion"]["default"],
-            DEFAULT_GRAPH_API_VERSION
-        );
+        assert_eq!(properties["graphApiVersion"]["default"], DEFAULT_GRAPH_API_VERSION);
         assert_eq!(properties["accessToken"]["writeOnly"], true);
     }
 

@@ -72,14 +72,8 @@ mod tests {
         let a = event_id("inst", &EventKind::MessageSent, &["wamid.1"]);
         assert_eq!(a, event_id("inst", &EventKind::MessageSent, &["wamid.1"]));
         assert_eq!(a.len(), 32);
-        assert!(
-            a.bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        );
-        assert_ne!(
-            a,
-            event_id("inst", &EventKind::MessageDelivered, &["wamid.1"])
-        );
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(a, event_id("inst", &EventKind::MessageDelivered, &["wamid.1"]));
         assert_ne!(a, event_id("other", &EventKind::MessageSent, &["wamid.1"]));
         assert_ne!(
             event_id("i", &EventKind::MessageSent, &["ab", "c"]),

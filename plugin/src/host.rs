@@ -50,11 +50,7 @@ pub mod mock {
 
         /// The published events' payloads, parsed.
         pub fn payloads(&self) -> Vec<serde_json::Value> {
-            self.published
-                .borrow()
-                .iter()
-                .map(|e| serde_json::from_str(&e.payload).unwrap())
-                .collect()
+            self.published.borrow().iter().map(|e| serde_json::from_str(&e.payload).unwrap()).collect()
         }
     }
 

@@ -4,6 +4,9 @@
 //! the component. The only file that touches the component model is [`component`], which binds
 //! these modules to the WIT exports and implements [`host::Host`] over the WIT imports.
 
+// `ChannelError` is the contract's error type, returned by value across the WIT boundary.
+#![allow(clippy::result_large_err)]
+
 pub mod wit {
     //! Types generated from `wit/` (the `omni:channel` package). The logic uses them directly so
     //! that there is one definition of every contract type.

@@ -14,27 +14,13 @@ const MIB: u64 = 1024 * 1024;
 
 /// Meta's documented limits (Cloud API "supported media types").
 pub const MEDIA_RULES: &[MediaRule] = &[
-    MediaRule {
-        kind: MediaKind::Image,
-        max_bytes: 5 * MIB,
-        mime_types: &["image/jpeg", "image/png"],
-    },
-    MediaRule {
-        kind: MediaKind::Video,
-        max_bytes: 16 * MIB,
-        mime_types: &["video/mp4", "video/3gpp"],
-    },
+    MediaRule { kind: MediaKind::Image, max_bytes: 5 * MIB, mime_types: &["image/jpeg", "image/png"] },
+    MediaRule { kind: MediaKind::Video, max_bytes: 16 * MIB, mime_types: &["video/mp4", "video/3gpp"] },
     MediaRule {
         kind: MediaKind::Audio,
         max_bytes: 16 * MIB,
         // Opus voice notes must be declared as `audio/ogg; codecs=opus`.
-        mime_types: &[
-            "audio/aac",
-            "audio/amr",
-            "audio/mpeg",
-            "audio/mp4",
-            "audio/ogg",
-        ],
+        mime_types: &["audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"],
     },
     MediaRule {
         kind: MediaKind::Document,
@@ -51,17 +37,10 @@ pub const MEDIA_RULES: &[MediaRule] = &[
         ],
     },
     // 100 KB for static stickers, 500 KB for animated ones; the larger bound is checked here.
-    MediaRule {
-        kind: MediaKind::Sticker,
-        max_bytes: 500 * 1024,
-        mime_types: &["image/webp"],
-    },
+    MediaRule { kind: MediaKind::Sticker, max_bytes: 500 * 1024, mime_types: &["image/webp"] },
 ];
 
 /// The rule for a media kind.
 pub fn rule(kind: MediaKind) -> &'static MediaRule {
-    MEDIA_RULES
-        .iter()
-        .find(|r| r.kind == kind)
-        .expect("every media kind has a rule")
+    MEDIA_RULES.iter().find(|r| r.kind == kind).expect("every media kind has a rule")
 }

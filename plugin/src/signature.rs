@@ -30,9 +30,7 @@ impl SignatureError {
     pub fn describe(self) -> &'static str {
         match self {
             Self::Missing => "missing X-Hub-Signature-256 header",
-            Self::Malformed => {
-                "malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)"
-            }
+            Self::Malformed => "malformed X-Hub-Signature-256 header (expected sha256=<64 hex digits>)",
             Self::Mismatch => "X-Hub-Signature-256 does not match the body",
         }
     }
@@ -67,8 +65,7 @@ pub fn verify(secret: &[u8], body: &[u8], values: &[&str]) -> Result<(), Signatu
     let mut mac = mac(secret);
     mac.update(body);
     // `verify_slice` compares in constant time.
-    mac.verify_slice(&expected)
-        .map_err(|_| SignatureError::Mismatch)
+    mac.verify_slice(&expected).map_err(|_| SignatureError::Mismatch)
 }
 
 fn mac(secret: &[u8]) -> HmacSha256 {
@@ -86,10 +83,7 @@ mod tests {
     fn known_vector() {
         // RFC 4231 test case 2.
         let value = sign(b"Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            value,
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
+        assert_eq!(value, "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
     #[test]
@@ -106,10 +100,7 @@ mod tests {
         let escaped = br#"{"a":"caf\u00e9"}"#;
         let decoded = "{\"a\":\"café\"}".as_bytes();
         let value = sign(SECRET, escaped);
-        assert_eq!(
-            verify(SECRET, decoded, &[&value]),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, decoded, &[&value]), Err(SignatureError::Mismatch));
     }
 
     #[test]
@@ -117,30 +108,11 @@ mod tests {
         let body = b"{}";
         let good = sign(SECRET, body);
         assert_eq!(verify(SECRET, body, &[]), Err(SignatureError::Missing));
-        for bad in [
-            "",
-            "sha256=",
-            "sha1=abcd",
-            &good[..good.len() - 1],
-            &format!("{}zz", &good[..good.len() - 2]),
-        ] {
-            assert_eq!(
-                verify(SECRET, body, &[bad]),
-                Err(SignatureError::Malformed),
-                "{bad}"
-            );
+        for bad in ["", "sha256=", "sha1=abcd", &good[..good.len() - 1], &format!("{}zz", &good[..good.len() - 2])] {
+            assert_eq!(verify(SECRET, body, &[bad]), Err(SignatureError::Malformed), "{bad}");
         }
-        assert_eq!(
-            verify(SECRET, body, &[&good, &good]),
-            Err(SignatureError::Malformed)
-        );
-        assert_eq!(
-            verify(b"other", body, &[&good]),
-            Err(SignatureError::Mismatch)
-        );
-        assert_eq!(
-            verify(SECRET, b"{} ", &[&good]),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(SECRET, body, &[&good, &good]), Err(SignatureError::Malformed));
+        assert_eq!(verify(b"other", body, &[&good]), Err(SignatureError::Mismatch));
+        assert_eq!(verify(SECRET, b"{} ", &[&good]), Err(SignatureError::Mismatch));
     }
 }

@@ -1,1 +1,159 @@
+//! Shared test support: the real component compiled once per test binary, a host wired to an
+//! in-memory event sink and the fake Graph API, signed webhook requests, fixtures.
 
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use omni_host::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use omni_host::capabilities::events::MemorySink;
+use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
+use omni_host::capabilities::{EventSink, HttpClient, OmniEvent};
+use omni_host::channel_host::ChannelHost;
+use omni_host::config::HostConfig;
+use omni_host::fake_graph::FakeGraph;
+use omni_host::runtime::{PluginRuntime, RuntimeConfig};
+use omni_host::signing::hub_signature;
+
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+pub const ACCESS_TOKEN: &str = "EAAtestaccesstoken";
+/// The phone number id of Meta's example payloads.
+pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const BUSINESS_ACCOUNT_ID: &str = "102290129340398";
+pub const INSTANCE: &str = "acme";
+
+/// The WhatsApp Cloud component, compiled once for the whole test binary (compiling costs far
+/// more than a test).
+pub fn runtime() -> Arc<PluginRuntime> {
+    static RUNTIME: OnceLock<Arc<PluginRuntime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let config = RuntimeConfig { pooling: Some(16), ..RuntimeConfig::default() };
+            Arc::new(
+                PluginRuntime::new(omni_host::WHATSAPP_CLOUD_COMPONENT, config).expect("the plugin component loads"),
+            )
+        })
+        .clone()
+}
+
+/// The misbehaving test component (see `tests/misbehaving-plugin`), with tight limits.
+pub fn misbehaving_runtime() -> Arc<PluginRuntime> {
+    static RUNTIME: OnceLock<Arc<PluginRuntime>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let bytes = std::fs::read(env!("MISBEHAVING_PLUGIN_WASM")).expect("the misbehaving component was built");
+            Arc::new(PluginRuntime::new(&bytes, sandbox_config()).expect("the misbehaving component loads"))
+        })
+        .clone()
+}
+
+/// The limits the sandbox tests run under: small enough to trip quickly.
+pub fn sandbox_config() -> RuntimeConfig {
+    RuntimeConfig {
+        memory_limit: 32 << 20,
+        media_memory_limit: 32 << 20,
+        cpu_budget: std::time::Duration::from_millis(300),
+        pooling: Some(4),
+        ..RuntimeConfig::default()
+    }
+}
+
+/// A TOML `[[instances]]` table.
+pub fn instance_toml(id: &str, phone_number_id: &str, graph_base_url: &str) -> String {
+    format!(
+        r#"
+[[instances]]
+id = "{id}"
+app_secret = "{APP_SECRET}"
+verify_token = "{VERIFY_TOKEN}"
+phone_number_id = "{phone_number_id}"
+business_account_id = "{BUSINESS_ACCOUNT_ID}"
+access_token = "{ACCESS_TOKEN}"
+graph_base_url = "{graph_base_url}"
+"#
+    )
+}
+
+/// A host with one instance (`acme`) talking to a fresh fake Graph API, publishing into
+/// memory.
+pub struct TestHost {
+    pub host: ChannelHost,
+    pub sink: Arc<MemorySink>,
+    pub graph: FakeGraph,
+}
+
+impl TestHost {
+    pub fn new() -> Self {
+        Self::with_extra_instances("")
+    }
+
+    /// Adds more `[[instances]]` tables (use `{graph}` for the fake's URL).
+    pub fn with_extra_instances(extra: &str) -> Self {
+        let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
+        let toml =
+            instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url()) + &extra.replace("{graph}", &graph.base_url());
+        let config = HostConfig::parse(&toml).expect("test configuration parses");
+        let sink = Arc::new(MemorySink::new());
+        let http: Arc<dyn HttpClient> = Arc::new(UreqClient::new(ClientConfig {
+            connect_timeout: std::time::Duration::from_secs(2),
+            max_timeout: std::time::Duration::from_secs(2),
+        }));
+        let host = ChannelHost::new(runtime(), &config, http, sink.clone() as Arc<dyn EventSink>).expect("host starts");
+        Self { host, sink, graph }
+    }
+
+    /// Runs a webhook request for `acme`.
+    pub fn webhook(&self, request: &IncomingRequest) -> OutgoingResponse {
+        self.host.handle_webhook(INSTANCE, request).expect("the plugin handles the webhook")
+    }
+
+    /// Everything published so far, emptying the sink.
+    pub fn events(&self) -> Vec<OmniEvent> {
+        self.sink.take()
+    }
+}
+
+impl Default for TestHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A POST with the given headers.
+pub fn post(body: &[u8], headers: &[(&str, &str)]) -> IncomingRequest {
+    IncomingRequest {
+        method: "POST".into(),
+        path: format!("/webhooks/whatsapp-cloud/{INSTANCE}"),
+        query: String::new(),
+        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
+        body: body.to_vec(),
+    }
+}
+
+/// A POST signed with the test app secret, as Meta would send it.
+pub fn signed_post(body: &[u8]) -> IncomingRequest {
+    let signature = hub_signature(APP_SECRET.as_bytes(), body);
+    post(body, &[("content-type", "application/json"), ("x-hub-signature-256", &signature)])
+}
+
+/// A GET with a raw query string.
+pub fn get(query: &str) -> IncomingRequest {
+    IncomingRequest {
+        method: "GET".into(),
+        path: format!("/webhooks/whatsapp-cloud/{INSTANCE}"),
+        query: query.to_owned(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
+}
+
+/// The bytes of `tests/fixtures/<path>`.
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("reading {}: {e}", full.display()))
+}
+
+/// A response body as text.
+pub fn text(response: &OutgoingResponse) -> String {
+    String::from_utf8_lossy(&response.body).into_owned()
+}

@@ -25,9 +25,7 @@ impl Origin {
             return false;
         }
         match self.host.strip_prefix("*.") {
-            Some(parent) => host
-                .strip_suffix(parent)
-                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+            Some(parent) => host.strip_suffix(parent).is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
             None => self.host == host,
         }
     }
@@ -67,16 +65,10 @@ impl EgressPolicy {
     /// `Ok` when `url` may be requested, else the typed refusal the guest sees.
     pub fn check(&self, url: &str) -> Result<(), HttpError> {
         let (scheme, host, port) = split(url).map_err(HttpError::Other)?;
-        if self
-            .allowed
-            .iter()
-            .any(|origin| origin.matches(&scheme, &host, port))
-        {
+        if self.allowed.iter().any(|origin| origin.matches(&scheme, &host, port)) {
             Ok(())
         } else {
-            Err(HttpError::DestinationNotAllowed(format!(
-                "{scheme}://{host}:{port}"
-            )))
+            Err(HttpError::DestinationNotAllowed(format!("{scheme}://{host}:{port}")))
         }
     }
 }
@@ -84,10 +76,7 @@ impl EgressPolicy {
 /// Scheme, lowercase host and port of an absolute http(s) URL.
 fn split(url: &str) -> Result<(String, String, u16), String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL: {e}"))?;
-    let scheme = uri
-        .scheme_str()
-        .ok_or("the URL has no scheme")?
-        .to_ascii_lowercase();
+    let scheme = uri.scheme_str().ok_or("the URL has no scheme")?.to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "https" => 443,
         "http" => 80,
@@ -97,11 +86,7 @@ fn split(url: &str) -> Result<(String, String, u16), String> {
     if authority.as_str().contains('@') {
         return Err("URLs with user info are not allowed".into());
     }
-    let host = authority
-        .host()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase();
+    let host = authority.host().trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
     if host.is_empty() {
         return Err("the URL has no host".into());
     }
@@ -135,16 +120,10 @@ mod tests {
     #[test]
     fn allows_listed_origins_only() {
         let p = policy();
-        assert_eq!(
-            p.check("https://graph.facebook.com/v24.0/1/messages"),
-            Ok(())
-        );
+        assert_eq!(p.check("https://graph.facebook.com/v24.0/1/messages"), Ok(()));
         assert_eq!(p.check("https://GRAPH.facebook.com:443/x"), Ok(()));
         assert_eq!(p.check("http://127.0.0.1:8080/v24.0/x"), Ok(()));
-        assert_eq!(
-            p.check("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1"),
-            Ok(())
-        );
+        assert_eq!(p.check("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1"), Ok(()));
         for refused in [
             "http://graph.facebook.com/x",
             "https://graph.facebook.com:8443/x",
@@ -153,22 +132,14 @@ mod tests {
             "https://fbsbx.com/x",
             "https://evil.com/?https://graph.facebook.com",
         ] {
-            assert!(
-                matches!(p.check(refused), Err(HttpError::DestinationNotAllowed(_))),
-                "{refused}"
-            );
+            assert!(matches!(p.check(refused), Err(HttpError::DestinationNotAllowed(_))), "{refused}");
         }
     }
 
     #[test]
     fn odd_urls_are_refused_with_a_reason() {
         let p = policy();
-        for odd in [
-            "ftp://graph.facebook.com/",
-            "/relative",
-            "https://user:pw@graph.facebook.com/",
-            "not a url",
-        ] {
+        for odd in ["ftp://graph.facebook.com/", "/relative", "https://user:pw@graph.facebook.com/", "not a url"] {
             assert!(matches!(p.check(odd), Err(HttpError::Other(_))), "{odd}");
         }
     }

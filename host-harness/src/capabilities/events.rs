@@ -56,35 +56,21 @@ impl OmniEvent {
     /// Checks a plugin's event and wraps it in omni's envelope. Refuses events for instances
     /// outside the call, names that would break subjects, and payloads that are not JSON
     /// objects.
-    pub fn from_wit(
-        event: Event,
-        channel_type: &str,
-        instances: &[String],
-    ) -> Result<Self, String> {
+    pub fn from_wit(event: Event, channel_type: &str, instances: &[String]) -> Result<Self, String> {
         let name = event_name(&event.kind).to_owned();
         if !is_subject_tokens(&name) {
             return Err(format!("`{name}` is not a valid event type"));
         }
         if !instances.contains(&event.instance_id) {
-            return Err(format!(
-                "event for instance `{}`, which this call does not concern",
-                event.instance_id
-            ));
+            return Err(format!("event for instance `{}`, which this call does not concern", event.instance_id));
         }
-        if event.id.is_empty()
-            || event.id.len() > MAX_ID_LEN
-            || !event.id.bytes().all(|b| b.is_ascii_graphic())
-        {
+        if event.id.is_empty() || event.id.len() > MAX_ID_LEN || !event.id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err("event ids must be 1 to 256 printable ASCII characters".into());
         }
         if event.payload.len() > MAX_PAYLOAD_BYTES {
-            return Err(format!(
-                "a {}-byte payload exceeds the {MAX_PAYLOAD_BYTES}-byte limit",
-                event.payload.len()
-            ));
+            return Err(format!("a {}-byte payload exceeds the {MAX_PAYLOAD_BYTES}-byte limit", event.payload.len()));
         }
-        let payload: Value = serde_json::from_str(&event.payload)
-            .map_err(|e| format!("payload is not JSON: {e}"))?;
+        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
         if !payload.is_object() {
             return Err("payload must be a JSON object".into());
         }
@@ -117,18 +103,11 @@ impl OmniEvent {
 pub fn is_subject_tokens(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 200
-        && s.split('.').all(|t| {
-            !t.is_empty()
-                && t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        })
+        && s.split('.').all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Why a sink did not take a batch.
@@ -177,18 +156,10 @@ impl MemorySink {
 
 impl EventSink for MemorySink {
     fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
-        if let Some(why) = self
-            .outage
-            .lock()
-            .map_err(|_| SinkError::Broken("poisoned lock".into()))?
-            .clone()
-        {
+        if let Some(why) = self.outage.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?.clone() {
             return Err(SinkError::Unavailable(why));
         }
-        self.events
-            .lock()
-            .map_err(|_| SinkError::Broken("poisoned lock".into()))?
-            .extend_from_slice(events);
+        self.events.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?.extend_from_slice(events);
         Ok(())
     }
 }
@@ -200,9 +171,7 @@ pub struct JsonLinesSink {
 
 impl JsonLinesSink {
     pub fn new(writer: Box<dyn Write + Send>) -> Self {
-        Self {
-            writer: Mutex::new(writer),
-        }
+        Self { writer: Mutex::new(writer) }
     }
 }
 
@@ -210,19 +179,12 @@ impl EventSink for JsonLinesSink {
     fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
         let mut buffer = Vec::new();
         for event in events {
-            serde_json::to_writer(&mut buffer, event)
-                .map_err(|e| SinkError::Rejected(e.to_string()))?;
+            serde_json::to_writer(&mut buffer, event).map_err(|e| SinkError::Rejected(e.to_string()))?;
             buffer.push(b'\n');
         }
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SinkError::Broken("poisoned lock".into()))?;
+        let mut writer = self.writer.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?;
         // One write per batch keeps a batch's lines together when several calls publish at once.
-        writer
-            .write_all(&buffer)
-            .and_then(|()| writer.flush())
-            .map_err(|e| SinkError::Unavailable(e.to_string()))
+        writer.write_all(&buffer).and_then(|()| writer.flush()).map_err(|e| SinkError::Unavailable(e.to_string()))
     }
 }
 
@@ -254,9 +216,7 @@ impl std::str::FromStr for SinkSpec {
             "none" => Ok(Self::None),
             _ => match spec.strip_prefix("jsonl:") {
                 Some(path) if !path.is_empty() => Ok(Self::JsonLines(path.into())),
-                _ => Err(format!(
-                    "`{spec}`: expected stdout, stderr, none or jsonl:PATH"
-                )),
+                _ => Err(format!("`{spec}`: expected stdout, stderr, none or jsonl:PATH")),
             },
         }
     }
@@ -310,16 +270,7 @@ mod tests {
         assert_eq!(e.metadata["correlationId"], "0123456789abcdef");
         assert_eq!(e.metadata["timings"]["platform"], 1_697_043_223_000u64);
         let line = serde_json::to_value(&e).unwrap();
-        for key in [
-            "id",
-            "event",
-            "subject",
-            "instanceId",
-            "channelType",
-            "metadata",
-            "payload",
-            "timestamp",
-        ] {
+        for key in ["id", "event", "subject", "instanceId", "channelType", "metadata", "payload", "timestamp"] {
             assert!(line.get(key).is_some(), "{key}");
         }
     }
@@ -332,28 +283,10 @@ mod tests {
                 .unwrap_err()
                 .contains("instance")
         );
-        assert!(
-            OmniEvent::from_wit(
-                event(EventKind::Other("a.*".into()), "inst", "{}"),
-                "wa",
-                &ok
-            )
-            .is_err()
-        );
-        assert!(
-            OmniEvent::from_wit(
-                event(EventKind::Other("a b".into()), "inst", "{}"),
-                "wa",
-                &ok
-            )
-            .is_err()
-        );
-        assert!(
-            OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "[1]"), "wa", &ok).is_err()
-        );
-        assert!(
-            OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{"), "wa", &ok).is_err()
-        );
+        assert!(OmniEvent::from_wit(event(EventKind::Other("a.*".into()), "inst", "{}"), "wa", &ok).is_err());
+        assert!(OmniEvent::from_wit(event(EventKind::Other("a b".into()), "inst", "{}"), "wa", &ok).is_err());
+        assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "[1]"), "wa", &ok).is_err());
+        assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{"), "wa", &ok).is_err());
         let mut bad_id = event(EventKind::MessageSent, "inst", "{}");
         bad_id.id = "has space".into();
         assert!(OmniEvent::from_wit(bad_id, "wa", &ok).is_err());
@@ -362,10 +295,7 @@ mod tests {
     #[test]
     fn sink_specs() {
         assert_eq!("stdout".parse(), Ok(SinkSpec::Stdout));
-        assert_eq!(
-            "jsonl:/tmp/e.jsonl".parse(),
-            Ok(SinkSpec::JsonLines("/tmp/e.jsonl".into()))
-        );
+        assert_eq!("jsonl:/tmp/e.jsonl".parse(), Ok(SinkSpec::JsonLines("/tmp/e.jsonl".into())));
         assert!("jsonl:".parse::<SinkSpec>().is_err());
         assert!("kafka://x".parse::<SinkSpec>().is_err());
     }
@@ -373,17 +303,9 @@ mod tests {
     #[test]
     fn memory_sink_simulates_outages() {
         let sink = MemorySink::new();
-        let e = OmniEvent::from_wit(
-            event(EventKind::MessageSent, "inst", "{}"),
-            "wa",
-            &["inst".into()],
-        )
-        .unwrap();
+        let e = OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{}"), "wa", &["inst".into()]).unwrap();
         sink.set_outage(Some("down"));
-        assert_eq!(
-            sink.publish(&[e.clone()]),
-            Err(SinkError::Unavailable("down".into()))
-        );
+        assert_eq!(sink.publish(std::slice::from_ref(&e)), Err(SinkError::Unavailable("down".into())));
         sink.set_outage(None);
         sink.publish(&[e]).unwrap();
         assert_eq!(sink.take().len(), 1);

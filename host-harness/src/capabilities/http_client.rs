@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use crate::bindings::outbound_http::{
-    HttpError, Method, Request, RequestProgress, Response, TransportFailure,
-};
+use crate::bindings::outbound_http::{HttpError, Method, Request, RequestProgress, Response, TransportFailure};
 
 /// Performs requests the egress policy already allowed.
 pub trait HttpClient: Send + Sync {
@@ -24,21 +22,12 @@ pub struct ClientConfig {
 
 impl Default for ClientConfig {
     fn default() -> Self {
-        Self {
-            connect_timeout: Duration::from_secs(5),
-            max_timeout: Duration::from_secs(30),
-        }
+        Self { connect_timeout: Duration::from_secs(5), max_timeout: Duration::from_secs(30) }
     }
 }
 
 /// Headers the host sets itself; a plugin cannot override them.
-const HOST_HEADERS: &[&str] = &[
-    "host",
-    "content-length",
-    "transfer-encoding",
-    "connection",
-    "upgrade",
-];
+const HOST_HEADERS: &[&str] = &["host", "content-length", "transfer-encoding", "connection", "upgrade"];
 
 /// The production client (ureq, rustls).
 pub struct UreqClient {
@@ -75,42 +64,23 @@ impl HttpClient for UreqClient {
                 builder = builder.header(name, value);
             }
         }
-        let http_request = builder
-            .body(request.body.clone())
-            .map_err(|e| HttpError::Other(format!("invalid request: {e}")))?;
+        let http_request =
+            builder.body(request.body.clone()).map_err(|e| HttpError::Other(format!("invalid request: {e}")))?;
         let timeout = request
             .timeout_ms
             .map(|ms| Duration::from_millis(ms.into()).min(self.config.max_timeout))
             .unwrap_or(self.config.max_timeout);
-        let http_request = self
-            .agent
-            .configure_request(http_request)
-            .timeout_global(Some(timeout))
-            .build();
+        let http_request = self.agent.configure_request(http_request).timeout_global(Some(timeout)).build();
 
         let mut response = self.agent.run(http_request).map_err(map_error)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_owned(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(max_response_bytes)
-            .read_to_vec()
-            .map_err(map_error)?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        let body = response.body_mut().with_config().limit(max_response_bytes).read_to_vec().map_err(map_error)?;
+        Ok(Response { status, headers, body })
     }
 }
 
@@ -118,20 +88,12 @@ impl HttpClient for UreqClient {
 /// sent are safe to retry blindly.
 fn map_error(error: ureq::Error) -> HttpError {
     use ureq::Timeout as T;
-    let failure = |progress, error: &ureq::Error| TransportFailure {
-        progress,
-        message: error.to_string(),
-    };
+    let failure = |progress, error: &ureq::Error| TransportFailure { progress, message: error.to_string() };
     match &error {
-        ureq::Error::Timeout(T::Resolve | T::Connect) => {
-            HttpError::Timeout(RequestProgress::NotSent)
-        }
+        ureq::Error::Timeout(T::Resolve | T::Connect) => HttpError::Timeout(RequestProgress::NotSent),
         ureq::Error::Timeout(_) => HttpError::Timeout(RequestProgress::MaybeSent),
         ureq::Error::BodyExceedsLimit(limit) => HttpError::BodyTooLarge(*limit),
-        ureq::Error::HostNotFound
-        | ureq::Error::ConnectionFailed
-        | ureq::Error::Tls(_)
-        | ureq::Error::Rustls(_) => {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed | ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
             HttpError::Connection(failure(RequestProgress::NotSent, &error))
         }
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {

@@ -33,12 +33,7 @@ impl CallLimits {
 }
 
 impl ResourceLimiter for CallLimits {
-    fn memory_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         let verdict = self.inner.memory_growing(current, desired, maximum);
         if !matches!(verdict, Ok(true)) {
             self.memory_refused = true;
@@ -46,12 +41,7 @@ impl ResourceLimiter for CallLimits {
         verdict
     }
 
-    fn table_growing(
-        &mut self,
-        current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> wasmtime::Result<bool> {
         self.inner.table_growing(current, desired, maximum)
     }
 

@@ -119,18 +119,14 @@ impl outbound_http::Host for HostState {
     fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, HttpError>> {
         self.http_requests += 1;
         if self.http_requests > MAX_HTTP_REQUESTS_PER_CALL {
-            return Ok(Err(HttpError::Other(format!(
-                "a call may make at most {MAX_HTTP_REQUESTS_PER_CALL} requests"
-            ))));
+            return Ok(Err(HttpError::Other(format!("a call may make at most {MAX_HTTP_REQUESTS_PER_CALL} requests"))));
         }
         if let Err(refusal) = self.caps.egress.check(&request.url) {
             tracing::warn!(target: "egress", url = %egress::redact(&request.url), "refused: {refusal}");
             return Ok(Err(refusal));
         }
         let Some(client) = self.caps.http.clone() else {
-            return Ok(Err(HttpError::DestinationNotAllowed(
-                "this call has no network access".into(),
-            )));
+            return Ok(Err(HttpError::DestinationNotAllowed("this call has no network access".into())));
         };
         let limit = self.caps.max_response_bytes;
         Ok(self.in_host(|_| client.send(&request, limit)))
@@ -140,9 +136,7 @@ impl outbound_http::Host for HostState {
 impl wit_events::Host for HostState {
     fn publish(&mut self, events: Vec<Event>) -> wasmtime::Result<Result<(), PublishError>> {
         let Some(sink) = self.caps.events.clone() else {
-            return Ok(Err(PublishError::Rejected(
-                "this call may not publish events".into(),
-            )));
+            return Ok(Err(PublishError::Rejected("this call may not publish events".into())));
         };
         let converted: Result<Vec<OmniEvent>, String> = events
             .into_iter()

@@ -23,12 +23,7 @@ const fn rule(
     backoff: Option<(u32, u32)>,
     meaning: &'static str,
 ) -> ErrorRule {
-    ErrorRule {
-        codes,
-        class,
-        backoff,
-        meaning,
-    }
+    ErrorRule { codes, class, backoff, meaning }
 }
 
 use ErrorClass::{Auth, Terminal, Throttled, Transient};
@@ -45,55 +40,15 @@ pub const ERROR_TABLE: &[ErrorRule] = &[
         Some((4_000, 4)),
         "pair rate limit: too many messages to one user (back off 4^n s)",
     ),
-    rule(
-        130429..=130429,
-        Throttled,
-        Some((1_000, 2)),
-        "throughput limit reached for the phone number",
-    ),
-    rule(
-        4..=4,
-        Throttled,
-        Some((60_000, 2)),
-        "application request limit reached",
-    ),
-    rule(
-        80007..=80007,
-        Throttled,
-        Some((60_000, 2)),
-        "WhatsApp Business Account rate limit reached",
-    ),
+    rule(130429..=130429, Throttled, Some((1_000, 2)), "throughput limit reached for the phone number"),
+    rule(4..=4, Throttled, Some((60_000, 2)), "application request limit reached"),
+    rule(80007..=80007, Throttled, Some((60_000, 2)), "WhatsApp Business Account rate limit reached"),
     // Passing failures on Meta's side.
-    rule(
-        1..=1,
-        Transient,
-        Some(TRANSIENT_BACKOFF),
-        "unknown API error",
-    ),
-    rule(
-        2..=2,
-        Transient,
-        Some(TRANSIENT_BACKOFF),
-        "API service temporarily unavailable",
-    ),
-    rule(
-        131000..=131000,
-        Transient,
-        Some(TRANSIENT_BACKOFF),
-        "something went wrong",
-    ),
-    rule(
-        131016..=131016,
-        Transient,
-        Some(TRANSIENT_BACKOFF),
-        "service overloaded",
-    ),
-    rule(
-        131057..=131057,
-        Transient,
-        Some((60_000, 2)),
-        "business account in maintenance mode",
-    ),
+    rule(1..=1, Transient, Some(TRANSIENT_BACKOFF), "unknown API error"),
+    rule(2..=2, Transient, Some(TRANSIENT_BACKOFF), "API service temporarily unavailable"),
+    rule(131000..=131000, Transient, Some(TRANSIENT_BACKOFF), "something went wrong"),
+    rule(131016..=131016, Transient, Some(TRANSIENT_BACKOFF), "service overloaded"),
+    rule(131057..=131057, Transient, Some((60_000, 2)), "business account in maintenance mode"),
     // Credentials: stop and mark the instance disconnected.
     rule(0..=0, Auth, None, "authentication exception"),
     rule(3..=3, Auth, None, "API method not permitted for this app"),
@@ -102,60 +57,20 @@ pub const ERROR_TABLE: &[ErrorRule] = &[
     rule(200..=299, Auth, None, "API permission missing"),
     // The request itself is wrong or not allowed: retrying repeats the failure.
     rule(100..=100, Terminal, None, "invalid parameter"),
-    rule(
-        368..=368,
-        Terminal,
-        None,
-        "temporarily blocked for policy violations",
-    ),
-    rule(
-        130472..=130472,
-        Terminal,
-        None,
-        "user's number is part of an experiment",
-    ),
-    rule(
-        131008..=131008,
-        Terminal,
-        None,
-        "required parameter missing",
-    ),
+    rule(368..=368, Terminal, None, "temporarily blocked for policy violations"),
+    rule(130472..=130472, Terminal, None, "user's number is part of an experiment"),
+    rule(131008..=131008, Terminal, None, "required parameter missing"),
     rule(131009..=131009, Terminal, None, "parameter value not valid"),
     rule(131026..=131026, Terminal, None, "message undeliverable"),
-    rule(
-        131030..=131030,
-        Terminal,
-        None,
-        "recipient not in the allowed list (test number)",
-    ),
+    rule(131030..=131030, Terminal, None, "recipient not in the allowed list (test number)"),
     rule(131031..=131031, Terminal, None, "business account locked"),
-    rule(
-        131047..=131047,
-        Terminal,
-        None,
-        "more than 24 hours since the user last wrote: send a template",
-    ),
-    rule(
-        131049..=131049,
-        Terminal,
-        None,
-        "not delivered to maintain healthy ecosystem engagement",
-    ),
-    rule(
-        131050..=131050,
-        Terminal,
-        None,
-        "user stopped marketing messages",
-    ),
+    rule(131047..=131047, Terminal, None, "more than 24 hours since the user last wrote: send a template"),
+    rule(131049..=131049, Terminal, None, "not delivered to maintain healthy ecosystem engagement"),
+    rule(131050..=131050, Terminal, None, "user stopped marketing messages"),
     rule(131051..=131051, Terminal, None, "unsupported message type"),
     rule(131052..=131052, Terminal, None, "media download error"),
     rule(131053..=131053, Terminal, None, "media upload error"),
-    rule(
-        132000..=132018,
-        Terminal,
-        None,
-        "template problem (parameters, format, status)",
-    ),
+    rule(132000..=132018, Terminal, None, "template problem (parameters, format, status)"),
 ];
 
 /// The rule for a Graph error code, if the table knows it.
@@ -167,11 +82,7 @@ pub fn rule_for(code: i64) -> Option<&'static ErrorRule> {
 ///
 /// Unknown codes fall back on the HTTP status: 429 is throttling, 5xx transient, 401/403 auth,
 /// other 4xx terminal. `is_transient` makes an otherwise terminal error transient.
-pub fn classify(
-    code: Option<i64>,
-    http_status: Option<u16>,
-    is_transient: bool,
-) -> (ErrorClass, Option<(u32, u32)>) {
+pub fn classify(code: Option<i64>, http_status: Option<u16>, is_transient: bool) -> (ErrorClass, Option<(u32, u32)>) {
     if let Some(rule) = code.and_then(rule_for) {
         if rule.class == Terminal && is_transient {
             return (Transient, Some(TRANSIENT_BACKOFF));
@@ -227,36 +138,19 @@ struct ErrorData {
 
 /// Turns a non-2xx Graph response into a typed provider error.
 pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> ProviderError {
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
-    let parsed = serde_json::from_slice::<ErrorEnvelope>(body)
-        .ok()
-        .map(|e| e.error);
+    let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let parsed = serde_json::from_slice::<ErrorEnvelope>(body).ok().map(|e| e.error);
     let (code, subcode, error_type, message, details, trace, transient) = match parsed {
         Some(e) => (
             e.code,
             e.error_subcode,
             e.error_type,
-            e.message
-                .or(e.error_user_msg)
-                .unwrap_or_else(|| format!("HTTP {status}")),
+            e.message.or(e.error_user_msg).unwrap_or_else(|| format!("HTTP {status}")),
             e.error_data.and_then(|d| d.details),
             e.fbtrace_id,
             e.is_transient.unwrap_or(false),
         ),
-        None => (
-            None,
-            None,
-            None,
-            non_json_message(status, body),
-            None,
-            None,
-            false,
-        ),
+        None => (None, None, None, non_json_message(status, body), None, None, false),
     };
     let (class, backoff) = classify(code, Some(status), transient);
     let retry = backoff.map(|(first_delay_ms, multiplier)| RetrySchedule {
@@ -281,11 +175,7 @@ pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> 
 fn non_json_message(status: u16, body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let excerpt: String = text.trim().chars().take(200).collect();
-    if excerpt.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        format!("HTTP {status}: {excerpt}")
-    }
+    if excerpt.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {excerpt}") }
 }
 
 /// When Meta says access comes back: `x-business-use-case-usage`'s
@@ -304,13 +194,7 @@ fn retry_after_ms<'a>(header: &impl Fn(&str) -> Option<&'a str>) -> Option<u64> 
             .filter(|minutes| *minutes > 0)
             .map(|minutes| minutes.saturating_mul(60_000))
     });
-    from_usage.or_else(|| {
-        header("retry-after")?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(|s| s.saturating_mul(1_000))
-    })
+    from_usage.or_else(|| header("retry-after")?.trim().parse::<u64>().ok().map(|s| s.saturating_mul(1_000)))
 }
 
 #[cfg(test)]
@@ -343,12 +227,7 @@ mod tests {
                     b.codes
                 );
             }
-            assert_eq!(
-                a.backoff.is_some(),
-                matches!(a.class, Throttled | Transient),
-                "{:?}",
-                a.codes
-            );
+            assert_eq!(a.backoff.is_some(), matches!(a.class, Throttled | Transient), "{:?}", a.codes);
         }
     }
 
@@ -370,31 +249,13 @@ mod tests {
         let headers = [("X-Business-Use-Case-Usage".to_owned(), usage.to_owned())];
         let e = from_response(400, &headers, &graph_error(130429, None));
         assert_eq!(e.class, Throttled);
-        assert_eq!(
-            e.retry,
-            Some(RetrySchedule {
-                first_delay_ms: 1_000,
-                multiplier: 2,
-                not_before_ms: Some(300_000)
-            })
-        );
+        assert_eq!(e.retry, Some(RetrySchedule { first_delay_ms: 1_000, multiplier: 2, not_before_ms: Some(300_000) }));
     }
 
     #[test]
     fn pair_rate_limit_backs_off_by_powers_of_four() {
-        let e = from_response(
-            400,
-            &[("retry-after".into(), "7".into())],
-            &graph_error(131056, None),
-        );
-        assert_eq!(
-            e.retry,
-            Some(RetrySchedule {
-                first_delay_ms: 4_000,
-                multiplier: 4,
-                not_before_ms: Some(7_000)
-            })
-        );
+        let e = from_response(400, &[("retry-after".into(), "7".into())], &graph_error(131056, None));
+        assert_eq!(e.retry, Some(RetrySchedule { first_delay_ms: 4_000, multiplier: 4, not_before_ms: Some(7_000) }));
     }
 
     #[test]
@@ -405,35 +266,16 @@ mod tests {
 
     #[test]
     fn unknown_codes_follow_http_status_and_is_transient() {
-        assert_eq!(
-            from_response(503, &[], &graph_error(999_999, None)).class,
-            Transient
-        );
-        assert_eq!(
-            from_response(429, &[], &graph_error(999_999, None)).class,
-            Throttled
-        );
-        assert_eq!(
-            from_response(400, &[], &graph_error(999_999, None)).class,
-            Terminal
-        );
-        assert_eq!(
-            from_response(400, &[], &graph_error(999_999, Some(true))).class,
-            Transient
-        );
-        assert_eq!(
-            from_response(400, &[], &graph_error(100, Some(true))).class,
-            Transient
-        );
+        assert_eq!(from_response(503, &[], &graph_error(999_999, None)).class, Transient);
+        assert_eq!(from_response(429, &[], &graph_error(999_999, None)).class, Throttled);
+        assert_eq!(from_response(400, &[], &graph_error(999_999, None)).class, Terminal);
+        assert_eq!(from_response(400, &[], &graph_error(999_999, Some(true))).class, Transient);
+        assert_eq!(from_response(400, &[], &graph_error(100, Some(true))).class, Transient);
     }
 
     #[test]
     fn non_json_bodies_keep_an_excerpt_and_the_trace_header() {
-        let e = from_response(
-            502,
-            &[("x-fb-trace-id".into(), "T1".into())],
-            b"<html>Bad Gateway</html>",
-        );
+        let e = from_response(502, &[("x-fb-trace-id".into(), "T1".into())], b"<html>Bad Gateway</html>");
         assert_eq!(e.message, "HTTP 502: <html>Bad Gateway</html>");
         assert_eq!(e.trace_id.as_deref(), Some("T1"));
         assert_eq!(e.class, Transient);

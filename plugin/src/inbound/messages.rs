@@ -28,22 +28,12 @@ impl Sender {
         let wa_id = str_field(message, "from").map(|s| s.into_owned());
         let user_id = str_field(message, "from_user_id").map(|s| s.into_owned());
         let contact = ctx.contacts.iter().find(|c| {
-            let same = |key: &str, id: &Option<String>| {
-                id.is_some() && str_field(c, key).as_deref() == id.as_deref()
-            };
+            let same = |key: &str, id: &Option<String>| id.is_some() && str_field(c, key).as_deref() == id.as_deref();
             same("wa_id", &wa_id) || same("user_id", &user_id)
         });
-        let from_contact = |key: &str| {
-            contact
-                .and_then(|c| str_field(c, key))
-                .map(|s| s.into_owned())
-        };
-        let profile = |key: &str| {
-            contact
-                .and_then(|c| c.get("profile"))
-                .and_then(|p| str_field(p, key))
-                .map(|s| s.into_owned())
-        };
+        let from_contact = |key: &str| contact.and_then(|c| str_field(c, key)).map(|s| s.into_owned());
+        let profile =
+            |key: &str| contact.and_then(|c| c.get("profile")).and_then(|p| str_field(p, key)).map(|s| s.into_owned());
         Self {
             wa_id: wa_id.or_else(|| from_contact("wa_id")),
             user_id: user_id.or_else(|| from_contact("user_id")),
@@ -55,10 +45,7 @@ impl Sender {
 
     /// omni's `from`: the wa_id, or the BSUID for users without a visible number.
     pub fn id(&self) -> &str {
-        self.wa_id
-            .as_deref()
-            .or(self.user_id.as_deref())
-            .unwrap_or("")
+        self.wa_id.as_deref().or(self.user_id.as_deref()).unwrap_or("")
     }
 
     /// The direct chat with this sender.
@@ -96,20 +83,14 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
     let Content { fields } = content::extract(message);
 
     let mut payload = Map::new();
-    payload.insert(
-        "externalId".into(),
-        json!(external_id.as_deref().unwrap_or("")),
-    );
+    payload.insert("externalId".into(), json!(external_id.as_deref().unwrap_or("")));
     payload.insert("chatId".into(), json!(chat_id));
     payload.insert("from".into(), json!(sender.id()));
     payload.insert("content".into(), Value::Object(fields));
     if let Some(reply_to) = message.pointer("/context/id").and_then(Value::as_str) {
         payload.insert("replyToId".into(), json!(reply_to));
     }
-    payload.insert(
-        "rawPayload".into(),
-        raw_payload(ctx, &sender, occurred_at_ms, message),
-    );
+    payload.insert("rawPayload".into(), raw_payload(ctx, &sender, occurred_at_ms, message));
 
     events.push(
         EventSpec {
@@ -126,12 +107,7 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
 
 /// What omni keeps of the provider's data: the message as Meta sent it, plus who sent it and to
 /// which business number.
-fn raw_payload(
-    ctx: &ChangeContext<'_>,
-    sender: &Sender,
-    occurred_at_ms: Option<u64>,
-    message: &Value,
-) -> Value {
+fn raw_payload(ctx: &ChangeContext<'_>, sender: &Sender, occurred_at_ms: Option<u64>, message: &Value) -> Value {
     json!({
         "provider": "whatsapp-cloud",
         "businessAccountId": ctx.business_account_id,

@@ -58,15 +58,9 @@ pub(crate) struct ChangeContext<'a> {
 }
 
 /// Maps a notification body to events. `receiver` gets what no route claims.
-pub fn map_notification(
-    body: &[u8],
-    receiver: &str,
-    routes: &[Route<'_>],
-) -> Result<Vec<Event>, InboundError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
-    let notification =
-        Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
+pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Result<Vec<Event>, InboundError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
+    let notification = Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
     if notification.object.as_deref() != Some("whatsapp_business_account") {
         return Ok(vec![unhandled(receiver, None, "object", &value)]);
     }
@@ -87,27 +81,14 @@ fn map_change(
     events: &mut Vec<Event>,
 ) -> Result<(), InboundError> {
     if change.field != "messages" {
-        events.push(unhandled(
-            receiver,
-            business_account_id,
-            &change.field,
-            &change.value,
-        ));
+        events.push(unhandled(receiver, business_account_id, &change.field, &change.value));
         return Ok(());
     }
     let value = MessagesValue::deserialize(&change.value)
         .map_err(|e| InboundError::BadShape(format!("`messages` change: {e}")))?;
     let phone_number_id = value.metadata.phone_number_id.as_deref();
-    let Some(route) = routes
-        .iter()
-        .find(|r| Some(r.phone_number_id) == phone_number_id)
-    else {
-        events.push(unrouted(
-            receiver,
-            business_account_id,
-            phone_number_id,
-            &change.value,
-        ));
+    let Some(route) = routes.iter().find(|r| Some(r.phone_number_id) == phone_number_id) else {
+        events.push(unrouted(receiver, business_account_id, phone_number_id, &change.value));
         return Ok(());
     };
     let ctx = ChangeContext {
@@ -129,12 +110,7 @@ fn map_change(
 }
 
 /// A change of a field this channel does not map: reported with its raw value.
-fn unhandled(
-    instance_id: &str,
-    business_account_id: Option<&str>,
-    field: &str,
-    value: &Value,
-) -> Event {
+fn unhandled(instance_id: &str, business_account_id: Option<&str>, field: &str, value: &Value) -> Event {
     let raw = value.to_string();
     EventSpec {
         instance_id,

@@ -81,14 +81,8 @@ mod tests {
 
     #[test]
     fn timestamps_from_strings_or_numbers() {
-        assert_eq!(
-            timestamp_ms(&json!({"t": "1697043223"}), "t"),
-            Some(1_697_043_223_000)
-        );
-        assert_eq!(
-            timestamp_ms(&json!({"t": 1697043223}), "t"),
-            Some(1_697_043_223_000)
-        );
+        assert_eq!(timestamp_ms(&json!({"t": "1697043223"}), "t"), Some(1_697_043_223_000));
+        assert_eq!(timestamp_ms(&json!({"t": 1697043223}), "t"), Some(1_697_043_223_000));
         assert_eq!(timestamp_ms(&json!({"t": "soon"}), "t"), None);
         assert_eq!(timestamp_ms(&json!({"t": -1}), "t"), None);
         assert_eq!(timestamp_ms(&json!({"t": u64::MAX.to_string()}), "t"), None);
@@ -96,14 +90,8 @@ mod tests {
 
     #[test]
     fn ids_from_strings_or_numbers() {
-        assert_eq!(
-            str_field(&json!({"wa_id": 16505551234u64}), "wa_id").as_deref(),
-            Some("16505551234")
-        );
-        assert_eq!(
-            str_field(&json!({"wa_id": "1"}), "wa_id").as_deref(),
-            Some("1")
-        );
+        assert_eq!(str_field(&json!({"wa_id": 16505551234u64}), "wa_id").as_deref(), Some("16505551234"));
+        assert_eq!(str_field(&json!({"wa_id": "1"}), "wa_id").as_deref(), Some("1"));
         assert_eq!(str_field(&json!({"wa_id": null}), "wa_id"), None);
     }
 }

@@ -12,13 +12,10 @@ use crate::wit::events::{Event, EventKind};
 /// Maps one status object.
 pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Event>) {
     let raw = status.to_string();
-    let external_id = str_field(status, "id")
-        .map(|s| s.into_owned())
-        .unwrap_or_default();
+    let external_id = str_field(status, "id").map(|s| s.into_owned()).unwrap_or_default();
     let state = status.get("status").and_then(Value::as_str).unwrap_or("");
     let occurred_at_ms = timestamp_ms(status, "timestamp");
-    let recipient =
-        str_field(status, "recipient_id").or_else(|| str_field(status, "recipient_user_id"));
+    let recipient = str_field(status, "recipient_id").or_else(|| str_field(status, "recipient_user_id"));
     let recipient = recipient.as_deref().unwrap_or("");
     let is_group = status.get("recipient_type").and_then(Value::as_str) == Some("group");
     let chat_id = if is_group {
@@ -93,30 +90,19 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Even
 
 /// `error`, `errorCode`, `retryable` and Meta's details, from the first error of a `failed`.
 fn insert_failure(payload: &mut Map<String, Value>, status: &Value) {
-    let first = status
-        .get("errors")
-        .and_then(Value::as_array)
-        .and_then(|e| e.first());
+    let first = status.get("errors").and_then(Value::as_array).and_then(|e| e.first());
     let code = first.and_then(|e| e.get("code")).and_then(|c| match c {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.parse().ok(),
         _ => None,
     });
     let text = |key: &str| first.and_then(|e| e.get(key)).and_then(Value::as_str);
-    let message = text("message")
-        .or(text("title"))
-        .unwrap_or("message failed");
+    let message = text("message").or(text("title")).unwrap_or("message failed");
     payload.insert("error".into(), json!(message));
     payload.insert("errorCode".into(), json!(code.map(|c| c.to_string())));
     payload.insert("errorTitle".into(), json!(text("title")));
-    payload.insert(
-        "errorDetails".into(),
-        json!(first.and_then(|e| e.pointer("/error_data/details"))),
-    );
-    payload.insert(
-        "retryable".into(),
-        json!(code.is_some_and(is_retryable_code)),
-    );
+    payload.insert("errorDetails".into(), json!(first.and_then(|e| e.pointer("/error_data/details"))));
+    payload.insert("retryable".into(), json!(code.is_some_and(is_retryable_code)));
     if let Some(errors) = status.get("errors") {
         payload.insert("errors".into(), errors.clone());
     }
@@ -126,17 +112,7 @@ fn insert_failure(payload: &mut Map<String, Value>, status: &Value) {
 fn sanitise(state: &str) -> String {
     let name: String = state
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c.to_ascii_lowercase() } else { '_' })
         .collect();
-    if name.is_empty() {
-        "unknown".into()
-    } else {
-        name
-    }
+    if name.is_empty() { "unknown".into() } else { name }
 }

@@ -6,10 +6,7 @@ use super::*;
 use crate::event::event_id;
 
 const PHONE: &str = "106540352242922";
-const ROUTES: &[Route<'static>] = &[Route {
-    instance_id: "inst-a",
-    phone_number_id: PHONE,
-}];
+const ROUTES: &[Route<'static>] = &[Route { instance_id: "inst-a", phone_number_id: PHONE }];
 
 fn change(value: Value) -> Value {
     json!({"field": "messages", "value": value})
@@ -44,9 +41,7 @@ fn payload(event: &Event) -> Value {
 fn text_message_in_omni_shape() {
     let body = notification(vec![change(messages_value(
         vec![text_message("wamid.A", "972987654321", "Body Text")],
-        vec![
-            json!({"profile": {"name": "Test Name"}, "wa_id": "972987654321", "user_id": "US.1349"}),
-        ],
+        vec![json!({"profile": {"name": "Test Name"}, "wa_id": "972987654321", "user_id": "US.1349"})],
     ))]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
     assert_eq!(events.len(), 1);
@@ -54,10 +49,7 @@ fn text_message_in_omni_shape() {
     assert_eq!(event.kind, EventKind::MessageReceived);
     assert_eq!(event.instance_id, "inst-a");
     assert_eq!(event.occurred_at_ms, Some(1_697_043_223_000));
-    assert_eq!(
-        event.id,
-        event_id("inst-a", &EventKind::MessageReceived, &["wamid.A"])
-    );
+    assert_eq!(event.id, event_id("inst-a", &EventKind::MessageReceived, &["wamid.A"]));
     let p = payload(event);
     assert_eq!(p["externalId"], "wamid.A");
     assert_eq!(p["chatId"], "972987654321@s.whatsapp.net");
@@ -72,20 +64,14 @@ fn text_message_in_omni_shape() {
 #[test]
 fn contacts_are_matched_by_id_not_position() {
     let body = notification(vec![change(messages_value(
-        vec![
-            text_message("wamid.1", "111111111", "one"),
-            text_message("wamid.2", "222222222", "two"),
-        ],
+        vec![text_message("wamid.1", "111111111", "one"), text_message("wamid.2", "222222222", "two")],
         vec![
             json!({"profile": {"name": "Two"}, "wa_id": "222222222"}),
             json!({"profile": {"name": "One"}, "wa_id": "111111111"}),
         ],
     ))]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
-    let names: Vec<Value> = events
-        .iter()
-        .map(|e| payload(e)["rawPayload"]["pushName"].clone())
-        .collect();
+    let names: Vec<Value> = events.iter().map(|e| payload(e)["rawPayload"]["pushName"].clone()).collect();
     assert_eq!(names, [json!("One"), json!("Two")]);
 }
 
@@ -95,27 +81,18 @@ fn every_entry_change_and_message_in_order() {
     for e in 0..2 {
         let mut changes = Vec::new();
         for c in 0..2 {
-            let messages = (0..3)
-                .map(|m| text_message(&format!("wamid.{e}{c}{m}"), "15550001111", "hi"))
-                .collect();
+            let messages = (0..3).map(|m| text_message(&format!("wamid.{e}{c}{m}"), "15550001111", "hi")).collect();
             changes.push(change(messages_value(messages, vec![])));
         }
         entries.push(json!({"id": format!("waba{e}"), "changes": changes}));
     }
-    let body =
-        serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": entries}))
-            .unwrap();
+    let body = serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": entries})).unwrap();
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
-    let ids: Vec<Value> = events
+    let ids: Vec<Value> = events.iter().map(|e| payload(e)["externalId"].clone()).collect();
+    let expected: Vec<Value> = ["000", "001", "002", "010", "011", "012", "100", "101", "102", "110", "111", "112"]
         .iter()
-        .map(|e| payload(e)["externalId"].clone())
+        .map(|s| json!(format!("wamid.{s}")))
         .collect();
-    let expected: Vec<Value> = [
-        "000", "001", "002", "010", "011", "012", "100", "101", "102", "110", "111", "112",
-    ]
-    .iter()
-    .map(|s| json!(format!("wamid.{s}")))
-    .collect();
     assert_eq!(ids, expected);
 }
 
@@ -125,24 +102,12 @@ fn statuses_map_to_their_events_with_meta_timestamps() {
         .iter()
         .map(|s| json!({"id": "wamid.S", "status": s, "timestamp": "1750263773", "recipient_id": "16505551234"}))
         .collect();
-    let body = notification(vec![change(
-        json!({"metadata": {"phone_number_id": PHONE}, "statuses": statuses}),
-    )]);
+    let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": statuses}))]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
     let kinds: Vec<&EventKind> = events.iter().map(|e| &e.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            &EventKind::MessageSent,
-            &EventKind::MessageDelivered,
-            &EventKind::MessageRead
-        ]
-    );
+    assert_eq!(kinds, [&EventKind::MessageSent, &EventKind::MessageDelivered, &EventKind::MessageRead]);
     // Same id as the send path's `message.sent`.
-    assert_eq!(
-        events[0].id,
-        event_id("inst-a", &EventKind::MessageSent, &["wamid.S"])
-    );
+    assert_eq!(events[0].id, event_id("inst-a", &EventKind::MessageSent, &["wamid.S"]));
     assert_eq!(payload(&events[1])["deliveredAt"], 1_750_263_773_000u64);
     assert_eq!(payload(&events[2])["readAt"], 1_750_263_773_000u64);
     assert_eq!(payload(&events[0])["chatId"], "16505551234@s.whatsapp.net");
@@ -155,9 +120,7 @@ fn failed_status_carries_code_and_retryable() {
         "errors": [{"code": 131047, "title": "Re-engagement message", "message": "Re-engagement message",
                     "error_data": {"details": "more than 24 hours"}}],
     });
-    let body = notification(vec![change(
-        json!({"metadata": {"phone_number_id": PHONE}, "statuses": [status]}),
-    )]);
+    let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": [status]}))]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
     let p = payload(&events[0]);
     assert_eq!(events[0].kind, EventKind::MessageFailed);
@@ -169,14 +132,8 @@ fn failed_status_carries_code_and_retryable() {
 #[test]
 fn changes_are_routed_by_phone_number_id_and_unknown_numbers_reported() {
     let routes = [
-        Route {
-            instance_id: "inst-a",
-            phone_number_id: PHONE,
-        },
-        Route {
-            instance_id: "inst-b",
-            phone_number_id: "222",
-        },
+        Route { instance_id: "inst-a", phone_number_id: PHONE },
+        Route { instance_id: "inst-b", phone_number_id: "222" },
     ];
     let mut other = messages_value(vec![text_message("wamid.B", "15550001111", "b")], vec![]);
     other["metadata"]["phone_number_id"] = json!("222");
@@ -192,31 +149,17 @@ fn changes_are_routed_by_phone_number_id_and_unknown_numbers_reported() {
 
 #[test]
 fn unreadable_bodies_are_errors() {
-    assert!(matches!(
-        map_notification(b"{", "i", ROUTES),
-        Err(InboundError::NotJson(_))
-    ));
-    assert!(matches!(
-        map_notification(b"[]", "i", ROUTES),
-        Err(InboundError::BadShape(_))
-    ));
+    assert!(matches!(map_notification(b"{", "i", ROUTES), Err(InboundError::NotJson(_))));
+    assert!(matches!(map_notification(b"[]", "i", ROUTES), Err(InboundError::BadShape(_))));
     let bad = json!({"object": "whatsapp_business_account", "entry": [{"changes": "no"}]});
-    assert!(matches!(
-        map_notification(bad.to_string().as_bytes(), "i", ROUTES),
-        Err(InboundError::BadShape(_))
-    ));
+    assert!(matches!(map_notification(bad.to_string().as_bytes(), "i", ROUTES), Err(InboundError::BadShape(_))));
     let bad = json!({"object": "whatsapp_business_account", "entry": [{"changes": [change(json!({"messages": 5}))]}]});
-    assert!(matches!(
-        map_notification(bad.to_string().as_bytes(), "i", ROUTES),
-        Err(InboundError::BadShape(_))
-    ));
+    assert!(matches!(map_notification(bad.to_string().as_bytes(), "i", ROUTES), Err(InboundError::BadShape(_))));
 }
 
 #[test]
 fn other_fields_and_objects_are_reported_not_refused() {
-    let body = notification(vec![
-        json!({"field": "account_update", "value": {"event": "X"}}),
-    ]);
+    let body = notification(vec![json!({"field": "account_update", "value": {"event": "X"}})]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
     assert_eq!(events[0].kind, EventKind::Other(UNHANDLED_EVENT.into()));
     assert_eq!(payload(&events[0])["field"], "account_update");

@@ -10,17 +10,11 @@ use crate::wit::types::InvalidField;
 pub const MAX_TEXT_CHARS: usize = 4096;
 
 fn invalid(field: &str, reason: impl Into<String>) -> InvalidField {
-    InvalidField {
-        field: field.to_owned(),
-        reason: reason.into(),
-    }
+    InvalidField { field: field.to_owned(), reason: reason.into() }
 }
 
 /// The JSON body of `POST /{phone-number-id}/messages`.
-pub fn message_body(
-    message: &OutgoingMessage,
-    recipient: &Recipient,
-) -> Result<Value, InvalidField> {
+pub fn message_body(message: &OutgoingMessage, recipient: &Recipient) -> Result<Value, InvalidField> {
     let mut body = Map::new();
     body.insert("messaging_product".into(), json!("whatsapp"));
     match recipient {
@@ -72,10 +66,7 @@ fn content_object(content: &Content) -> Result<(&'static str, Value), InvalidFie
             }
             Ok(("text", object))
         }
-        other => Err(invalid(
-            "content",
-            format!("{} messages are not supported yet", content_name(other)),
-        )),
+        other => Err(invalid("content", format!("{} messages are not supported yet", content_name(other)))),
     }
 }
 

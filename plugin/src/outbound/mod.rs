@@ -25,10 +25,10 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
     let attempt = try_send(host, instance, message, options);
-    if let Err(error) = &attempt {
-        if options.final_attempt || !is_retryable(error) {
-            report_failure(host, instance, message, options, error);
-        }
+    if let Err(error) = &attempt
+        && (options.final_attempt || !is_retryable(error))
+    {
+        report_failure(host, instance, message, options, error);
     }
     attempt
 }
@@ -40,12 +40,8 @@ fn try_send(
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
     let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
-    let recipient = chat_id::parse_recipient(&message.to).map_err(|reason| {
-        ChannelError::InvalidRequest(InvalidField {
-            field: "to".into(),
-            reason,
-        })
-    })?;
+    let recipient = chat_id::parse_recipient(&message.to)
+        .map_err(|reason| ChannelError::InvalidRequest(InvalidField { field: "to".into(), reason }))?;
     let body = message_body(message, &recipient).map_err(ChannelError::InvalidRequest)?;
     let path = format!("{}/messages", config.phone_number_id);
     let request = graph::request(&config, Method::Post, &path, Some(&body));
@@ -54,34 +50,18 @@ fn try_send(
     let message_id = response
         .pointer("/messages/0/id")
         .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ChannelError::OutcomeUnknown(
-                "Meta accepted the request but returned no message id".into(),
-            )
-        })?
+        .ok_or_else(|| ChannelError::OutcomeUnknown("Meta accepted the request but returned no message id".into()))?
         .to_owned();
     let sent = sent_event(&instance.id, &message_id, &recipient, message, options);
     let event_id = sent.id.clone();
     if let Err(e) = host.publish(&[sent]) {
         // The message is out; its `sent` status webhook publishes the same event id later.
-        host.log(
-            Level::Warn,
-            &format!(
-                "instance {}: message.sent for {message_id} not published: {e:?}",
-                instance.id
-            ),
-        );
+        host.log(Level::Warn, &format!("instance {}: message.sent for {message_id} not published: {e:?}", instance.id));
     }
     Ok(SendReceipt {
         message_id,
-        recipient_id: response
-            .pointer("/contacts/0/wa_id")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        message_status: response
-            .pointer("/messages/0/message_status")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        recipient_id: response.pointer("/contacts/0/wa_id").and_then(Value::as_str).map(str::to_owned),
+        message_status: response.pointer("/messages/0/message_status").and_then(Value::as_str).map(str::to_owned),
         event_id,
     })
 }
@@ -137,24 +117,16 @@ fn report_failure(
         ChannelError::InvalidConfig(problems) => (
             format!(
                 "invalid configuration: {}",
-                problems
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
             ),
             None,
         ),
-        ChannelError::InvalidRequest(f) => {
-            (format!("invalid message: {}: {}", f.field, f.reason), None)
-        }
+        ChannelError::InvalidRequest(f) => (format!("invalid message: {}: {}", f.field, f.reason), None),
         ChannelError::Provider(e) => (e.message.clone(), e.code.map(|c| c.to_string())),
         ChannelError::Unreachable(e) => (e.message.clone(), None),
         ChannelError::Integrity(m) | ChannelError::Other(m) => (m.clone(), None),
     };
-    let chat_id = chat_id::parse_recipient(&message.to)
-        .map(|r| r.chat_id())
-        .unwrap_or_else(|_| message.to.clone());
+    let chat_id = chat_id::parse_recipient(&message.to).map(|r| r.chat_id()).unwrap_or_else(|_| message.to.clone());
     let event = EventSpec {
         instance_id: &instance.id,
         kind: EventKind::MessageFailed,
@@ -170,13 +142,7 @@ fn report_failure(
     }
     .build();
     if let Err(e) = host.publish(&[event]) {
-        host.log(
-            Level::Warn,
-            &format!(
-                "instance {}: message.failed not published: {e:?}",
-                instance.id
-            ),
-        );
+        host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
     }
 }
 

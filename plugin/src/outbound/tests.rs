@@ -11,29 +11,20 @@ use crate::wit::outbound_http::{HttpError, RequestProgress};
 use crate::wit::types::ErrorClass;
 
 fn instance() -> Instance {
-    Instance {
-        id: "inst-a".into(),
-        config: sample_json(),
-    }
+    Instance { id: "inst-a".into(), config: sample_json() }
 }
 
 fn text(to: &str, body: &str) -> OutgoingMessage {
     OutgoingMessage {
         to: to.into(),
-        content: Content::Text(TextContent {
-            body: body.into(),
-            preview_url: false,
-        }),
+        content: Content::Text(TextContent { body: body.into(), preview_url: false }),
         reply_to: None,
         callback_data: None,
     }
 }
 
 fn options(final_attempt: bool) -> SendOptions {
-    SendOptions {
-        correlation_id: "corr-1".into(),
-        final_attempt,
-    }
+    SendOptions { correlation_id: "corr-1".into(), final_attempt }
 }
 
 fn accepted(host: &MockHost) {
@@ -48,22 +39,13 @@ fn accepted(host: &MockHost) {
 fn text_send_builds_the_documented_request_and_publishes_sent() {
     let host = MockHost::default();
     accepted(&host);
-    let receipt = send_message(
-        &host,
-        &instance(),
-        &text("+1 555 000 1111", "hello"),
-        &options(true),
-    )
-    .unwrap();
+    let receipt = send_message(&host, &instance(), &text("+1 555 000 1111", "hello"), &options(true)).unwrap();
     assert_eq!(receipt.message_id, "wamid.OK");
     assert_eq!(receipt.recipient_id.as_deref(), Some("15550001111"));
     assert_eq!(receipt.message_status.as_deref(), Some("accepted"));
 
     let requests = host.requests.borrow();
-    assert_eq!(
-        requests[0].url,
-        "http://127.0.0.1:9/v24.0/106540352242922/messages"
-    );
+    assert_eq!(requests[0].url, "http://127.0.0.1:9/v24.0/106540352242922/messages");
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(
         body,
@@ -73,10 +55,7 @@ fn text_send_builds_the_documented_request_and_publishes_sent() {
     let published = host.published.borrow();
     assert_eq!(published.len(), 1);
     assert_eq!(published[0].kind, EventKind::MessageSent);
-    assert_eq!(
-        published[0].id,
-        event_id("inst-a", &EventKind::MessageSent, &["wamid.OK"])
-    );
+    assert_eq!(published[0].id, event_id("inst-a", &EventKind::MessageSent, &["wamid.OK"]));
     assert_eq!(receipt.event_id, published[0].id);
     let p: Value = serde_json::from_str(&published[0].payload).unwrap();
     assert_eq!(p["chatId"], "15550001111@s.whatsapp.net");
@@ -98,11 +77,7 @@ fn invalid_messages_never_reach_the_network() {
         }
     }
     assert!(host.requests.borrow().is_empty());
-    assert_eq!(
-        host.published.borrow().len(),
-        3,
-        "each final failure is reported"
-    );
+    assert_eq!(host.published.borrow().len(), 3, "each final failure is reported");
 }
 
 const MAX_TEXT: usize = super::body::MAX_TEXT_CHARS;
@@ -115,26 +90,16 @@ fn graph_errors_are_typed_and_reported_when_final() {
         &json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
         "code": 131047, "error_data": {"details": "24 hours"}, "fbtrace_id": "TR"}}),
     );
-    let Err(ChannelError::Provider(e)) = send_message(
-        &host,
-        &instance(),
-        &text("15550001111", "hi"),
-        &options(false),
-    ) else {
+    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), &text("15550001111", "hi"), &options(false))
+    else {
         panic!("expected a provider error");
     };
-    assert_eq!(
-        (e.code, e.class, e.retry.is_some()),
-        (Some(131047), ErrorClass::Terminal, false)
-    );
+    assert_eq!((e.code, e.class, e.retry.is_some()), (Some(131047), ErrorClass::Terminal, false));
     // Terminal: reported even though the host said it would retry.
     let p = host.payloads();
     assert_eq!(p[0]["errorCode"], "131047");
     assert_eq!(p[0]["retryable"], false);
-    assert_eq!(
-        host.published.borrow()[0].id,
-        event_id("inst-a", &EventKind::MessageFailed, &["corr-1"])
-    );
+    assert_eq!(host.published.borrow()[0].id, event_id("inst-a", &EventKind::MessageFailed, &["corr-1"]));
 }
 
 #[test]
@@ -142,24 +107,14 @@ fn retryable_errors_are_reported_only_on_the_last_attempt() {
     let host = MockHost::default();
     let throttled = json!({"error": {"message": "rate", "code": 130429}});
     host.respond_json(400, &throttled);
-    let Err(ChannelError::Provider(e)) = send_message(
-        &host,
-        &instance(),
-        &text("15550001111", "hi"),
-        &options(false),
-    ) else {
+    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), &text("15550001111", "hi"), &options(false))
+    else {
         panic!("expected a provider error");
     };
     assert_eq!(e.class, ErrorClass::Throttled);
     assert!(host.published.borrow().is_empty());
     host.respond_json(400, &throttled);
-    send_message(
-        &host,
-        &instance(),
-        &text("15550001111", "hi"),
-        &options(true),
-    )
-    .unwrap_err();
+    send_message(&host, &instance(), &text("15550001111", "hi"), &options(true)).unwrap_err();
     assert_eq!(host.payloads()[0]["retryable"], true);
 }
 
@@ -167,12 +122,7 @@ fn retryable_errors_are_reported_only_on_the_last_attempt() {
 fn timeouts_after_sending_are_unknown_and_not_reported_as_failures() {
     let host = MockHost::default();
     host.respond_error(HttpError::Timeout(RequestProgress::MaybeSent));
-    let result = send_message(
-        &host,
-        &instance(),
-        &text("15550001111", "hi"),
-        &options(true),
-    );
+    let result = send_message(&host, &instance(), &text("15550001111", "hi"), &options(true));
     assert!(matches!(result, Err(ChannelError::OutcomeUnknown(_))));
     assert!(host.published.borrow().is_empty());
 }
@@ -181,21 +131,7 @@ fn timeouts_after_sending_are_unknown_and_not_reported_as_failures() {
 fn a_bus_outage_does_not_turn_a_sent_message_into_an_error() {
     let host = MockHost::default();
     accepted(&host);
-    *host.publish_error.borrow_mut() =
-        Some(crate::wit::events::PublishError::Unavailable("down".into()));
-    assert!(
-        send_message(
-            &host,
-            &instance(),
-            &text("15550001111", "hi"),
-            &options(true)
-        )
-        .is_ok()
-    );
-    assert!(
-        host.logs
-            .borrow()
-            .iter()
-            .any(|(_, m)| m.contains("not published"))
-    );
+    *host.publish_error.borrow_mut() = Some(crate::wit::events::PublishError::Unavailable("down".into()));
+    assert!(send_message(&host, &instance(), &text("15550001111", "hi"), &options(true)).is_ok());
+    assert!(host.logs.borrow().iter().any(|(_, m)| m.contains("not published")));
 }

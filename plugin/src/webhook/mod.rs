@@ -26,27 +26,16 @@ pub fn handle(
         Ok(config) => config,
         Err(problems) => {
             let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
-            host.log(
-                Level::Error,
-                &format!(
-                    "instance {}: invalid configuration ({})",
-                    receiver.id,
-                    fields.join(", ")
-                ),
-            );
+            host.log(Level::Error, &format!("instance {}: invalid configuration ({})", receiver.id, fields.join(", ")));
             // A 5xx makes Meta redeliver once the operator has fixed the configuration.
-            return json_response(
-                500,
-                &serde_json::json!({"error": "instance configuration is invalid"}),
-            );
+            return json_response(500, &serde_json::json!({"error": "instance configuration is invalid"}));
         }
     };
     match request.method.to_ascii_uppercase().as_str() {
         "GET" => verification::handle(&config, &request.query),
         "POST" => notification::handle(host, receiver, &config, siblings, request),
         _ => {
-            let mut response =
-                json_response(405, &serde_json::json!({"error": "method not allowed"}));
+            let mut response = json_response(405, &serde_json::json!({"error": "method not allowed"}));
             response.headers.push(("allow".into(), "GET, POST".into()));
             response
         }

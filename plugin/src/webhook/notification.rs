@@ -29,14 +29,7 @@ pub fn handle(
         .map(|(_, value)| value.as_str())
         .collect();
     if let Err(e) = signature::verify(config.app_secret.as_bytes(), &request.body, &signatures) {
-        host.log(
-            Level::Warn,
-            &format!(
-                "instance {}: webhook refused: {}",
-                receiver.id,
-                e.describe()
-            ),
-        );
+        host.log(Level::Warn, &format!("instance {}: webhook refused: {}", receiver.id, e.describe()));
         return error_response(401, e.describe());
     }
 
@@ -45,57 +38,35 @@ pub fn handle(
         .filter_map(|s| match InstanceConfig::parse(&s.config) {
             Ok(c) => Some((s.id.as_str(), c)),
             Err(_) => {
-                host.log(
-                    Level::Warn,
-                    &format!("instance {}: invalid configuration, not routable", s.id),
-                );
+                host.log(Level::Warn, &format!("instance {}: invalid configuration, not routable", s.id));
                 None
             }
         })
         .collect();
     let routes: Vec<Route<'_>> = std::iter::once((receiver.id.as_str(), config))
         .chain(sibling_configs.iter().map(|(id, c)| (*id, c)))
-        .map(|(instance_id, c)| Route {
-            instance_id,
-            phone_number_id: &c.phone_number_id,
-        })
+        .map(|(instance_id, c)| Route { instance_id, phone_number_id: &c.phone_number_id })
         .collect();
 
     let events = match inbound::map_notification(&request.body, &receiver.id, &routes) {
         Ok(events) => events,
         Err(e) => {
-            host.log(
-                Level::Warn,
-                &format!("instance {}: webhook refused: {e}", receiver.id),
-            );
+            host.log(Level::Warn, &format!("instance {}: webhook refused: {e}", receiver.id));
             return error_response(400, &e.to_string());
         }
     };
-    if !events.is_empty() {
-        if let Err(e) = host.publish(&events) {
-            let (status, detail) = match &e {
-                PublishError::Unavailable(m) => (503, format!("event bus unavailable: {m}")),
-                PublishError::Rejected(m) => (500, format!("events rejected: {m}")),
-                PublishError::Other(m) => (500, format!("publishing failed: {m}")),
-            };
-            host.log(
-                Level::Error,
-                &format!(
-                    "instance {}: {detail}; asking Meta to redeliver",
-                    receiver.id
-                ),
-            );
-            return error_response(status, &detail);
-        }
+    if !events.is_empty()
+        && let Err(e) = host.publish(&events)
+    {
+        let (status, detail) = match &e {
+            PublishError::Unavailable(m) => (503, format!("event bus unavailable: {m}")),
+            PublishError::Rejected(m) => (500, format!("events rejected: {m}")),
+            PublishError::Other(m) => (500, format!("publishing failed: {m}")),
+        };
+        host.log(Level::Error, &format!("instance {}: {detail}; asking Meta to redeliver", receiver.id));
+        return error_response(status, &detail);
     }
-    host.log(
-        Level::Debug,
-        &format!(
-            "instance {}: webhook published {} events",
-            receiver.id,
-            events.len()
-        ),
-    );
+    host.log(Level::Debug, &format!("instance {}: webhook published {} events", receiver.id, events.len()));
     json_response(200, &serde_json::json!({ "received": events.len() }))
 }
 
@@ -107,10 +78,7 @@ mod tests {
     use serde_json::json;
 
     fn instance() -> Instance {
-        Instance {
-            id: "inst-a".into(),
-            config: sample_json(),
-        }
+        Instance { id: "inst-a".into(), config: sample_json() }
     }
 
     fn post(body: &[u8], signature: Option<String>) -> IncomingRequest {
@@ -118,13 +86,7 @@ mod tests {
         if let Some(s) = signature {
             headers.push(("X-Hub-Signature-256".into(), s));
         }
-        IncomingRequest {
-            method: "POST".into(),
-            path: "/".into(),
-            query: String::new(),
-            headers,
-            body: body.to_vec(),
-        }
+        IncomingRequest { method: "POST".into(), path: "/".into(), query: String::new(), headers, body: body.to_vec() }
     }
 
     fn text_body() -> Vec<u8> {
@@ -152,33 +114,10 @@ mod tests {
     fn bad_signatures_publish_nothing() {
         let host = MockHost::default();
         let body = text_body();
-        assert_eq!(
-            handle(&host, &instance(), &sample(), &[], &post(&body, None)).status,
-            401
-        );
-        assert_eq!(
-            handle(
-                &host,
-                &instance(),
-                &sample(),
-                &[],
-                &post(&body, Some("sha256=00".into()))
-            )
-            .status,
-            401
-        );
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &post(&body, None)).status, 401);
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &post(&body, Some("sha256=00".into()))).status, 401);
         let wrong = signature::sign(b"other", &body);
-        assert_eq!(
-            handle(
-                &host,
-                &instance(),
-                &sample(),
-                &[],
-                &post(&body, Some(wrong))
-            )
-            .status,
-            401
-        );
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &post(&body, Some(wrong))).status, 401);
         assert!(host.published.borrow().is_empty());
     }
 
@@ -186,10 +125,7 @@ mod tests {
     fn oversize_bodies_are_refused_before_anything_else() {
         let host = MockHost::default();
         let body = vec![b' '; MAX_BODY_BYTES + 1];
-        assert_eq!(
-            handle(&host, &instance(), &sample(), &[], &post(&body, None)).status,
-            413
-        );
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &post(&body, None)).status, 413);
     }
 
     #[test]
@@ -197,11 +133,7 @@ mod tests {
         let host = MockHost::default();
         let r = handle(&host, &instance(), &sample(), &[], &signed(b"{\"object\":"));
         assert_eq!(r.status, 400);
-        assert!(
-            String::from_utf8(r.body)
-                .unwrap()
-                .contains("not valid JSON")
-        );
+        assert!(String::from_utf8(r.body).unwrap().contains("not valid JSON"));
         assert!(host.published.borrow().is_empty());
     }
 
@@ -209,15 +141,9 @@ mod tests {
     fn bus_outage_asks_for_redelivery() {
         let host = MockHost::default();
         *host.publish_error.borrow_mut() = Some(PublishError::Unavailable("nats down".into()));
-        assert_eq!(
-            handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status,
-            503
-        );
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status, 503);
         *host.publish_error.borrow_mut() = Some(PublishError::Rejected("bad".into()));
-        assert_eq!(
-            handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status,
-            500
-        );
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &signed(&text_body())).status, 500);
     }
 
     #[test]
@@ -225,18 +151,9 @@ mod tests {
         let host = MockHost::default();
         let mut other: serde_json::Value = serde_json::from_str(&sample_json()).unwrap();
         other["phoneNumberId"] = json!("222");
-        let sibling = Instance {
-            id: "inst-b".into(),
-            config: other.to_string(),
-        };
-        let body = String::from_utf8(text_body())
-            .unwrap()
-            .replace("106540352242922", "222")
-            .into_bytes();
-        assert_eq!(
-            handle(&host, &instance(), &sample(), &[sibling], &signed(&body)).status,
-            200
-        );
+        let sibling = Instance { id: "inst-b".into(), config: other.to_string() };
+        let body = String::from_utf8(text_body()).unwrap().replace("106540352242922", "222").into_bytes();
+        assert_eq!(handle(&host, &instance(), &sample(), &[sibling], &signed(&body)).status, 200);
         assert_eq!(host.published.borrow()[0].instance_id, "inst-b");
     }
 

@@ -1,0 +1,193 @@
+//! The `omni-host` binary, run as an operator would.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use omni_host::fake_graph::FakeGraph;
+
+const SECRET: &str = "cli-app-secret";
+const TOKEN: &str = "EAAcli";
+const PHONE: &str = "106540352242922";
+
+fn omni_host(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omni-host")).args(args).output().expect("omni-host runs")
+}
+
+/// A scratch directory with a config pointing at `graph_base_url`.
+fn workspace(name: &str, graph_base_url: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("omni-host-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            r#"[[instances]]
+id = "cli"
+app_secret = "{SECRET}"
+verify_token = "cli-verify"
+phone_number_id = "{PHONE}"
+business_account_id = "102290129340398"
+access_token = "{TOKEN}"
+graph_base_url = "{graph_base_url}"
+"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn text_webhook() -> String {
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"metadata":{{"phone_number_id":"{PHONE}"}},"messages":[{{"from":"16505551234","id":"wamid.CLI1","timestamp":"1750263773","type":"text","text":{{"body":"h\u00e9llo"}}}},{{"from":"16505551234","id":"wamid.CLI2","timestamp":"1750263774","type":"text","text":{{"body":"again"}}}}]}}}}]}}]}}"#
+    )
+}
+
+fn lines(bytes: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
+}
+
+#[test]
+fn info_lists_only_omni_channel_imports() {
+    let out = omni_host(&["info"]);
+    assert!(out.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["plugin"]["id"], "whatsapp-cloud");
+    let imports = info["imports"].as_array().unwrap();
+    assert!(imports.iter().all(|i| i.as_str().unwrap().starts_with("omni:channel/")), "{imports:?}");
+}
+
+#[test]
+fn sign_prints_the_header_value() {
+    let dir = workspace("sign", "https://graph.facebook.com");
+    std::fs::write(dir.join("body"), "what do ya want for nothing?").unwrap();
+    let out = omni_host(&["sign", "--secret", "Jefe", "--body", dir.join("body").to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+}
+
+#[test]
+fn webhook_prints_one_event_per_line_and_the_status_on_stderr() {
+    let dir = workspace("webhook", "https://graph.facebook.com");
+    std::fs::write(dir.join("body.json"), text_webhook()).unwrap();
+    let signature = {
+        let out = omni_host(&["sign", "--secret", SECRET, "--body", dir.join("body.json").to_str().unwrap()]);
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let config = dir.join("config.toml");
+    let body = dir.join("body.json");
+    let out = omni_host(&[
+        "webhook",
+        "--config",
+        config.to_str().unwrap(),
+        "--body",
+        body.to_str().unwrap(),
+        "--header",
+        &format!("X-Hub-Signature-256: {signature}"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 200"));
+    let events = lines(&out.stdout);
+    assert_eq!(events.len(), 2);
+    for (event, id) in events.iter().zip(["wamid.CLI1", "wamid.CLI2"]) {
+        assert_eq!(event["event"], "message.received");
+        assert_eq!(event["subject"], "message.received.whatsapp-cloud.cli");
+        assert_eq!(event["instanceId"], "cli");
+        assert_eq!(event["channelType"], "whatsapp-cloud");
+        assert_eq!(event["payload"]["externalId"], id);
+        assert_eq!(event["id"].as_str().unwrap().len(), 32);
+        assert!(event["metadata"].is_object());
+    }
+    assert_eq!(events[0]["payload"]["content"]["text"], "héllo");
+}
+
+#[test]
+fn webhook_exits_non_zero_without_a_valid_signature() {
+    let dir = workspace("unsigned", "https://graph.facebook.com");
+    std::fs::write(dir.join("body.json"), text_webhook()).unwrap();
+    let out = omni_host(&[
+        "webhook",
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+        "--body",
+        dir.join("body.json").to_str().unwrap(),
+        "--header",
+        "X-Hub-Signature-256: sha256=0000000000000000000000000000000000000000000000000000000000000000",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 401"));
+    assert!(out.stdout.is_empty(), "nothing published");
+}
+
+#[test]
+fn webhook_answers_the_verification_handshake() {
+    let dir = workspace("verify", "https://graph.facebook.com");
+    let out = omni_host(&[
+        "webhook",
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+        "--body",
+        "/dev/null",
+        "--method",
+        "GET",
+        "--query",
+        "hub.mode=subscribe&hub.challenge=8675309&hub.verify_token=cli-verify",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("8675309"));
+}
+
+#[test]
+fn send_prints_the_receipt_and_publishes_message_sent() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    let dir = workspace("send", &graph.base_url());
+    std::fs::write(dir.join("message.json"), r#"{"to": "+1 650 555 1234", "content": {"type": "text", "text": "hi"}}"#)
+        .unwrap();
+    let out = omni_host(&[
+        "send",
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+        "--instance",
+        "cli",
+        "--message",
+        dir.join("message.json").to_str().unwrap(),
+        "--events",
+        &format!("jsonl:{}", dir.join("events.jsonl").display()),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(receipt["messageId"], "wamid.FAKE00000001");
+    let events = lines(&std::fs::read(dir.join("events.jsonl")).unwrap());
+    assert_eq!(events[0]["event"], "message.sent");
+    assert_eq!(events[0]["id"], receipt["eventId"]);
+    assert_eq!(graph.requests()[0].json()["to"], "16505551234");
+}
+
+#[test]
+fn send_prints_the_typed_error_and_exits_non_zero() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    graph.script(omni_host::fake_graph::ScriptedResponse::graph_error(400, 131047, "Re-engagement message"));
+    let dir = workspace("send-error", &graph.base_url());
+    std::fs::write(dir.join("message.json"), r#"{"to": "16505551234", "content": {"type": "text", "text": "hi"}}"#)
+        .unwrap();
+    let out = omni_host(&[
+        "send",
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+        "--instance",
+        "cli",
+        "--message",
+        dir.join("message.json").to_str().unwrap(),
+        "--events",
+        "none",
+    ]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let error: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stderr).lines().last().unwrap()).unwrap();
+    assert_eq!(error["error"], "provider");
+    assert_eq!(error["code"], 131047);
+    assert_eq!(error["retryable"], false);
+    assert_eq!(error["class"], "terminal");
+}

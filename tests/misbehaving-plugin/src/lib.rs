@@ -1,0 +1,129 @@
+//! A plugin that misbehaves on command, to test the host's sandbox.
+//!
+//! `handle-webhook` reads its instruction from the request body:
+//! - `loop`: spins forever (the CPU budget must stop it);
+//! - `alloc`: allocates without bound (the memory limit must stop it);
+//! - `panic`: panics (a trap);
+//! - `huge`: answers with an 8 MiB body (the output cap must refuse it);
+//! - `foreign-event`: publishes an event for an instance the call does not concern;
+//! - `slow-host`: GETs the URL in the query string with `Authorization: Bearer misbehaving`
+//!   and answers with the status it got (599 when the request failed);
+//! - anything else: answers 200 with the body echoed.
+
+#[cfg(target_arch = "wasm32")]
+mod component {
+    wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
+
+    use exports::omni::channel::{media, messaging, plugin, webhook};
+    use omni::channel::events::{self, Event, EventKind};
+    use omni::channel::outbound_http::{self, Method, Request};
+    use omni::channel::types::{ChannelError, ConfigProblem, Instance};
+
+    struct Misbehaving;
+
+    impl plugin::Guest for Misbehaving {
+        fn info() -> plugin::PluginInfo {
+            plugin::PluginInfo {
+                id: "misbehaving".into(),
+                name: "Misbehaving test plugin".into(),
+                version: "0.0.0".into(),
+                contract: "omni:channel@0.1.0".into(),
+                capabilities: plugin::Capabilities {
+                    features: plugin::Features::empty(),
+                    max_text_length: 0,
+                    media: Vec::new(),
+                },
+            }
+        }
+        fn config_schema() -> String {
+            "{}".into()
+        }
+        fn validate_config(config: String) -> Result<String, Vec<ConfigProblem>> {
+            Ok(config)
+        }
+        fn connect(_: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
+            Err(ChannelError::Other("not implemented".into()))
+        }
+    }
+
+    impl webhook::Guest for Misbehaving {
+        fn handle_webhook(
+            receiver: Instance,
+            _: Vec<Instance>,
+            request: webhook::IncomingRequest,
+        ) -> webhook::OutgoingResponse {
+            let ok = |body: Vec<u8>| webhook::OutgoingResponse { status: 200, headers: Vec::new(), body };
+            match request.body.as_slice() {
+                b"loop" => loop {
+                    std::hint::black_box(());
+                },
+                b"alloc" => {
+                    let mut hoard: Vec<Vec<u8>> = Vec::new();
+                    loop {
+                        hoard.push(vec![1u8; 1 << 20]);
+                        std::hint::black_box(&hoard);
+                    }
+                }
+                b"panic" => panic!("asked to panic"),
+                b"huge" => ok(vec![b'x'; 8 << 20]),
+                b"foreign-event" => {
+                    let event = Event {
+                        id: "foreign-1".into(),
+                        kind: EventKind::MessageReceived,
+                        instance_id: format!("not-{}", receiver.id),
+                        correlation_id: None,
+                        occurred_at_ms: None,
+                        payload: "{}".into(),
+                    };
+                    match events::publish(&[event]) {
+                        Ok(()) => ok(b"published".to_vec()),
+                        Err(e) => webhook::OutgoingResponse {
+                            status: 403,
+                            headers: Vec::new(),
+                            body: format!("{e:?}").into_bytes(),
+                        },
+                    }
+                }
+                b"slow-host" => {
+                    let request = Request {
+                        method: Method::Get,
+                        url: String::from_utf8_lossy(&request.query.into_bytes()).into_owned(),
+                        headers: vec![("authorization".into(), "Bearer misbehaving".into())],
+                        body: Vec::new(),
+                        timeout_ms: None,
+                    };
+                    let status = match outbound_http::send(&request) {
+                        Ok(r) => r.status,
+                        Err(_) => 599,
+                    };
+                    ok(status.to_string().into_bytes())
+                }
+                other => ok(other.to_vec()),
+            }
+        }
+    }
+
+    impl messaging::Guest for Misbehaving {
+        fn send_message(
+            _: Instance,
+            _: messaging::OutgoingMessage,
+            _: messaging::SendOptions,
+        ) -> Result<messaging::SendReceipt, ChannelError> {
+            Err(ChannelError::Other("not implemented".into()))
+        }
+        fn mark_read(_: Instance, _: String, _: bool) -> Result<(), ChannelError> {
+            Err(ChannelError::Other("not implemented".into()))
+        }
+    }
+
+    impl media::Guest for Misbehaving {
+        fn upload_media(_: Instance, _: media::MediaUpload) -> Result<String, ChannelError> {
+            Err(ChannelError::Other("not implemented".into()))
+        }
+        fn download_media(_: Instance, _: String) -> Result<media::DownloadedMedia, ChannelError> {
+            Err(ChannelError::Other("not implemented".into()))
+        }
+    }
+
+    export!(Misbehaving);
+}

@@ -1,0 +1,56 @@
+//! What the built component is: its imports, exports and identity.
+
+use e2e_tests::runtime;
+
+#[test]
+fn imports_nothing_but_the_omni_channel_package() {
+    let (imports, _) = runtime().interfaces();
+    assert!(!imports.is_empty());
+    for import in &imports {
+        assert!(import.starts_with("omni:channel/") && import.ends_with("@0.1.0"), "unexpected import {import}");
+    }
+    assert!(!imports.iter().any(|i| i.starts_with("wasi:")), "{imports:?}");
+    let mut sorted = imports.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [
+            "omni:channel/events@0.1.0",
+            "omni:channel/logging@0.1.0",
+            "omni:channel/outbound-http@0.1.0",
+            "omni:channel/types@0.1.0",
+        ]
+    );
+}
+
+#[test]
+fn exports_the_whole_channel_surface() {
+    let (_, mut exports) = runtime().interfaces();
+    exports.sort();
+    assert_eq!(
+        exports,
+        [
+            "omni:channel/media@0.1.0",
+            "omni:channel/messaging@0.1.0",
+            "omni:channel/plugin@0.1.0",
+            "omni:channel/webhook@0.1.0",
+        ]
+    );
+}
+
+#[test]
+fn identifies_itself_as_the_whatsapp_cloud_channel() {
+    let info = runtime().info().unwrap();
+    assert_eq!(info.id, "whatsapp-cloud");
+    assert_eq!(info.contract, "omni:channel@0.1.0");
+    assert_eq!(info.capabilities.max_text_length, 4096);
+    let schema: serde_json::Value = serde_json::from_str(&runtime().config_schema().unwrap()).unwrap();
+    assert_eq!(schema["required"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn config_validation_reports_every_problem() {
+    let problems = runtime().validate_config(r#"{"appSecret": ""}"#).unwrap().unwrap_err();
+    let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+    assert_eq!(fields, ["/appSecret", "/webhookVerifyToken", "/phoneNumberId", "/businessAccountId", "/accessToken"]);
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real component, built from source by `cargo test`, driven through the
+//! host harness against an in-memory event sink and the fake Graph API on loopback.
+//!
+//! One test binary, so the component is compiled once for all of them.
+
+mod component;
+mod inbound;
+mod sandbox;
+mod send;
+mod signature;
+mod verification;
