@@ -1,6 +1,8 @@
 //! Shared test support: the real component compiled once per test binary, a host wired to an
 //! in-memory event sink and the fake Graph API, signed webhook requests, fixtures.
 
+pub mod arbitrary;
+
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::ChangeContext;
-use super::content::{self, Content};
+use super::content::{self, Media};
 use super::payload::{str_field, timestamp_ms};
 use crate::chat_id;
 use crate::event::EventSpec;
@@ -57,18 +57,24 @@ impl Sender {
         }
     }
 
+    /// The known ids and names (absent ones left out).
     fn to_json(&self) -> Value {
-        json!({
+        let mut sender = json!({
             "waId": self.wa_id,
             "userId": self.user_id,
             "parentUserId": self.parent_user_id,
             "username": self.username,
             "profileName": self.profile_name,
-        })
+        });
+        if let Some(object) = sender.as_object_mut() {
+            object.retain(|_, v| !v.is_null());
+        }
+        sender
     }
 }
 
-/// Maps one message object.
+/// Maps one message object: `message.received`, plus `media.received` for media and
+/// `reaction.received|removed` for reactions (omni's WhatsApp channels publish both).
 pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Event>) {
     // A message without an id still gets a stable event id, from its raw bytes.
     let raw = message.to_string();
@@ -80,35 +86,126 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
         None => sender.chat_id(),
     };
     let occurred_at_ms = timestamp_ms(message, "timestamp");
-    let Content { fields } = content::extract(message);
+    let content = content::extract(message);
 
     let mut payload = Map::new();
     payload.insert("externalId".into(), json!(external_id.as_deref().unwrap_or("")));
     payload.insert("chatId".into(), json!(chat_id));
     payload.insert("from".into(), json!(sender.id()));
-    payload.insert("content".into(), Value::Object(fields));
+    payload.insert("content".into(), Value::Object(content.fields.clone()));
     if let Some(reply_to) = message.pointer("/context/id").and_then(Value::as_str) {
         payload.insert("replyToId".into(), json!(reply_to));
     }
-    payload.insert("rawPayload".into(), raw_payload(ctx, &sender, occurred_at_ms, message));
-
-    events.push(
-        EventSpec {
-            instance_id: ctx.instance_id,
-            kind: EventKind::MessageReceived,
-            key: &[key],
-            correlation_id: external_id.clone(),
-            occurred_at_ms,
-            payload: Value::Object(payload),
+    let mut raw_payload = raw_payload(ctx, &sender, occurred_at_ms, message);
+    for (name, pointer) in [
+        ("forwarded", "/context/forwarded"),
+        ("frequentlyForwarded", "/context/frequently_forwarded"),
+        ("referral", "/referral"),
+        ("referredProduct", "/context/referred_product"),
+        ("errors", "/errors"),
+    ] {
+        if let Some(value) = message.pointer(pointer) {
+            raw_payload[name] = value.clone();
         }
-        .build(),
-    );
+    }
+    if let Some(reply) = &content.reply {
+        raw_payload["reply"] = reply.clone();
+    }
+    payload.insert("rawPayload".into(), raw_payload);
+
+    let received = EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::MessageReceived,
+        key: &[key],
+        correlation_id: external_id.clone(),
+        occurred_at_ms,
+        payload: Value::Object(payload),
+    }
+    .build();
+    let received_id = received.id.clone();
+    events.push(received);
+
+    if let Some(media) = &content.media {
+        events.push(media_received(ctx, key, &received_id, &chat_id, media, external_id.clone(), occurred_at_ms));
+    }
+    if content.fields.get("type").and_then(Value::as_str) == Some("reaction") {
+        events.push(reaction_event(ctx, key, &chat_id, &sender, &content.fields, message, occurred_at_ms));
+    }
+}
+
+/// omni's `media.received`: `{eventId, mediaId, mimeType, ...}`. Meta's webhook gives no size
+/// and no public URL (the file is fetched by id through `media.download-media`), so neither is
+/// invented here; `url` appears only when Meta sent one.
+fn media_received(
+    ctx: &ChangeContext<'_>,
+    key: &str,
+    received_id: &str,
+    chat_id: &str,
+    media: &Media,
+    external_id: Option<String>,
+    occurred_at_ms: Option<u64>,
+) -> Event {
+    let object = &media.object;
+    let mut payload = json!({
+        "eventId": received_id,
+        "messageId": external_id,
+        "chatId": chat_id,
+        "kind": media.kind,
+        "mediaId": object.get("id"),
+        "mimeType": object.get("mime_type"),
+        "sha256": object.get("sha256"),
+    });
+    for (name, field) in
+        [("url", "url"), ("filename", "filename"), ("caption", "caption"), ("voice", "voice"), ("animated", "animated")]
+    {
+        if let Some(value) = object.get(field) {
+            payload[name] = value.clone();
+        }
+    }
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::MediaReceived,
+        key: &[key],
+        correlation_id: external_id,
+        occurred_at_ms,
+        payload,
+    }
+    .build()
+}
+
+/// `reaction.received`, or `reaction.removed` when the emoji is empty.
+fn reaction_event(
+    ctx: &ChangeContext<'_>,
+    key: &str,
+    chat_id: &str,
+    sender: &Sender,
+    content: &Map<String, Value>,
+    message: &Value,
+    occurred_at_ms: Option<u64>,
+) -> Event {
+    let emoji = content.get("emoji").and_then(Value::as_str).unwrap_or("");
+    let kind = if emoji.is_empty() { EventKind::ReactionRemoved } else { EventKind::ReactionReceived };
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind,
+        key: &[key],
+        correlation_id: str_field(message, "id").map(|s| s.into_owned()),
+        occurred_at_ms,
+        payload: json!({
+            "messageId": content.get("targetMessageId"),
+            "chatId": chat_id,
+            "from": sender.id(),
+            "emoji": emoji,
+            "rawPayload": message,
+        }),
+    }
+    .build()
 }
 
 /// What omni keeps of the provider's data: the message as Meta sent it, plus who sent it and to
 /// which business number.
 fn raw_payload(ctx: &ChangeContext<'_>, sender: &Sender, occurred_at_ms: Option<u64>, message: &Value) -> Value {
-    json!({
+    let mut raw = json!({
         "provider": "whatsapp-cloud",
         "businessAccountId": ctx.business_account_id,
         "phoneNumberId": ctx.metadata.phone_number_id,
@@ -117,5 +214,9 @@ fn raw_payload(ctx: &ChangeContext<'_>, sender: &Sender, occurred_at_ms: Option<
         "pushName": sender.profile_name,
         "sender": sender.to_json(),
         "message": message,
-    })
+    });
+    if let Some(object) = raw.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+    }
+    raw
 }

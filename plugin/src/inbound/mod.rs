@@ -4,9 +4,12 @@
 //! lose nothing. Each change is routed to the instance whose phone number id it names.
 
 mod content;
+mod fields;
 mod messages;
 pub mod payload;
 mod statuses;
+
+pub use fields::{CALL_STATUS_EVENT, ECHO_EVENT};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,13 +38,20 @@ pub enum InboundError {
     NotJson(String),
     /// The body is JSON but not shaped like a notification (`entry`/`changes` arrays...).
     BadShape(String),
+    /// More items than one delivery may hold ([`MAX_ITEMS`]).
+    TooManyItems(usize),
 }
+
+/// Most items (messages, statuses, errors, other fields' entries) one delivery may hold. Meta
+/// batches far fewer; the bound keeps a hostile body from turning into millions of events.
+pub const MAX_ITEMS: usize = 5_000;
 
 impl std::fmt::Display for InboundError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NotJson(e) => write!(f, "the body is not valid JSON: {e}"),
             Self::BadShape(e) => write!(f, "the body is not a WhatsApp webhook notification: {e}"),
+            Self::TooManyItems(n) => write!(f, "the notification holds {n} items; at most {MAX_ITEMS} are accepted"),
         }
     }
 }
@@ -64,6 +74,10 @@ pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Re
     if notification.object.as_deref() != Some("whatsapp_business_account") {
         return Ok(vec![unhandled(receiver, None, "object", &value)]);
     }
+    let items = count_items(&notification);
+    if items > MAX_ITEMS {
+        return Err(InboundError::TooManyItems(items));
+    }
     let mut events = Vec::new();
     for entry in &notification.entry {
         for change in &entry.changes {
@@ -73,6 +87,15 @@ pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Re
     Ok(events)
 }
 
+/// The items of a notification: the elements of every array directly under a change's `value`.
+fn count_items(notification: &Notification) -> usize {
+    let arrays = |value: &Value| match value {
+        Value::Object(object) => object.values().filter_map(Value::as_array).map(Vec::len).sum(),
+        _ => 0,
+    };
+    notification.entry.iter().flat_map(|e| &e.changes).map(|c| arrays(&c.value).max(1)).sum()
+}
+
 fn map_change(
     change: &Change,
     business_account_id: Option<&str>,
@@ -80,28 +103,35 @@ fn map_change(
     routes: &[Route<'_>],
     events: &mut Vec<Event>,
 ) -> Result<(), InboundError> {
-    if change.field != "messages" {
+    let field_rule = fields::rule_for(&change.field);
+    if change.field != "messages" && field_rule.is_none() {
         events.push(unhandled(receiver, business_account_id, &change.field, &change.value));
         return Ok(());
     }
     let value = MessagesValue::deserialize(&change.value)
-        .map_err(|e| InboundError::BadShape(format!("`messages` change: {e}")))?;
-    let phone_number_id = value.metadata.phone_number_id.as_deref();
-    let Some(route) = routes.iter().find(|r| Some(r.phone_number_id) == phone_number_id) else {
-        events.push(unrouted(receiver, business_account_id, phone_number_id, &change.value));
-        return Ok(());
+        .map_err(|e| InboundError::BadShape(format!("`{}` change: {e}", change.field)))?;
+    // Account-level fields name no phone number: they go to the receiver.
+    let instance_id = match value.metadata.phone_number_id.as_deref() {
+        None if change.field != "messages" => receiver,
+        phone_number_id => match routes.iter().find(|r| Some(r.phone_number_id) == phone_number_id) {
+            Some(route) => route.instance_id,
+            None => {
+                events.push(unrouted(receiver, business_account_id, phone_number_id, &change.value));
+                return Ok(());
+            }
+        },
     };
-    let ctx = ChangeContext {
-        instance_id: route.instance_id,
-        business_account_id,
-        metadata: &value.metadata,
-        contacts: &value.contacts,
-    };
-    for message in &value.messages {
-        messages::map(&ctx, message, events);
-    }
-    for status in &value.statuses {
-        statuses::map(&ctx, status, events);
+    let ctx = ChangeContext { instance_id, business_account_id, metadata: &value.metadata, contacts: &value.contacts };
+    match field_rule {
+        Some(rule) => fields::map(&ctx, rule, &change.value, events),
+        None => {
+            for message in &value.messages {
+                messages::map(&ctx, message, events);
+            }
+            for status in &value.statuses {
+                statuses::map(&ctx, status, events);
+            }
+        }
     }
     for error in &value.errors {
         events.push(webhook_error(&ctx, error));
@@ -172,3 +202,14 @@ fn webhook_error(ctx: &ChangeContext<'_>, error: &Value) -> Event {
 
 #[cfg(test)]
 mod tests;
+
+/// The README row whose first cell is `` `first_cell` ``: the mapping tables document the code,
+/// and tests keep them in step.
+#[cfg(test)]
+pub(crate) fn readme_row(first_cell: &str) -> &'static str {
+    let start = format!("| `{first_cell}` ");
+    include_str!("../../../README.md")
+        .lines()
+        .find(|l| l.starts_with(&start))
+        .unwrap_or_else(|| panic!("the README's mapping tables have no row for `{first_cell}`"))
+}

@@ -46,6 +46,13 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Even
             payload.insert("readAt".into(), json!(occurred_at_ms));
             EventKind::MessageRead
         }
+        // A voice message was played: omni has no such event, and its WhatsApp channel reports
+        // "played" as read. `status` says which it was.
+        "played" => {
+            payload.insert("readAt".into(), json!(occurred_at_ms));
+            payload.insert("playedAt".into(), json!(occurred_at_ms));
+            EventKind::MessageRead
+        }
         "failed" => {
             insert_failure(&mut payload, status);
             EventKind::MessageFailed
@@ -103,9 +110,6 @@ fn insert_failure(payload: &mut Map<String, Value>, status: &Value) {
     payload.insert("errorTitle".into(), json!(text("title")));
     payload.insert("errorDetails".into(), json!(first.and_then(|e| e.pointer("/error_data/details"))));
     payload.insert("retryable".into(), json!(code.is_some_and(is_retryable_code)));
-    if let Some(errors) = status.get("errors") {
-        payload.insert("errors".into(), errors.clone());
-    }
 }
 
 /// Keeps a status name usable inside an event subject.

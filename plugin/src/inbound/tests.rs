@@ -159,11 +159,102 @@ fn unreadable_bodies_are_errors() {
 
 #[test]
 fn other_fields_and_objects_are_reported_not_refused() {
-    let body = notification(vec![json!({"field": "account_update", "value": {"event": "X"}})]);
+    let body = notification(vec![json!({"field": "some_future_field", "value": {"event": "X"}})]);
     let events = map_notification(&body, "inst-a", ROUTES).unwrap();
     assert_eq!(events[0].kind, EventKind::Other(UNHANDLED_EVENT.into()));
-    assert_eq!(payload(&events[0])["field"], "account_update");
+    assert_eq!(payload(&events[0])["field"], "some_future_field");
     let page = json!({"object": "page", "entry": []});
     let events = map_notification(page.to_string().as_bytes(), "inst-a", ROUTES).unwrap();
     assert_eq!(payload(&events[0])["field"], "object");
+}
+
+fn kinds(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| crate::event::omni_name(&e.kind).to_owned()).collect()
+}
+
+#[test]
+fn media_messages_also_yield_media_received() {
+    let image = json!({"from": "15550001111", "id": "wamid.I", "timestamp": "1", "type": "image",
+        "image": {"id": "987", "mime_type": "image/jpeg", "sha256": "c2hh", "caption": "look"}});
+    let body = notification(vec![change(messages_value(vec![image], vec![]))]);
+    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    assert_eq!(kinds(&events), ["message.received", "media.received"]);
+    let media = payload(&events[1]);
+    assert_eq!(media["eventId"], events[0].id.as_str());
+    assert_eq!((media["mediaId"].as_str(), media["mimeType"].as_str()), (Some("987"), Some("image/jpeg")));
+    assert_eq!(payload(&events[0])["content"]["text"], "look");
+}
+
+#[test]
+fn reactions_are_published_twice_and_empty_emoji_means_removed() {
+    let react = |id: &str, emoji: &str| {
+        json!({"from": "15550001111", "id": id, "timestamp": "1", "type": "reaction",
+        "reaction": {"message_id": "wamid.TARGET", "emoji": emoji}})
+    };
+    let body = notification(vec![change(messages_value(vec![react("wamid.R1", "👍"), react("wamid.R2", "")], vec![]))]);
+    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    assert_eq!(kinds(&events), ["message.received", "reaction.received", "message.received", "reaction.removed"]);
+    let added = payload(&events[1]);
+    assert_eq!((added["messageId"].as_str(), added["emoji"].as_str()), (Some("wamid.TARGET"), Some("👍")));
+    assert_eq!(added["chatId"], "15550001111@s.whatsapp.net");
+}
+
+#[test]
+fn senders_without_a_phone_number_are_known_by_their_bsuid() {
+    let message =
+        json!({"from_user_id": "US.1349", "id": "wamid.U", "timestamp": "1", "type": "text", "text": {"body": "hi"}});
+    let contact = json!({"profile": {"name": "Ana", "username": "@ana"}, "user_id": "US.1349"});
+    let body = notification(vec![change(messages_value(vec![message], vec![contact]))]);
+    let p = payload(&map_notification(&body, "inst-a", ROUTES).unwrap()[0]);
+    assert_eq!((p["from"].as_str(), p["chatId"].as_str()), (Some("US.1349"), Some("US.1349@bsuid")));
+    assert_eq!(p["rawPayload"]["sender"]["username"], "@ana");
+}
+
+#[test]
+fn played_is_reported_as_read_with_its_own_id() {
+    let status = |s: &str| json!({"id": "wamid.V", "status": s, "timestamp": "2", "recipient_id": "15550001111"});
+    let body = notification(vec![change(
+        json!({"metadata": {"phone_number_id": PHONE}, "statuses": [status("read"), status("played")]}),
+    )]);
+    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    assert_eq!(kinds(&events), ["message.read", "message.read"]);
+    assert_eq!(payload(&events[1])["playedAt"], 2000);
+    assert_ne!(events[0].id, events[1].id);
+}
+
+#[test]
+fn account_level_fields_go_to_the_receiver_and_calls_to_their_number() {
+    let account = json!({"field": "account_update", "value": {"event": "ACCOUNT_RESTRICTION"}});
+    let calls = json!({"field": "calls", "value": {"metadata": {"phone_number_id": PHONE},
+        "calls": [{"id": "wacid.1", "event": "connect", "from": "1", "to": "2"}],
+        "statuses": [{"id": "wacid.1", "type": "call", "status": "RINGING"}],
+        "errors": [{"code": 12455, "message": "x"}]}});
+    let events = map_notification(&notification(vec![account, calls]), "receiver", ROUTES).unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["custom.whatsapp-cloud.account.update", "custom.whatsapp-cloud.call", CALL_STATUS_EVENT, WEBHOOK_ERROR_EVENT]
+    );
+    assert_eq!(events[0].instance_id, "receiver");
+    assert_eq!(payload(&events[0])["event"], "ACCOUNT_RESTRICTION");
+    assert_eq!(events[1].instance_id, "inst-a");
+    assert_eq!(payload(&events[1])["callId"], "wacid.1");
+}
+
+#[test]
+fn business_echoes_are_not_received_messages() {
+    let echo = json!({"field": "smb_message_echoes", "value": {"metadata": {"phone_number_id": PHONE},
+        "message_echoes": [{"from": "15550783881", "to": "15550001111", "id": "wamid.E", "timestamp": "1",
+                            "type": "text", "text": {"body": "sent from the app"}}]}});
+    let events = map_notification(&notification(vec![echo]), "inst-a", ROUTES).unwrap();
+    assert_eq!(kinds(&events), [ECHO_EVENT]);
+    let p = payload(&events[0]);
+    assert_eq!((p["chatId"].as_str(), p["fromMe"].as_bool()), (Some("15550001111@s.whatsapp.net"), Some(true)));
+    assert_eq!(p["content"]["text"], "sent from the app");
+}
+
+#[test]
+fn a_delivery_with_too_many_items_is_refused() {
+    let statuses: Vec<Value> = (0..=MAX_ITEMS).map(|i| json!({"id": i.to_string(), "status": "read"})).collect();
+    let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": statuses}))]);
+    assert_eq!(map_notification(&body, "inst-a", ROUTES), Err(InboundError::TooManyItems(MAX_ITEMS + 1)));
 }

@@ -3,7 +3,7 @@
 use super::{MAX_BODY_BYTES, error_response, json_response};
 use crate::config::InstanceConfig;
 use crate::host::Host;
-use crate::inbound::{self, Route};
+use crate::inbound::{self, InboundError, Route};
 use crate::signature;
 use crate::wit::events::PublishError;
 use crate::wit::logging::Level;
@@ -52,7 +52,8 @@ pub fn handle(
         Ok(events) => events,
         Err(e) => {
             host.log(Level::Warn, &format!("instance {}: webhook refused: {e}", receiver.id));
-            return error_response(400, &e.to_string());
+            let status = if matches!(e, InboundError::TooManyItems(_)) { 413 } else { 400 };
+            return error_response(status, &e.to_string());
         }
     };
     if !events.is_empty()

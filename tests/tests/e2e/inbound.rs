@@ -124,11 +124,14 @@ fn a_bus_outage_answers_503_and_the_redelivery_succeeds() {
 fn fields_other_than_messages_are_acknowledged_and_reported() {
     let host = TestHost::new();
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [
-        {"field": "message_template_status_update", "value": {"event": "APPROVED", "message_template_id": 1}}]}]});
+        {"field": "message_template_status_update", "value": {"event": "APPROVED", "message_template_id": 1}},
+        {"field": "a_field_meta_adds_next_year", "value": {"anything": true}}]}]});
     assert_eq!(host.webhook(&signed_post(body.to_string().as_bytes())).status, 200);
     let events = host.events();
-    assert_eq!(events[0].event, "custom.whatsapp-cloud.webhook.unhandled");
-    assert_eq!(events[0].payload["field"], "message_template_status_update");
+    assert_eq!(events[0].event, "custom.whatsapp-cloud.template.status");
+    assert_eq!(events[0].payload["event"], "APPROVED");
+    assert_eq!(events[1].event, "custom.whatsapp-cloud.webhook.unhandled");
+    assert_eq!(events[1].payload["field"], "a_field_meta_adds_next_year");
 }
 
 #[test]
@@ -139,4 +142,60 @@ fn changes_for_another_number_of_the_same_app_reach_its_instance() {
     let events = host.events();
     assert_eq!(events[0].instance_id, "acme-sales");
     assert_eq!(events[0].subject, "message.received.whatsapp-cloud.acme-sales");
+}
+
+#[test]
+fn n_messages_and_m_statuses_give_n_plus_m_events_plus_media_and_reaction_doubles_in_order() {
+    // (item, expected events) across 3 entries × 2 changes.
+    let text =
+        |id: &str| json!({"from": "15550001111", "id": id, "timestamp": "1", "type": "text", "text": {"body": "t"}});
+    let image = |id: &str| {
+        json!({"from": "15550001111", "id": id, "timestamp": "1", "type": "image",
+        "image": {"id": "77", "mime_type": "image/png", "sha256": "x"}})
+    };
+    let reaction = |id: &str, emoji: &str| {
+        json!({"from": "15550001111", "id": id, "timestamp": "1", "type": "reaction",
+        "reaction": {"message_id": "wamid.T", "emoji": emoji}})
+    };
+    let status = |id: &str, s: &str| json!({"id": id, "status": s, "timestamp": "1", "recipient_id": "15550001111"});
+    let change = |messages: Vec<Value>, statuses: Vec<Value>| {
+        json!({"field": "messages", "value": {
+        "metadata": {"phone_number_id": PHONE_NUMBER_ID}, "messages": messages, "statuses": statuses}})
+    };
+    let body = json!({"object": "whatsapp_business_account", "entry": [
+        {"id": "1", "changes": [change(vec![text("m1"), image("m2")], vec![status("s1", "sent")]),
+                                change(vec![reaction("m3", "🎉")], vec![])]},
+        {"id": "1", "changes": [change(vec![], vec![status("s2", "delivered"), status("s3", "read")]),
+                                change(vec![reaction("m4", ""), text("m5")], vec![status("s4", "failed")])]},
+        {"id": "1", "changes": [change(vec![image("m6")], vec![]), change(vec![text("m7")], vec![status("s5", "played")])]},
+    ]});
+    let expected = [
+        ("message.received", "m1"),
+        ("message.received", "m2"),
+        ("media.received", "m2"),
+        ("message.sent", "s1"),
+        ("message.received", "m3"),
+        ("reaction.received", "m3"),
+        ("message.delivered", "s2"),
+        ("message.read", "s3"),
+        ("message.received", "m4"),
+        ("reaction.removed", "m4"),
+        ("message.received", "m5"),
+        ("message.failed", "s4"),
+        ("message.received", "m6"),
+        ("media.received", "m6"),
+        ("message.received", "m7"),
+        ("message.read", "s5"),
+    ];
+    let host = TestHost::new();
+    assert_eq!(host.webhook(&signed_post(body.to_string().as_bytes())).status, 200);
+    let events = host.events();
+    // 7 messages + 5 statuses + 2 media + 2 reaction doubles.
+    assert_eq!(events.len(), 7 + 5 + 2 + 2);
+    let seen: Vec<(String, String)> = events
+        .iter()
+        .map(|e| (e.event.clone(), e.metadata["correlationId"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    let expected: Vec<(String, String)> = expected.iter().map(|(e, id)| ((*e).to_owned(), (*id).to_owned())).collect();
+    assert_eq!(seen, expected);
 }

@@ -4,7 +4,9 @@
 //! One test binary, so the component is compiled once for all of them.
 
 mod component;
+mod golden;
 mod inbound;
+mod properties;
 mod sandbox;
 mod send;
 mod signature;

@@ -1,0 +1,201 @@
+//! Changes of webhook fields other than `messages`: never a failed delivery; each is reported as
+//! a documented `custom.whatsapp-cloud.*` event (omni accepts `custom.` event types) carrying
+//! Meta's object as `rawPayload`.
+
+use serde_json::{Value, json};
+
+use super::ChangeContext;
+use super::content;
+use super::payload::{str_field, timestamp_ms};
+use crate::chat_id;
+use crate::event::EventSpec;
+use crate::wit::events::{Event, EventKind};
+
+/// How one field's changes become events.
+pub(crate) struct FieldRule {
+    /// Meta's `field`.
+    pub field: &'static str,
+    /// The omni event type.
+    pub event: &'static str,
+    /// `None`: one event for the whole `value`; `Some(key)`: one event per item of
+    /// `value[key]`.
+    pub items: Option<&'static str>,
+}
+
+const fn rule(field: &'static str, event: &'static str, items: Option<&'static str>) -> FieldRule {
+    FieldRule { field, event, items }
+}
+
+/// Every field the channel knows besides `messages`. Unknown fields are reported as
+/// `custom.whatsapp-cloud.webhook.unhandled`.
+pub(crate) const FIELD_RULES: &[FieldRule] = &[
+    rule("account_update", "custom.whatsapp-cloud.account.update", None),
+    rule("account_alerts", "custom.whatsapp-cloud.account.alert", None),
+    rule("account_review_update", "custom.whatsapp-cloud.account.review", None),
+    rule("business_capability_update", "custom.whatsapp-cloud.account.capability", None),
+    rule("security", "custom.whatsapp-cloud.account.security", None),
+    rule("phone_number_name_update", "custom.whatsapp-cloud.phone-number.name", None),
+    rule("phone_number_quality_update", "custom.whatsapp-cloud.phone-number.quality", None),
+    rule("message_template_status_update", "custom.whatsapp-cloud.template.status", None),
+    rule("message_template_quality_update", "custom.whatsapp-cloud.template.quality", None),
+    rule("message_template_components_update", "custom.whatsapp-cloud.template.components", None),
+    rule("template_category_update", "custom.whatsapp-cloud.template.category", None),
+    rule("user_preferences", "custom.whatsapp-cloud.user.preferences", Some("user_preferences")),
+    rule("calls", "custom.whatsapp-cloud.call", Some("calls")),
+    rule("group_lifecycle_update", "custom.whatsapp-cloud.group.lifecycle", Some("groups")),
+    rule("group_participants_update", "custom.whatsapp-cloud.group.participants", Some("groups")),
+    rule("group_settings_update", "custom.whatsapp-cloud.group.settings", Some("groups")),
+    rule("group_status_update", "custom.whatsapp-cloud.group.status", Some("groups")),
+    rule("smb_message_echoes", ECHO_EVENT, Some("message_echoes")),
+];
+
+/// Messages the business sent from the WhatsApp Business app (coexistence). Not
+/// `message.received`: an agent must not answer the business's own messages.
+pub const ECHO_EVENT: &str = "custom.whatsapp-cloud.message.echo";
+/// Call status updates (ringing, accepted...), which arrive in the `calls` field's `statuses`.
+pub const CALL_STATUS_EVENT: &str = "custom.whatsapp-cloud.call.status";
+
+/// The rule for a field, if the channel knows it.
+pub(crate) fn rule_for(field: &str) -> Option<&'static FieldRule> {
+    FIELD_RULES.iter().find(|r| r.field == field)
+}
+
+/// Maps one change of a known field.
+pub(super) fn map(ctx: &ChangeContext<'_>, rule: &FieldRule, value: &Value, events: &mut Vec<Event>) {
+    let Some(items_key) = rule.items else {
+        events.push(report(ctx, rule.field, rule.event, value, summary("", value)));
+        return;
+    };
+    for item in value.get(items_key).and_then(Value::as_array).into_iter().flatten() {
+        if rule.event == ECHO_EVENT {
+            events.push(echo(ctx, item));
+        } else {
+            events.push(report(ctx, rule.field, rule.event, item, summary(items_key, item)));
+        }
+    }
+    if rule.field == "calls" {
+        for status in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
+            events.push(report(ctx, rule.field, CALL_STATUS_EVENT, status, summary("statuses", status)));
+        }
+    }
+}
+
+/// A few fields of an item worth having without digging into `rawPayload`.
+fn summary(items_key: &str, item: &Value) -> Value {
+    let field = |key| item.get(key).cloned().unwrap_or(Value::Null);
+    match items_key {
+        "calls" => json!({"callId": field("id"), "event": field("event"), "direction": field("direction"),
+                          "from": field("from"), "to": field("to"), "status": field("status")}),
+        "statuses" => json!({"callId": field("id"), "status": field("status"), "type": field("type")}),
+        "groups" => json!({
+            "groupId": field("group_id"),
+            "chatId": str_field(item, "group_id").map(|g| chat_id::group(&g)),
+            "type": field("type"),
+        }),
+        "user_preferences" => json!({
+            "waId": str_field(item, "wa_id"),
+            "chatId": str_field(item, "wa_id").map(|w| chat_id::user(&w)),
+            "category": field("category"),
+            "value": field("value"),
+        }),
+        // Whole values: account and template updates.
+        _ => json!({
+            "event": field("event"),
+            "templateId": field("message_template_id"),
+            "templateName": field("message_template_name"),
+            "language": field("message_template_language"),
+        }),
+    }
+}
+
+/// One reported change or item: `{field, phoneNumberId, businessAccountId, ...summary,
+/// rawPayload}`.
+fn report(ctx: &ChangeContext<'_>, field: &str, event: &str, raw: &Value, summary: Value) -> Event {
+    let mut payload = json!({
+        "field": field,
+        "phoneNumberId": ctx.metadata.phone_number_id,
+        "businessAccountId": ctx.business_account_id,
+        "rawPayload": raw,
+    });
+    if let (Some(payload), Value::Object(summary)) = (payload.as_object_mut(), summary) {
+        payload.extend(summary);
+        payload.retain(|_, v| !v.is_null());
+    }
+    let raw_text = raw.to_string();
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::Other(event.to_owned()),
+        key: &[field, &raw_text],
+        correlation_id: None,
+        occurred_at_ms: timestamp_ms(raw, "timestamp"),
+        payload,
+    }
+    .build()
+}
+
+/// A message the business sent from the WhatsApp Business app, in `message.received`'s shape
+/// with `to` added.
+fn echo(ctx: &ChangeContext<'_>, echo: &Value) -> Event {
+    let raw = echo.to_string();
+    let external_id = str_field(echo, "id").map(|s| s.into_owned());
+    let from = str_field(echo, "from");
+    let to = str_field(echo, "to");
+    let to_user = str_field(echo, "to_user_id");
+    // The chat is with whichever party is not the business number.
+    let business = ctx.metadata.display_phone_number.as_deref();
+    let counterpart = if to.is_some() && to.as_deref() == business { from.clone() } else { to.clone() };
+    let chat = match (&counterpart, &to_user) {
+        (Some(number), _) => chat_id::user(number),
+        (None, Some(user)) => chat_id::bsuid(user),
+        (None, None) => String::new(),
+    };
+    let content = content::extract(echo);
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::Other(ECHO_EVENT.to_owned()),
+        key: &[external_id.as_deref().unwrap_or(&raw)],
+        correlation_id: external_id.clone(),
+        occurred_at_ms: timestamp_ms(echo, "timestamp"),
+        payload: json!({
+            "externalId": external_id,
+            "chatId": chat,
+            "from": from,
+            "to": to.or(to_user),
+            "fromMe": true,
+            "content": Value::Object(content.fields),
+            "phoneNumberId": ctx.metadata.phone_number_id,
+            "businessAccountId": ctx.business_account_id,
+            "rawPayload": echo,
+        }),
+    }
+    .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_unique_and_event_names_are_subject_safe() {
+        for (i, rule) in FIELD_RULES.iter().enumerate() {
+            assert!(FIELD_RULES[i + 1..].iter().all(|r| r.field != rule.field), "{}", rule.field);
+            assert!(rule.event.starts_with("custom.whatsapp-cloud."), "{}", rule.event);
+            assert!(
+                rule.event
+                    .split('.')
+                    .all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')),
+                "{}",
+                rule.event
+            );
+        }
+        assert!(rule_for("messages").is_none(), "messages has its own mapping");
+    }
+
+    #[test]
+    fn the_readme_documents_every_field() {
+        for rule in FIELD_RULES {
+            let row = super::super::readme_row(rule.field);
+            assert!(row.contains(&format!("`{}`", rule.event)), "README row disagrees with the code: {row}");
+        }
+    }
+}
