@@ -6,13 +6,15 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use sha2::{Digest, Sha256};
 
+use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
-use crate::bindings::plugin::PluginInfo;
+use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance};
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
 use crate::capabilities::egress::Origin;
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient};
 use crate::config::HostConfig;
+use crate::retry::{self, RetryPolicy, SendOutcome};
 use crate::runtime::{PluginError, PluginRuntime};
 
 /// Meta's own Graph API: instances that use it may also reach Meta's media CDN.
@@ -174,6 +176,54 @@ impl ChannelHost {
     ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
         let instance = self.instance(id)?;
         Ok(self.runtime.send_message(self.capabilities(instance, RESPONSE_BYTES), &instance.wit, message, options)?)
+    }
+
+    /// Sends one message, retrying what the plugin says may be retried (see [`crate::retry`]).
+    pub fn send_with_retries(
+        &self,
+        id: &str,
+        message: &OutgoingMessage,
+        correlation_id: &str,
+        policy: &RetryPolicy,
+        sleep: &dyn Fn(std::time::Duration),
+    ) -> Result<SendOutcome, HostError> {
+        self.instance(id)?;
+        retry::send_with_retries(correlation_id, policy, |options| self.send_message(id, message, options), sleep)
+    }
+
+    /// Marks a received message as read (optionally with a typing indicator).
+    pub fn mark_read(
+        &self,
+        id: &str,
+        message_id: &str,
+        show_typing: bool,
+    ) -> Result<Result<(), ChannelError>, HostError> {
+        let instance = self.instance(id)?;
+        Ok(self.runtime.mark_read(
+            self.capabilities(instance, RESPONSE_BYTES),
+            &instance.wit,
+            message_id,
+            show_typing,
+        )?)
+    }
+
+    /// Checks the instance's credentials with Meta (publishes `instance.connected` or
+    /// `instance.disconnected`).
+    pub fn connect(&self, id: &str) -> Result<Result<ConnectionInfo, ChannelError>, HostError> {
+        let instance = self.instance(id)?;
+        Ok(self.runtime.connect(self.capabilities(instance, RESPONSE_BYTES), &instance.wit)?)
+    }
+
+    /// Uploads a file; returns its media id.
+    pub fn upload_media(&self, id: &str, upload: &MediaUpload) -> Result<Result<String, ChannelError>, HostError> {
+        let instance = self.instance(id)?;
+        Ok(self.runtime.upload_media(self.capabilities(instance, RESPONSE_BYTES), &instance.wit, upload)?)
+    }
+
+    /// Downloads a received file, verified against Meta's size and SHA-256.
+    pub fn download_media(&self, id: &str, media_id: &str) -> Result<Result<DownloadedMedia, ChannelError>, HostError> {
+        let instance = self.instance(id)?;
+        Ok(self.runtime.download_media(self.capabilities(instance, MEDIA_RESPONSE_BYTES), &instance.wit, media_id)?)
     }
 
     /// The capabilities of a call that talks to the Graph API for `instance`.

@@ -80,7 +80,7 @@ pub fn run(component: &[u8], out: Box<dyn Write + Send>) -> anyhow::Result<()> {
     )?;
     let options = SendOptions { correlation_id: "demo-reply-1".into(), final_attempt: true };
     let receipt = host
-        .send_message(INSTANCE, &reply.to_wit(), &options)?
+        .send_message(INSTANCE, &reply.to_wit().map_err(anyhow::Error::msg)?, &options)?
         .map_err(|e| anyhow::anyhow!("{}", wire::channel_error(&e)))?;
     say(&format!("receipt: {}", wire::receipt(&receipt)))?;
     let request = graph.requests().pop().context("the fake Graph API saw the send")?;

@@ -16,7 +16,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 /// A request the fake received.
 #[derive(Debug, Clone)]
@@ -86,12 +88,35 @@ fn graph_error_body(code: i64, message: &str) -> Value {
     }})
 }
 
+/// A file the fake holds, as Meta holds uploaded and received media.
+#[derive(Debug, Clone)]
+pub struct StoredMedia {
+    pub bytes: Vec<u8>,
+    pub mime_type: String,
+    pub filename: Option<String>,
+    /// What the metadata says the SHA-256 is (base64, as in webhooks); normally the real one.
+    pub sha256: String,
+}
+
 struct FakeState {
     access_token: String,
     phone_number_id: String,
+    base_url: String,
     requests: Mutex<Vec<RecordedRequest>>,
     script: Mutex<VecDeque<ScriptedResponse>>,
+    media: Mutex<std::collections::HashMap<String, StoredMedia>>,
     next_message: AtomicU64,
+    next_media: AtomicU64,
+}
+
+impl FakeState {
+    fn store(&self, bytes: Vec<u8>, mime_type: String, filename: Option<String>) -> String {
+        let id = format!("{}", 7_000_000_000_000u64 + self.next_media.fetch_add(1, Ordering::Relaxed));
+        let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
+        let media = StoredMedia { bytes, mime_type, filename, sha256 };
+        self.media.lock().expect("fake lock").insert(id.clone(), media);
+        id
+    }
 }
 
 /// A running fake Graph API; stops when dropped.
@@ -111,9 +136,12 @@ impl FakeGraph {
         let state = Arc::new(FakeState {
             access_token: access_token.to_owned(),
             phone_number_id: phone_number_id.to_owned(),
+            base_url: format!("http://{addr}"),
             requests: Mutex::default(),
             script: Mutex::default(),
+            media: Mutex::default(),
             next_message: AtomicU64::new(1),
+            next_media: AtomicU64::new(1),
         });
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
@@ -121,7 +149,11 @@ impl FakeGraph {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("loopback listener");
-                let app = Router::new().fallback(handle).with_state(served);
+                // Meta takes uploads of up to 100 MB.
+                let app = Router::new()
+                    .fallback(handle)
+                    .layer(axum::extract::DefaultBodyLimit::max(120 << 20))
+                    .with_state(served);
                 // Dropping the server future on shutdown also drops delayed responses.
                 tokio::select! {
                     result = axum::serve(listener, app) => { result.expect("fake Graph API server"); }
@@ -150,6 +182,24 @@ impl FakeGraph {
     /// Queues a response for the next request (after authentication succeeds).
     pub fn script(&self, response: ScriptedResponse) {
         self.state.script.lock().expect("fake lock").push_back(response);
+    }
+
+    /// Stores a file as if a user had sent it; returns its media id.
+    pub fn store_media(&self, bytes: &[u8], mime_type: &str) -> String {
+        self.state.store(bytes.to_vec(), mime_type.to_owned(), None)
+    }
+
+    /// A stored file (uploaded or stored).
+    pub fn media(&self, id: &str) -> Option<StoredMedia> {
+        self.state.media.lock().expect("fake lock").get(id).cloned()
+    }
+
+    /// Makes the metadata of a stored file announce a wrong SHA-256, as a corrupted CDN copy
+    /// would look.
+    pub fn corrupt_media_hash(&self, id: &str) {
+        if let Some(media) = self.state.media.lock().expect("fake lock").get_mut(id) {
+            media.sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"something else"));
+        }
     }
 }
 
@@ -204,8 +254,115 @@ async fn handle(
     let segments: Vec<&str> = recorded.path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
         ("POST", [version, phone, "messages"]) if is_version(version) => send_message(&state, phone, &recorded),
+        ("POST", [version, phone, "media"]) if is_version(version) => upload_media(&state, phone, &recorded).await,
+        ("GET", ["cdn", id]) => download(&state, id, &recorded),
+        ("GET", [version, id]) if is_version(version) && *id == state.phone_number_id => phone_number(&recorded),
+        ("GET", [version, id]) if is_version(version) => media_metadata(&state, id),
         _ => error(400, 100, "Unknown path components"),
     }
+}
+
+/// `POST /{version}/{phone-number-id}/media`: a multipart form with `messaging_product`,
+/// `type` and `file` (whose own Content-Type must be real, as Meta requires).
+async fn upload_media(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
+    if phone != state.phone_number_id {
+        return error(400, 100, "Unsupported post request. Object with ID does not exist");
+    }
+    let Some(boundary) = request.header("content-type").and_then(|t| multer::parse_boundary(t).ok()) else {
+        return error(400, 100, "Expected multipart/form-data");
+    };
+    let body = Bytes::from(request.body.clone());
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let (mut product, mut declared, mut file) = (None, None, None);
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                let filename = field.file_name().map(str::to_owned);
+                let content_type = field.content_type().map(|m| m.to_string());
+                let Ok(bytes) = field.bytes().await else { return error(400, 100, "Malformed multipart body") };
+                match name.as_str() {
+                    "messaging_product" => product = Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    "type" => declared = Some(String::from_utf8_lossy(&bytes).into_owned()),
+                    "file" => file = Some((bytes.to_vec(), filename, content_type)),
+                    _ => return error(400, 100, &format!("Unexpected form field {name}")),
+                }
+            }
+            Ok(None) => break,
+            Err(e) => return error(400, 100, &format!("Malformed multipart body: {e}")),
+        }
+    }
+    if product.as_deref() != Some("whatsapp") {
+        return error(400, 100, "The parameter messaging_product is required.");
+    }
+    let (Some(declared), Some((bytes, filename, Some(content_type)))) = (declared, file) else {
+        return error(400, 100, "The parameters type and file (with its Content-Type) are required.");
+    };
+    if content_type == "application/octet-stream" || content_type != declared {
+        return error(400, 131053, &format!("Media upload error: file type {content_type} does not match {declared}"));
+    }
+    let id = state.store(bytes, declared, filename);
+    json_response(200, json!({ "id": id }))
+}
+
+/// `GET /{version}/{media-id}`: the file's metadata and a short-lived download URL.
+fn media_metadata(state: &FakeState, id: &str) -> Response {
+    let media = state.media.lock().expect("fake lock").get(id).cloned();
+    match media {
+        Some(media) => json_response(
+            200,
+            json!({
+                "messaging_product": "whatsapp",
+                "url": format!("{}/cdn/{id}", state.base_url),
+                "mime_type": media.mime_type,
+                "sha256": media.sha256,
+                "file_size": media.bytes.len(),
+                "id": id,
+            }),
+        ),
+        None => error(400, 100, "Unsupported get request. Object with ID does not exist"),
+    }
+}
+
+/// `GET <url>`: the file itself. Like Meta's CDN it wants the token and a User-Agent.
+fn download(state: &FakeState, id: &str, request: &RecordedRequest) -> Response {
+    if request.header("user-agent").is_none_or(str::is_empty) {
+        return (StatusCode::FORBIDDEN, "User-Agent required").into_response();
+    }
+    let media = state.media.lock().expect("fake lock").get(id).cloned();
+    match media {
+        Some(media) => {
+            let mut response = (StatusCode::OK, media.bytes).into_response();
+            if let Ok(value) = HeaderValue::from_str(&media.mime_type) {
+                response.headers_mut().insert("content-type", value);
+            }
+            response
+        }
+        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
+    }
+}
+
+/// `GET /{version}/{phone-number-id}?fields=...`: the number's profile.
+fn phone_number(request: &RecordedRequest) -> Response {
+    let mut info = json!({
+        "display_phone_number": "+1 555-078-3881",
+        "verified_name": "Acme Support",
+        "quality_rating": "GREEN",
+        "name_status": "APPROVED",
+        "code_verification_status": "VERIFIED",
+        "platform_type": "CLOUD_API",
+        "throughput": {"level": "STANDARD"},
+        "id": request.path.rsplit('/').next().unwrap_or_default(),
+    });
+    // Like the Graph API, answer only the fields asked for (plus the id).
+    if let Some(fields) = request.query.split('&').find_map(|p| p.strip_prefix("fields=")) {
+        let wanted: Vec<&str> = fields.split(',').collect();
+        if let Some(object) = info.as_object_mut() {
+            object.retain(|k, _| k == "id" || wanted.contains(&k.as_str()));
+        }
+    }
+    json_response(200, info)
 }
 
 /// `POST /{version}/{phone-number-id}/messages`.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod fake_graph;
 pub mod outgoing;
+pub mod retry;
 pub mod runtime;
 pub mod signing;
 pub mod wire;

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
-use omni_host::bindings::messaging::SendOptions;
 use omni_host::bindings::webhook::IncomingRequest;
 use omni_host::capabilities::events::SinkSpec;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
 use omni_host::outgoing::OmniOutgoing;
+use omni_host::retry::RetryPolicy;
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::{signing, wire};
 
@@ -181,8 +181,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let correlation_id = correlation_id
                 .or_else(|| outgoing.correlation_id().map(str::to_owned))
                 .unwrap_or_else(fresh_correlation_id);
-            let options = SendOptions { correlation_id, final_attempt: true };
-            match host.send_message(&instance, &outgoing.to_wit(), &options)? {
+            let message = outgoing.to_wit().map_err(anyhow::Error::msg)?;
+            let outcome =
+                host.send_with_retries(&instance, &message, &correlation_id, &RetryPolicy::default(), &|wait| {
+                    eprintln!("retrying in {:.1} s", wait.as_secs_f64());
+                    std::thread::sleep(wait);
+                })?;
+            match outcome.result {
                 Ok(receipt) => {
                     println!("{}", wire::receipt(&receipt));
                     Ok(ExitCode::SUCCESS)

@@ -32,6 +32,8 @@ pub struct RuntimeConfig {
     pub media_memory_limit: usize,
     /// Guest computation a call may use (time in host functions does not count).
     pub cpu_budget: Duration,
+    /// Guest computation for media calls, which hash and copy whole files.
+    pub media_cpu_budget: Duration,
     /// Wall-clock bound on a whole call, host functions included.
     pub wall_limit: Duration,
     /// Largest body a plugin may return in a webhook response.
@@ -48,6 +50,7 @@ impl Default for RuntimeConfig {
             // A 100 MB document is held twice (response body and result) during a download.
             media_memory_limit: 256 << 20,
             cpu_budget: Duration::from_secs(2),
+            media_cpu_budget: Duration::from_secs(30),
             wall_limit: Duration::from_secs(120),
             max_response_bytes: 1 << 20,
             pooling: Some(64),
@@ -290,7 +293,7 @@ impl PluginRuntime {
         let memory_limit = if media { self.config.media_memory_limit } else { self.config.memory_limit };
         let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit));
         store.limiter(|state| &mut state.limits);
-        let cpu_budget = self.config.cpu_budget;
+        let cpu_budget = if media { self.config.media_cpu_budget } else { self.config.cpu_budget };
         let wall_limit = self.config.wall_limit;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {

@@ -9,7 +9,7 @@ use crate::wit::logging::{self, Level};
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
 use crate::wit::types::{ChannelError, ConfigProblem, Instance};
 use crate::wit::{media, messaging, plugin, webhook};
-use crate::{config, info, outbound};
+use crate::{config, connection, info, media as media_ops, outbound};
 
 /// The WIT imports, as the logic's [`Host`].
 struct WitHost;
@@ -48,9 +48,9 @@ impl plugin::Guest for Component {
         config::normalise(&config)
     }
 
-    fn connect(_instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
+    fn connect(instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other("connect is not implemented yet".into()))
+        connection::connect(&WitHost, &instance)
     }
 }
 
@@ -75,21 +75,21 @@ impl messaging::Guest for Component {
         outbound::send_message(&WitHost, &instance, &message, &options)
     }
 
-    fn mark_read(_instance: Instance, _message_id: String, _show_typing: bool) -> Result<(), ChannelError> {
+    fn mark_read(instance: Instance, message_id: String, show_typing: bool) -> Result<(), ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other("mark-read is not implemented yet".into()))
+        outbound::mark_read(&WitHost, &instance, &message_id, show_typing)
     }
 }
 
 impl media::Guest for Component {
-    fn upload_media(_instance: Instance, _upload: media::MediaUpload) -> Result<String, ChannelError> {
+    fn upload_media(instance: Instance, upload: media::MediaUpload) -> Result<String, ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other("upload-media is not implemented yet".into()))
+        media_ops::upload(&WitHost, &instance, &upload)
     }
 
-    fn download_media(_instance: Instance, _media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
+    fn download_media(instance: Instance, media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
         install_panic_hook();
-        Err(ChannelError::Other("download-media is not implemented yet".into()))
+        media_ops::download(&WitHost, &instance, &media_id)
     }
 }
 

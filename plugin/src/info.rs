@@ -18,9 +18,20 @@ pub fn plugin_info() -> PluginInfo {
         contract: CONTRACT.to_owned(),
         capabilities: Capabilities {
             features: Features::SEND_TEXT
+                | Features::SEND_MEDIA
+                | Features::SEND_TEMPLATES
+                | Features::SEND_INTERACTIVE
+                | Features::SEND_LOCATION
+                | Features::SEND_CONTACTS
+                | Features::SEND_REACTIONS
                 | Features::REPLY
+                | Features::READ_RECEIPTS
+                | Features::TYPING_INDICATOR
                 | Features::RECEIVE_DELIVERY_RECEIPTS
-                | Features::RECEIVE_READ_RECEIPTS,
+                | Features::RECEIVE_READ_RECEIPTS
+                | Features::UPLOAD_MEDIA
+                | Features::DOWNLOAD_MEDIA
+                | Features::GROUPS,
             max_text_length: MAX_TEXT_CHARS as u32,
             media: MEDIA_RULES
                 .iter()

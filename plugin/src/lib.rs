@@ -22,11 +22,13 @@ pub mod wit {
 
 pub mod chat_id;
 pub mod config;
+pub mod connection;
 pub mod event;
 pub mod graph;
 pub mod host;
 pub mod inbound;
 pub mod info;
+pub mod media;
 pub mod media_rules;
 pub mod outbound;
 pub mod signature;

@@ -91,6 +91,15 @@ impl TestHost {
 
     /// Adds more `[[instances]]` tables (use `{graph}` for the fake's URL).
     pub fn with_extra_instances(extra: &str) -> Self {
+        Self::build(extra, std::time::Duration::from_secs(2))
+    }
+
+    /// A host whose HTTP client waits up to `timeout` (the default 2 s keeps timeout tests short).
+    pub fn with_http_timeout(timeout: std::time::Duration) -> Self {
+        Self::build("", timeout)
+    }
+
+    fn build(extra: &str, timeout: std::time::Duration) -> Self {
         let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
         let toml =
             instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url()) + &extra.replace("{graph}", &graph.base_url());
@@ -98,7 +107,7 @@ impl TestHost {
         let sink = Arc::new(MemorySink::new());
         let http: Arc<dyn HttpClient> = Arc::new(UreqClient::new(ClientConfig {
             connect_timeout: std::time::Duration::from_secs(2),
-            max_timeout: std::time::Duration::from_secs(2),
+            max_timeout: timeout,
         }));
         let host = ChannelHost::new(runtime(), &config, http, sink.clone() as Arc<dyn EventSink>).expect("host starts");
         Self { host, sink, graph }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::config::InstanceConfig;
 use crate::host::Host;
-use crate::wit::outbound_http::{HttpError, Method, Request, RequestProgress};
+use crate::wit::outbound_http::{HttpError, Method, Request, RequestProgress, Response};
 use crate::wit::types::{ChannelError, RetrySchedule, TransportError};
 
 /// Sent with every Graph request; some Meta CDNs refuse requests without a User-Agent.
@@ -49,12 +49,19 @@ pub enum Idempotency {
     NotIdempotent,
 }
 
-/// Performs a Graph request and returns its JSON body, or a typed error.
-pub fn call(host: &dyn Host, request: &Request, idempotency: Idempotency) -> Result<Value, ChannelError> {
+/// Performs a request and returns the response when it is a 2xx, or a typed error (a Graph
+/// error body, or the transport failure).
+pub fn call_raw(host: &dyn Host, request: &Request, idempotency: Idempotency) -> Result<Response, ChannelError> {
     let response = host.send_http(request).map_err(|e| transport_error(e, idempotency))?;
     if !(200..300).contains(&response.status) {
         return Err(ChannelError::Provider(errors::from_response(response.status, &response.headers, &response.body)));
     }
+    Ok(response)
+}
+
+/// Performs a Graph request and returns its JSON body, or a typed error.
+pub fn call(host: &dyn Host, request: &Request, idempotency: Idempotency) -> Result<Value, ChannelError> {
+    let response = call_raw(host, request, idempotency)?;
     serde_json::from_slice(&response.body).map_err(|e| {
         let message = format!("HTTP {} with a body that is not JSON: {e}", response.status);
         match idempotency {

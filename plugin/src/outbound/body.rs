@@ -1,17 +1,20 @@
-//! Outgoing message → Graph API request body, validated before anything is sent.
+//! Outgoing message → the JSON body of `POST /{phone-number-id}/messages`, validated before
+//! anything is sent. The kinds with many rules have their own modules.
 
 use serde_json::{Map, Value, json};
 
+use super::checks::{self, invalid};
+use super::{contacts, interactive, template};
 use crate::chat_id::Recipient;
-use crate::wit::messaging::{Content, OutgoingMessage};
-use crate::wit::types::InvalidField;
+use crate::wit::messaging::{Content, LocationContent, MediaContent, MediaSource, OutgoingMessage};
+use crate::wit::types::{InvalidField, MediaKind};
 
-/// Longest text message Meta accepts, in characters.
+/// Longest text message, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
-
-fn invalid(field: &str, reason: impl Into<String>) -> InvalidField {
-    InvalidField { field: field.to_owned(), reason: reason.into() }
-}
+/// Longest media caption, in characters.
+const MAX_CAPTION_CHARS: usize = 1024;
+/// Longest `biz_opaque_callback_data`.
+const MAX_CALLBACK_DATA_CHARS: usize = 512;
 
 /// The JSON body of `POST /{phone-number-id}/messages`.
 pub fn message_body(message: &OutgoingMessage, recipient: &Recipient) -> Result<Value, InvalidField> {
@@ -35,12 +38,11 @@ pub fn message_body(message: &OutgoingMessage, recipient: &Recipient) -> Result<
     body.insert("type".into(), json!(kind));
     body.insert(kind.into(), object);
     if let Some(reply_to) = &message.reply_to {
-        if reply_to.trim().is_empty() {
-            return Err(invalid("reply_to", "must not be empty"));
-        }
+        checks::text("reply_to", reply_to, 256)?;
         body.insert("context".into(), json!({ "message_id": reply_to }));
     }
     if let Some(data) = &message.callback_data {
+        checks::text("callback_data", data, MAX_CALLBACK_DATA_CHARS)?;
         body.insert("biz_opaque_callback_data".into(), json!(data));
     }
     Ok(Value::Object(body))
@@ -50,42 +52,119 @@ pub fn message_body(message: &OutgoingMessage, recipient: &Recipient) -> Result<
 fn content_object(content: &Content) -> Result<(&'static str, Value), InvalidField> {
     match content {
         Content::Text(text) => {
-            let chars = text.body.chars().count();
-            if text.body.trim().is_empty() {
-                return Err(invalid("content.body", "text must not be empty"));
-            }
-            if chars > MAX_TEXT_CHARS {
-                return Err(invalid(
-                    "content.body",
-                    format!("text has {chars} characters; WhatsApp allows {MAX_TEXT_CHARS}"),
-                ));
-            }
-            let mut object = json!({ "body": text.body });
-            if text.preview_url {
-                object["preview_url"] = json!(true);
-            }
-            Ok(("text", object))
+            checks::text("content.body", &text.body, MAX_TEXT_CHARS)?;
+            Ok(("text", json!({ "body": text.body, "preview_url": text.preview_url })))
         }
-        other => Err(invalid("content", format!("{} messages are not supported yet", content_name(other)))),
+        Content::Media(media) => media_object(media),
+        Content::Template(t) => Ok(("template", template::object(t)?)),
+        Content::Interactive(i) => Ok(("interactive", interactive::object(i)?)),
+        Content::Location(location) => Ok(("location", location_object("content", location)?)),
+        Content::Contacts(cards) => Ok(("contacts", contacts::array(cards)?)),
+        Content::Reaction(reaction) => {
+            checks::text("content.message_id", &reaction.message_id, 256)?;
+            // An empty emoji removes the reaction.
+            let emoji = reaction.emoji.as_deref().unwrap_or("");
+            checks::at_most("content.emoji", emoji, 16)?;
+            Ok(("reaction", json!({ "message_id": reaction.message_id, "emoji": emoji })))
+        }
     }
 }
 
-fn content_name(content: &Content) -> &'static str {
-    match content {
-        Content::Text(_) => "text",
-        Content::Media(_) => "media",
-        Content::Template(_) => "template",
-        Content::Interactive(_) => "interactive",
-        Content::Location(_) => "location",
-        Content::Contacts(_) => "contacts",
-        Content::Reaction(_) => "reaction",
+/// The Graph name of a media kind.
+pub fn media_type(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Image => "image",
+        MediaKind::Video => "video",
+        MediaKind::Audio => "audio",
+        MediaKind::Document => "document",
+        MediaKind::Sticker => "sticker",
     }
+}
+
+/// `{"id": ...}` or `{"link": ...}`.
+pub fn source_object(field: &str, source: &MediaSource) -> Result<Map<String, Value>, InvalidField> {
+    let mut object = Map::new();
+    match source {
+        MediaSource::Id(id) => {
+            checks::text(&format!("{field}.id"), id, 128)?;
+            object.insert("id".into(), json!(id));
+        }
+        MediaSource::Link(link) => {
+            checks::http_url(&format!("{field}.link"), link)?;
+            object.insert("link".into(), json!(link));
+        }
+    }
+    Ok(object)
+}
+
+fn media_object(media: &MediaContent) -> Result<(&'static str, Value), InvalidField> {
+    let kind = media_type(media.kind);
+    let mut object = source_object("content.source", &media.source)?;
+    if let Some(caption) = &media.caption {
+        if matches!(media.kind, MediaKind::Audio | MediaKind::Sticker) {
+            return Err(invalid("content.caption", format!("WhatsApp does not show captions on {kind} messages")));
+        }
+        checks::text("content.caption", caption, MAX_CAPTION_CHARS)?;
+        object.insert("caption".into(), json!(caption));
+    }
+    if let Some(filename) = &media.filename {
+        if media.kind != MediaKind::Document {
+            return Err(invalid("content.filename", "only documents have a file name"));
+        }
+        checks::text("content.filename", filename, 240)?;
+        object.insert("filename".into(), json!(filename));
+    }
+    Ok((kind, Value::Object(object)))
+}
+
+/// `{latitude, longitude, name?, address?}`, coordinates in range.
+pub fn location_object(field: &str, location: &LocationContent) -> Result<Value, InvalidField> {
+    if !(location.latitude.is_finite() && (-90.0..=90.0).contains(&location.latitude)) {
+        return Err(invalid(&format!("{field}.latitude"), "must be between -90 and 90"));
+    }
+    if !(location.longitude.is_finite() && (-180.0..=180.0).contains(&location.longitude)) {
+        return Err(invalid(&format!("{field}.longitude"), "must be between -180 and 180"));
+    }
+    let mut object = json!({ "latitude": location.latitude, "longitude": location.longitude });
+    for (key, value) in [("name", &location.name), ("address", &location.address)] {
+        if let Some(value) = value {
+            checks::text(&format!("{field}.{key}"), value, 1000)?;
+            object[key] = json!(value);
+        }
+    }
+    Ok(object)
 }
 
 /// omni's `content` for a `message.sent` event.
 pub fn omni_content(content: &Content) -> Value {
     match content {
         Content::Text(text) => json!({ "type": "text", "text": text.body }),
-        other => json!({ "type": content_name(other) }),
+        Content::Media(media) => {
+            let mut c = json!({ "type": media_type(media.kind) });
+            match &media.source {
+                MediaSource::Link(link) => c["mediaUrl"] = json!(link),
+                MediaSource::Id(id) => c["mediaId"] = json!(id),
+            }
+            if let Some(caption) = &media.caption {
+                c["text"] = json!(caption);
+            }
+            if let Some(filename) = &media.filename {
+                c["filename"] = json!(filename);
+            }
+            c
+        }
+        Content::Template(t) => json!({ "type": "template", "templateName": t.name, "language": t.language }),
+        Content::Interactive(i) => {
+            json!({ "type": "text", "text": i.body, "interactive": interactive::kind_name(&i.action) })
+        }
+        Content::Location(l) => json!({ "type": "location", "location": {
+            "latitude": l.latitude, "longitude": l.longitude, "name": l.name, "address": l.address } }),
+        Content::Contacts(cards) => {
+            let names: Vec<&str> = cards.iter().map(|c| c.name.formatted_name.as_str()).collect();
+            json!({ "type": "contact", "text": names.join(", ") })
+        }
+        Content::Reaction(r) => {
+            json!({ "type": "reaction", "emoji": r.emoji.as_deref().unwrap_or(""), "targetMessageId": r.message_id })
+        }
     }
 }

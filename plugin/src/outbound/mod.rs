@@ -1,11 +1,16 @@
 //! Sending: omni messages → Graph API requests → receipts and events.
 
 mod body;
+mod checks;
+mod contacts;
+mod interactive;
+mod template;
 
 use serde_json::{Value, json};
 
 use crate::chat_id::{self, Recipient};
 use crate::config::InstanceConfig;
+use crate::connection::report_if_disconnected;
 use crate::event::EventSpec;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
@@ -25,12 +30,37 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
     let attempt = try_send(host, instance, message, options);
-    if let Err(error) = &attempt
-        && (options.final_attempt || !is_retryable(error))
-    {
-        report_failure(host, instance, message, options, error);
+    if let Err(error) = &attempt {
+        report_if_disconnected(host, &instance.id, error);
+        if options.final_attempt || !is_retryable(error) {
+            report_failure(host, instance, message, options, error);
+        }
     }
     attempt
+}
+
+/// Marks a received message (and the chat up to it) as read, optionally showing a typing
+/// indicator: `POST /{phone-number-id}/messages` with `status: read`.
+pub fn mark_read(
+    host: &dyn Host,
+    instance: &Instance,
+    message_id: &str,
+    show_typing: bool,
+) -> Result<(), ChannelError> {
+    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    checks::text("message_id", message_id, 256).map_err(ChannelError::InvalidRequest)?;
+    let mut body = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+    if show_typing {
+        body["typing_indicator"] = json!({ "type": "text" });
+    }
+    let request = graph::request(&config, Method::Post, &format!("{}/messages", config.phone_number_id), Some(&body));
+    // Marking read twice is harmless: a lost answer can be retried.
+    let response = graph::call(host, &request, Idempotency::Idempotent)
+        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    match response.get("success").and_then(Value::as_bool) {
+        Some(true) => Ok(()),
+        _ => Err(ChannelError::Other(format!("Meta did not confirm the read receipt: {response}"))),
+    }
 }
 
 fn try_send(

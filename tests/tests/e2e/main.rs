@@ -6,8 +6,11 @@
 mod component;
 mod golden;
 mod inbound;
+mod media;
 mod properties;
+mod retries;
 mod sandbox;
 mod send;
+mod send_examples;
 mod signature;
 mod verification;

@@ -39,7 +39,7 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
     assert_eq!(
         request.json(),
         json!({"messaging_product": "whatsapp", "recipient_type": "individual", "to": "16505551234",
-               "type": "text", "text": {"body": "Hello from omni"}})
+               "type": "text", "text": {"body": "Hello from omni", "preview_url": false}})
     );
 
     let events = host.events();

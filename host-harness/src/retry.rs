@@ -1,0 +1,208 @@
+//! Retrying sends: the plugin says whether and how (its error table gives every retryable
+//! error a schedule), the host waits and tries again within a bounded number of attempts and a
+//! bounded total wait.
+//!
+//! Only errors that carry a retry schedule are retried: throttling (130429, 131056 with its
+//! 4^n s backoff...), transient Meta failures, HTTP 5xx, and requests that never left the host.
+//! Terminal and auth errors are not, and neither is an unknown outcome (a timeout after the
+//! request was sent): retrying that could deliver the message twice.
+
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+
+use crate::bindings::messaging::{SendOptions, SendReceipt};
+use crate::bindings::types::{ChannelError, RetrySchedule};
+
+/// How persistent the host is.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// The most the host waits between attempts, in all.
+    pub max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { max_attempts: 4, max_total_wait: Duration::from_secs(60) }
+    }
+}
+
+/// The outcome of a send, with what it took.
+#[derive(Debug)]
+pub struct SendOutcome {
+    pub result: Result<SendReceipt, ChannelError>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The delays waited between them.
+    pub waits: Vec<Duration>,
+}
+
+/// The retry schedule of an error, when it may be retried.
+pub fn schedule(error: &ChannelError) -> Option<&RetrySchedule> {
+    match error {
+        ChannelError::Provider(e) => e.retry.as_ref(),
+        ChannelError::Unreachable(e) => e.retry.as_ref(),
+        _ => None,
+    }
+}
+
+/// The wait before retry number `retry` (1 for the first retry): `first-delay × multiplier^(retry-1)`,
+/// raised by up to 25 % of jitter (`jitter` in 0..1) so that many senders throttled together do
+/// not come back together, and never shorter than Meta's own estimate.
+pub fn delay(schedule: &RetrySchedule, retry: u32, jitter: f64) -> Duration {
+    let exponent = retry.saturating_sub(1).min(16);
+    let base = u64::from(schedule.first_delay_ms)
+        .saturating_mul(u64::from(schedule.multiplier.max(1)).saturating_pow(exponent));
+    let jittered = base.saturating_add((base as f64 * 0.25 * jitter.clamp(0.0, 1.0)) as u64);
+    Duration::from_millis(jittered.max(schedule.not_before_ms.unwrap_or(0)))
+}
+
+/// A fresh number in 0..1 for jitter.
+fn jitter() -> f64 {
+    (RandomState::new().hash_one(std::time::Instant::now()) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Sends with retries. `attempt` performs one call of `messaging.send-message` with the given
+/// options; `sleep` waits (injected so tests can record the schedule instead of waiting it).
+///
+/// Each call tells the plugin whether it is the last (`final-attempt`), so that exactly one
+/// `message.failed` is published for a send that fails for good: the host predicts that from
+/// the schedule of the previous failure. Should a later failure bring a longer schedule that no
+/// longer fits the budget, the send ends with that error and no `message.failed` event; the
+/// caller still gets the error.
+pub fn send_with_retries<E>(
+    correlation_id: &str,
+    policy: &RetryPolicy,
+    mut attempt: impl FnMut(&SendOptions) -> Result<Result<SendReceipt, ChannelError>, E>,
+    sleep: &dyn Fn(Duration),
+) -> Result<SendOutcome, E> {
+    let mut waits: Vec<Duration> = Vec::new();
+    let mut previous: Option<RetrySchedule> = None;
+    for number in 1..=policy.max_attempts.max(1) {
+        let waited: Duration = waits.iter().sum();
+        let another_fits = match &previous {
+            Some(s) => waited + delay(s, number, 0.0) <= policy.max_total_wait,
+            None => true,
+        };
+        let final_attempt = number >= policy.max_attempts || !another_fits;
+        let options = SendOptions { correlation_id: correlation_id.to_owned(), final_attempt };
+        let error = match attempt(&options)? {
+            Ok(receipt) => return Ok(SendOutcome { result: Ok(receipt), attempts: number, waits }),
+            Err(error) => error,
+        };
+        let Some(retry) = schedule(&error).cloned().filter(|_| !final_attempt) else {
+            return Ok(SendOutcome { result: Err(error), attempts: number, waits });
+        };
+        let remaining = policy.max_total_wait.saturating_sub(waited);
+        let wait = delay(&retry, number, jitter());
+        if delay(&retry, number, 0.0) > remaining {
+            return Ok(SendOutcome { result: Err(error), attempts: number, waits });
+        }
+        let wait = wait.min(remaining);
+        sleep(wait);
+        waits.push(wait);
+        previous = Some(retry);
+    }
+    unreachable!("the last attempt is final and returns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::types::{ErrorClass, ProviderError};
+    use std::cell::RefCell;
+
+    fn provider(code: i64, class: ErrorClass, retry: Option<RetrySchedule>) -> ChannelError {
+        ChannelError::Provider(ProviderError {
+            http_status: 400,
+            code: Some(code),
+            subcode: None,
+            error_type: None,
+            message: format!("error {code}"),
+            details: None,
+            trace_id: None,
+            class,
+            retry,
+        })
+    }
+
+    fn schedule(first: u32, multiplier: u32) -> Option<RetrySchedule> {
+        Some(RetrySchedule { first_delay_ms: first, multiplier, not_before_ms: None })
+    }
+
+    fn receipt() -> SendReceipt {
+        SendReceipt { message_id: "wamid.1".into(), recipient_id: None, message_status: None, event_id: "e".into() }
+    }
+
+    /// Runs a scripted sequence of results; returns the outcome and the final-attempt flags seen.
+    fn run(policy: RetryPolicy, script: Vec<Result<SendReceipt, ChannelError>>) -> (SendOutcome, Vec<bool>) {
+        let script = RefCell::new(script.into_iter());
+        let finals = RefCell::new(Vec::new());
+        let outcome = send_with_retries::<()>(
+            "c",
+            &policy,
+            |options| {
+                finals.borrow_mut().push(options.final_attempt);
+                Ok(script.borrow_mut().next().expect("no more scripted results"))
+            },
+            &|_| {},
+        )
+        .unwrap();
+        (outcome, finals.into_inner())
+    }
+
+    #[test]
+    fn the_pair_rate_limit_backs_off_by_powers_of_four() {
+        let s = schedule(4_000, 4).unwrap();
+        assert_eq!([1, 2, 3].map(|n| delay(&s, n, 0.0)), [4, 16, 64].map(Duration::from_secs));
+        assert_eq!(delay(&s, 1, 1.0), Duration::from_secs(5), "jitter only lengthens");
+        let with_estimate = RetrySchedule { not_before_ms: Some(30_000), ..s };
+        assert_eq!(delay(&with_estimate, 1, 0.5), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn throttling_is_retried_until_it_succeeds() {
+        let throttled = provider(130429, ErrorClass::Throttled, schedule(1_000, 2));
+        let (outcome, finals) =
+            run(RetryPolicy::default(), vec![Err(throttled.clone()), Err(throttled), Ok(receipt())]);
+        assert!(outcome.result.is_ok());
+        assert_eq!(outcome.attempts, 3);
+        assert_eq!(outcome.waits.len(), 2);
+        assert!(outcome.waits[0] >= Duration::from_secs(1) && outcome.waits[1] >= Duration::from_secs(2));
+        assert_eq!(finals, [false, false, false]);
+    }
+
+    #[test]
+    fn terminal_auth_and_unknown_outcomes_are_never_retried() {
+        for error in [
+            provider(131047, ErrorClass::Terminal, None),
+            provider(190, ErrorClass::Auth, None),
+            ChannelError::OutcomeUnknown("timed out after sending".into()),
+        ] {
+            let (outcome, finals) = run(RetryPolicy::default(), vec![Err(error)]);
+            assert_eq!((outcome.attempts, outcome.result.is_err()), (1, true));
+            assert_eq!(finals, [false]);
+        }
+    }
+
+    #[test]
+    fn the_last_attempt_is_marked_final() {
+        let failing = provider(500, ErrorClass::Transient, schedule(10, 2));
+        let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
+        let (outcome, finals) = run(policy, vec![Err(failing.clone()), Err(failing.clone()), Err(failing)]);
+        assert_eq!(outcome.attempts, 3);
+        assert_eq!(finals, [false, false, true]);
+    }
+
+    #[test]
+    fn an_attempt_after_which_no_retry_fits_the_budget_is_final() {
+        // 4 s then 16 s: with 30 s of budget, the third attempt cannot be followed by a 64 s wait.
+        let pair = provider(131056, ErrorClass::Throttled, schedule(4_000, 4));
+        let policy = RetryPolicy { max_attempts: 10, max_total_wait: Duration::from_secs(30) };
+        let (outcome, finals) = run(policy, vec![Err(pair.clone()), Err(pair.clone()), Err(pair)]);
+        assert_eq!(outcome.attempts, 3);
+        assert_eq!(finals, [false, false, true]);
+        assert!(outcome.waits.iter().sum::<Duration>() <= Duration::from_secs(30));
+    }
+}

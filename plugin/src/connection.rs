@@ -1,0 +1,131 @@
+//! Whether an instance's credentials work: `plugin.connect`, and `instance.disconnected` when
+//! Meta rejects the token (on connect or on any later call).
+
+use serde_json::{Value, json};
+
+use crate::config::InstanceConfig;
+use crate::event::EventSpec;
+use crate::graph::{self, Idempotency};
+use crate::host::Host;
+use crate::info::CHANNEL_ID;
+use crate::wit::events::EventKind;
+use crate::wit::logging::Level;
+use crate::wit::outbound_http::Method;
+use crate::wit::plugin::ConnectionInfo;
+use crate::wit::types::{ChannelError, ErrorClass, Instance};
+
+/// The phone number fields `connect` asks Meta for.
+const FIELDS: &str =
+    "display_phone_number,verified_name,quality_rating,name_status,code_verification_status,platform_type,throughput";
+
+/// Checks the token and phone number with `GET /{phone-number-id}` and publishes
+/// `instance.connected`; an auth error publishes `instance.disconnected`.
+pub fn connect(host: &dyn Host, instance: &Instance) -> Result<ConnectionInfo, ChannelError> {
+    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    let path = format!("{}?fields={FIELDS}", config.phone_number_id);
+    let request = graph::request(&config, Method::Get, &path, None);
+    let phone = graph::call(host, &request, Idempotency::Idempotent)
+        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let text = |key: &str| phone.get(key).and_then(Value::as_str).map(str::to_owned);
+    let info = ConnectionInfo {
+        profile_name: text("verified_name"),
+        owner_identifier: text("display_phone_number"),
+        quality_rating: text("quality_rating"),
+        raw: phone.to_string(),
+    };
+    let event = EventSpec {
+        instance_id: &instance.id,
+        kind: EventKind::InstanceConnected,
+        key: &["connected", &config.phone_number_id, info.owner_identifier.as_deref().unwrap_or("")],
+        correlation_id: None,
+        occurred_at_ms: None,
+        payload: json!({
+            "instanceId": instance.id,
+            "channelType": CHANNEL_ID,
+            "profileName": info.profile_name,
+            "ownerIdentifier": info.owner_identifier,
+            "qualityRating": info.quality_rating,
+            "phoneNumberId": config.phone_number_id,
+        }),
+    }
+    .build();
+    if let Err(e) = host.publish(&[event]) {
+        host.log(Level::Warn, &format!("instance {}: instance.connected not published: {e:?}", instance.id));
+    }
+    Ok(info)
+}
+
+/// Whether an error means the credentials no longer work.
+pub fn is_auth_error(error: &ChannelError) -> bool {
+    matches!(error, ChannelError::Provider(e) if e.class == ErrorClass::Auth)
+}
+
+/// Publishes `instance.disconnected` when `error` is an auth error: an expired or revoked token
+/// must surface as the instance being disconnected, not as endless failures.
+pub fn report_if_disconnected(host: &dyn Host, instance_id: &str, error: &ChannelError) {
+    let ChannelError::Provider(e) = error else { return };
+    if e.class != ErrorClass::Auth {
+        return;
+    }
+    let code = e.code.map(|c| c.to_string()).unwrap_or_default();
+    let subcode = e.subcode.map(|c| c.to_string()).unwrap_or_default();
+    let event = EventSpec {
+        instance_id,
+        kind: EventKind::InstanceDisconnected,
+        key: &["auth", &code, &subcode, &e.message],
+        correlation_id: None,
+        occurred_at_ms: None,
+        payload: json!({
+            "instanceId": instance_id,
+            "channelType": CHANNEL_ID,
+            "reason": e.message,
+            "errorCode": e.code.map(|c| c.to_string()),
+            // A new token has to be configured; retrying with this one cannot reconnect.
+            "willReconnect": false,
+        }),
+    }
+    .build();
+    if let Err(publish) = host.publish(&[event]) {
+        host.log(Level::Warn, &format!("instance {instance_id}: instance.disconnected not published: {publish:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::sample_json;
+    use crate::host::mock::MockHost;
+
+    fn instance() -> Instance {
+        Instance { id: "inst-a".into(), config: sample_json() }
+    }
+
+    #[test]
+    fn a_working_token_publishes_instance_connected() {
+        let host = MockHost::default();
+        host.respond_json(200, &json!({"display_phone_number": "+1 555-078-3881", "verified_name": "Acme", "quality_rating": "GREEN", "id": "106540352242922"}));
+        let info = connect(&host, &instance()).unwrap();
+        assert_eq!((info.profile_name.as_deref(), info.quality_rating.as_deref()), (Some("Acme"), Some("GREEN")));
+        assert!(host.requests.borrow()[0].url.ends_with(&format!("/106540352242922?fields={FIELDS}")));
+        assert_eq!(host.published.borrow()[0].kind, EventKind::InstanceConnected);
+        assert_eq!(host.payloads()[0]["ownerIdentifier"], "+1 555-078-3881");
+    }
+
+    #[test]
+    fn an_expired_token_publishes_instance_disconnected() {
+        let host = MockHost::default();
+        host.respond_json(401, &json!({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "error_subcode": 463}}));
+        assert!(is_auth_error(&connect(&host, &instance()).unwrap_err()));
+        let payload = &host.payloads()[0];
+        assert_eq!(host.published.borrow()[0].kind, EventKind::InstanceDisconnected);
+        assert_eq!((payload["errorCode"].as_str(), payload["willReconnect"].as_bool()), (Some("190"), Some(false)));
+    }
+
+    #[test]
+    fn other_failures_do_not_disconnect() {
+        let host = MockHost::default();
+        host.respond_json(503, &json!({"error": {"message": "unavailable", "code": 2}}));
+        assert!(connect(&host, &instance()).is_err());
+        assert!(host.published.borrow().is_empty());
+    }
+}

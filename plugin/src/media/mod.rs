@@ -1,0 +1,257 @@
+//! Media: uploads (`POST /{phone-number-id}/media`, multipart) checked against WhatsApp's type
+//! and size limits first, and downloads (`GET /{media-id}`, then the file itself) checked
+//! against Meta's size and SHA-256.
+
+mod multipart;
+
+use base64::Engine as _;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::config::InstanceConfig;
+use crate::connection::report_if_disconnected;
+use crate::graph::{self, Idempotency};
+use crate::host::Host;
+use crate::media_rules::{MEDIA_RULES, rule};
+use crate::wit::media::{DownloadedMedia, MediaUpload};
+use crate::wit::outbound_http::Method;
+use crate::wit::types::{ChannelError, Instance, InvalidField};
+
+/// Media calls move whole files: give them longer than a message send.
+const MEDIA_TIMEOUT_MS: u32 = 120_000;
+
+fn invalid(field: &str, reason: impl Into<String>) -> ChannelError {
+    ChannelError::InvalidRequest(InvalidField { field: field.to_owned(), reason: reason.into() })
+}
+
+/// Uploads a file and returns its media id.
+pub fn upload(host: &dyn Host, instance: &Instance, upload: &MediaUpload) -> Result<String, ChannelError> {
+    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    let mime = check_upload(upload)?;
+    let filename = upload.filename.as_deref().filter(|f| !f.trim().is_empty()).unwrap_or("upload");
+    let file = multipart::FilePart { name: "file", filename, content_type: &mime, bytes: &upload.bytes };
+    let (content_type, body) = multipart::form(&[("messaging_product", "whatsapp"), ("type", &mime)], &file);
+    let mut request = graph::request(&config, Method::Post, &format!("{}/media", config.phone_number_id), None);
+    request.headers.push(("content-type".into(), content_type));
+    request.body = body;
+    request.timeout_ms = Some(MEDIA_TIMEOUT_MS);
+    // A repeated upload only creates another media id, but a lost answer still leaves us not
+    // knowing the id: report it as unknown rather than upload twice behind the caller's back.
+    let response = graph::call(host, &request, Idempotency::NotIdempotent)
+        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    match response.get("id").and_then(Value::as_str) {
+        Some(id) if !id.is_empty() => Ok(id.to_owned()),
+        _ => Err(ChannelError::OutcomeUnknown("Meta accepted the upload but returned no media id".into())),
+    }
+}
+
+/// The MIME type to declare, or why the file is refused under its kind's limits.
+fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
+    let mime = upload.mime_type.trim().to_owned();
+    let base = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match base.as_str() {
+        "" => return Err(invalid("mime_type", "the file's MIME type is required")),
+        // WhatsApp refuses both; say what it wants instead.
+        "audio/opus" => return Err(invalid("mime_type", "send Opus voice notes as `audio/ogg; codecs=opus`")),
+        "application/octet-stream" => {
+            return Err(invalid("mime_type", "WhatsApp refuses application/octet-stream: give the file's real type"));
+        }
+        _ => {}
+    }
+    let kind = match upload.kind {
+        Some(kind) => kind,
+        None => MEDIA_RULES
+            .iter()
+            .find(|r| r.mime_types.contains(&base.as_str()))
+            .map(|r| r.kind)
+            .ok_or_else(|| invalid("mime_type", format!("WhatsApp does not accept {base} files")))?,
+    };
+    let limits = rule(kind);
+    if !limits.mime_types.contains(&base.as_str()) {
+        return Err(invalid(
+            "mime_type",
+            format!("{base} is not accepted as {kind:?}; accepted: {}", limits.mime_types.join(", ")),
+        ));
+    }
+    if upload.bytes.is_empty() {
+        return Err(invalid("bytes", "the file is empty"));
+    }
+    if upload.bytes.len() as u64 > limits.max_bytes {
+        return Err(invalid(
+            "bytes",
+            format!(
+                "{} bytes is more than the {} bytes WhatsApp accepts for {kind:?}",
+                upload.bytes.len(),
+                limits.max_bytes
+            ),
+        ));
+    }
+    Ok(mime)
+}
+
+/// Largest file a download accepts (WhatsApp's document limit).
+const MAX_DOWNLOAD_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Downloads a received file: its metadata from the Graph API, then the file from Meta's CDN
+/// with the same token, verified against the metadata's size and SHA-256.
+pub fn download(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<DownloadedMedia, ChannelError> {
+    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(invalid("media_id", format!("`{media_id}` is not a media id")));
+    }
+    let path = format!("{media_id}?phone_number_id={}", config.phone_number_id);
+    let request = graph::request(&config, Method::Get, &path, None);
+    let meta = graph::call(host, &request, Idempotency::Idempotent)
+        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+
+    let url = meta
+        .get("url")
+        .and_then(Value::as_str)
+        .ok_or_else(|| ChannelError::Other("Meta's media metadata has no url".into()))?;
+    let mime_type = meta.get("mime_type").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
+    let expected_size = match meta.get("file_size") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    };
+    if let Some(size) = expected_size.filter(|s| *s > MAX_DOWNLOAD_BYTES) {
+        return Err(invalid(
+            "media_id",
+            format!("the file has {size} bytes, more than the {MAX_DOWNLOAD_BYTES} accepted"),
+        ));
+    }
+    let expected_sha = meta.get("sha256").and_then(Value::as_str).and_then(decode_digest);
+
+    let mut file_request = graph::request(&config, Method::Get, "", None);
+    file_request.url = url.to_owned();
+    file_request.timeout_ms = Some(MEDIA_TIMEOUT_MS);
+    let file = graph::call_raw(host, &file_request, Idempotency::Idempotent)
+        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let bytes = file.body;
+
+    if let Some(size) = expected_size
+        && size != bytes.len() as u64
+    {
+        return Err(ChannelError::Integrity(format!("Meta said {size} bytes, the download has {}", bytes.len())));
+    }
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    match expected_sha {
+        Some(expected) if expected == digest => {}
+        Some(_) => return Err(ChannelError::Integrity("the download's SHA-256 does not match Meta's".into())),
+        None => return Err(ChannelError::Integrity("Meta's metadata has no usable sha256 to verify the file".into())),
+    }
+    Ok(DownloadedMedia { bytes, mime_type, sha256: hex::encode(digest) })
+}
+
+/// A SHA-256 digest written in hex (64 digits) or base64 (as in webhooks).
+fn decode_digest(text: &str) -> Option<[u8; 32]> {
+    let bytes = if text.len() == 64 {
+        hex::decode(text).ok()?
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(text).ok()?
+    };
+    bytes.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::tests::sample_json;
+    use crate::host::mock::MockHost;
+    use crate::wit::outbound_http::Response;
+    use crate::wit::types::MediaKind;
+    use serde_json::json;
+
+    fn instance() -> Instance {
+        Instance { id: "inst-a".into(), config: sample_json() }
+    }
+
+    fn upload_of(mime: &str, size: usize, kind: Option<MediaKind>) -> MediaUpload {
+        MediaUpload { bytes: vec![7; size], mime_type: mime.into(), filename: Some("f".into()), kind }
+    }
+
+    #[test]
+    fn uploads_are_checked_before_sending() {
+        let host = MockHost::default();
+        for (upload, field) in [
+            (upload_of("audio/opus", 10, None), "mime_type"),
+            (upload_of("application/octet-stream", 10, None), "mime_type"),
+            (upload_of("image/gif", 10, None), "mime_type"),
+            (upload_of("image/png", 5 * 1024 * 1024 + 1, None), "bytes"),
+            (upload_of("image/webp", 500 * 1024 + 1, None), "bytes"),
+            (upload_of("image/png", 0, None), "bytes"),
+            (upload_of("image/png", 10, Some(MediaKind::Audio)), "mime_type"),
+        ] {
+            match super::upload(&host, &instance(), &upload) {
+                Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field, "{}", upload.mime_type),
+                other => panic!("{} accepted: {other:?}", upload.mime_type),
+            }
+        }
+        assert!(host.requests.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_jpeg_sent_as_a_document_gets_the_document_limit() {
+        let host = MockHost::default();
+        host.respond_json(200, &json!({"id": "1234"}));
+        let id =
+            super::upload(&host, &instance(), &upload_of("image/jpeg", 6 * 1024 * 1024, Some(MediaKind::Document)));
+        assert!(matches!(id, Err(ChannelError::InvalidRequest(_))), "jpeg is not a document type");
+        let id = super::upload(&host, &instance(), &upload_of("application/pdf", 6 * 1024 * 1024, None)).unwrap();
+        assert_eq!(id, "1234");
+        let request = &host.requests.borrow()[0];
+        assert!(request.url.ends_with("/106540352242922/media"));
+        let content_type = &request.headers.iter().find(|(n, _)| n == "content-type").unwrap().1;
+        assert!(content_type.starts_with("multipart/form-data; boundary="));
+    }
+
+    fn bytes_response(body: &[u8]) -> Result<Response, crate::wit::outbound_http::HttpError> {
+        Ok(Response { status: 200, headers: vec![], body: body.to_vec() })
+    }
+
+    #[test]
+    fn downloads_are_verified_against_metas_size_and_hash() {
+        let file = b"%PDF-1.7 hello";
+        let hex_digest = hex::encode(Sha256::digest(file));
+        let b64_digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(file));
+        for digest in [hex_digest.clone(), b64_digest] {
+            let host = MockHost::default();
+            host.respond_json(
+                200,
+                &json!({"url": "https://lookaside.fbsbx.com/x?mid=1", "mime_type": "application/pdf",
+                "sha256": digest, "file_size": file.len(), "id": "1"}),
+            );
+            host.responses.borrow_mut().push_back(bytes_response(file));
+            let media = download(&host, &instance(), "1").unwrap();
+            assert_eq!((media.bytes.as_slice(), media.sha256.as_str()), (&file[..], hex_digest.as_str()));
+            let requests = host.requests.borrow();
+            assert!(requests[0].url.ends_with("/1?phone_number_id=106540352242922"));
+            assert_eq!(requests[1].url, "https://lookaside.fbsbx.com/x?mid=1");
+            assert!(requests[1].headers.iter().any(|(n, v)| n == "authorization" && v == "Bearer EAAG-token"));
+            assert!(requests[1].headers.iter().any(|(n, _)| n == "user-agent"));
+        }
+    }
+
+    #[test]
+    fn a_hash_or_size_mismatch_is_an_integrity_error() {
+        let file = b"real bytes";
+        let good = hex::encode(Sha256::digest(file));
+        for (sha, size) in [(hex::encode(Sha256::digest(b"other")), file.len()), (good.clone(), file.len() + 1)] {
+            let host = MockHost::default();
+            host.respond_json(200, &json!({"url": "https://lookaside.fbsbx.com/x", "mime_type": "image/jpeg", "sha256": sha, "file_size": size}));
+            host.responses.borrow_mut().push_back(bytes_response(file));
+            assert!(matches!(download(&host, &instance(), "1"), Err(ChannelError::Integrity(_))));
+        }
+    }
+
+    #[test]
+    fn oversize_files_are_refused_before_downloading() {
+        let host = MockHost::default();
+        host.respond_json(
+            200,
+            &json!({"url": "https://lookaside.fbsbx.com/x", "sha256": "00", "file_size": MAX_DOWNLOAD_BYTES + 1}),
+        );
+        assert!(matches!(download(&host, &instance(), "1"), Err(ChannelError::InvalidRequest(_))));
+        assert_eq!(host.requests.borrow().len(), 1);
+    }
+}

@@ -1,0 +1,134 @@
+//! Interactive messages (reply buttons, lists, call-to-action URLs, location requests) → Meta's
+//! `interactive` object, within Meta's limits.
+
+use serde_json::{Map, Value, json};
+
+use super::body::{media_type, source_object};
+use super::checks::{self, invalid};
+use crate::wit::messaging::{InteractiveAction, InteractiveContent, InteractiveHeader};
+use crate::wit::types::{InvalidField, MediaKind};
+
+/// Meta's `interactive.type` for an action.
+pub fn kind_name(action: &InteractiveAction) -> &'static str {
+    match action {
+        InteractiveAction::Buttons(_) => "button",
+        InteractiveAction::List(_) => "list",
+        InteractiveAction::CtaUrl(_) => "cta_url",
+        InteractiveAction::LocationRequest => "location_request_message",
+    }
+}
+
+/// The `interactive` object.
+pub fn object(message: &InteractiveContent) -> Result<Value, InvalidField> {
+    let mut object = Map::new();
+    object.insert("type".into(), json!(kind_name(&message.action)));
+    checks::text("content.body", &message.body, 1024)?;
+    object.insert("body".into(), json!({ "text": message.body }));
+    if let Some(footer) = &message.footer {
+        if matches!(message.action, InteractiveAction::LocationRequest) {
+            return Err(invalid("content.footer", "location requests have no footer"));
+        }
+        checks::text("content.footer", footer, 60)?;
+        object.insert("footer".into(), json!({ "text": footer }));
+    }
+    if let Some(header) = &message.header {
+        object.insert("header".into(), header_object(header, &message.action)?);
+    }
+    object.insert("action".into(), action_object(&message.action)?);
+    Ok(Value::Object(object))
+}
+
+fn header_object(header: &InteractiveHeader, action: &InteractiveAction) -> Result<Value, InvalidField> {
+    match (header, action) {
+        (_, InteractiveAction::LocationRequest) => Err(invalid("content.header", "location requests have no header")),
+        (InteractiveHeader::Text(text), _) => {
+            checks::text("content.header.text", text, 60)?;
+            Ok(json!({ "type": "text", "text": text }))
+        }
+        (InteractiveHeader::Media(_), InteractiveAction::List(_)) => {
+            Err(invalid("content.header", "list messages take a text header only"))
+        }
+        (InteractiveHeader::Media(media), _) => {
+            if !matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document) {
+                return Err(invalid("content.header.kind", "headers take an image, a video or a document"));
+            }
+            let kind = media_type(media.kind);
+            let mut source = source_object("content.header.source", &media.source)?;
+            if let Some(filename) = &media.filename {
+                source.insert("filename".into(), json!(filename));
+            }
+            let mut object = Map::new();
+            object.insert("type".into(), json!(kind));
+            object.insert(kind.into(), Value::Object(source));
+            Ok(Value::Object(object))
+        }
+    }
+}
+
+fn action_object(action: &InteractiveAction) -> Result<Value, InvalidField> {
+    match action {
+        InteractiveAction::Buttons(buttons) => {
+            checks::count("content.buttons", buttons.len(), 1..=3)?;
+            let mut ids = Vec::new();
+            let mut list = Vec::new();
+            for (i, button) in buttons.iter().enumerate() {
+                checks::text(&format!("content.buttons[{i}].id"), &button.id, 256)?;
+                checks::text(&format!("content.buttons[{i}].title"), &button.title, 20)?;
+                if ids.contains(&&button.id) {
+                    return Err(invalid(&format!("content.buttons[{i}].id"), "button ids must be unique"));
+                }
+                ids.push(&button.id);
+                list.push(json!({ "type": "reply", "reply": { "id": button.id, "title": button.title } }));
+            }
+            Ok(json!({ "buttons": list }))
+        }
+        InteractiveAction::List(menu) => {
+            checks::text("content.list.button", &menu.button, 20)?;
+            checks::count("content.list.sections", menu.sections.len(), 1..=10)?;
+            let rows: usize = menu.sections.iter().map(|s| s.rows.len()).sum();
+            checks::count("content.list.rows", rows, 1..=10)?;
+            let mut ids = Vec::new();
+            let mut sections = Vec::new();
+            for (s, section) in menu.sections.iter().enumerate() {
+                let field = format!("content.list.sections[{s}]");
+                let mut object = Map::new();
+                match &section.title {
+                    Some(title) => {
+                        checks::text(&format!("{field}.title"), title, 24)?;
+                        object.insert("title".into(), json!(title));
+                    }
+                    None if menu.sections.len() > 1 => {
+                        return Err(invalid(&format!("{field}.title"), "required when a list has several sections"));
+                    }
+                    None => {}
+                }
+                checks::count(&format!("{field}.rows"), section.rows.len(), 1..=10)?;
+                let mut rows = Vec::new();
+                for (r, row) in section.rows.iter().enumerate() {
+                    let field = format!("{field}.rows[{r}]");
+                    checks::text(&format!("{field}.id"), &row.id, 200)?;
+                    checks::text(&format!("{field}.title"), &row.title, 24)?;
+                    checks::optional_text(&format!("{field}.description"), row.description.as_deref(), 72)?;
+                    if ids.contains(&&row.id) {
+                        return Err(invalid(&format!("{field}.id"), "row ids must be unique across the list"));
+                    }
+                    ids.push(&row.id);
+                    let mut entry = json!({ "id": row.id, "title": row.title });
+                    if let Some(description) = &row.description {
+                        entry["description"] = json!(description);
+                    }
+                    rows.push(entry);
+                }
+                object.insert("rows".into(), Value::Array(rows));
+                sections.push(Value::Object(object));
+            }
+            Ok(json!({ "button": menu.button, "sections": sections }))
+        }
+        InteractiveAction::CtaUrl(cta) => {
+            checks::text("content.cta_url.display_text", &cta.display_text, 20)?;
+            checks::http_url("content.cta_url.url", &cta.url)?;
+            Ok(json!({ "name": "cta_url", "parameters": { "display_text": cta.display_text, "url": cta.url } }))
+        }
+        InteractiveAction::LocationRequest => Ok(json!({ "name": "send_location" })),
+    }
+}
