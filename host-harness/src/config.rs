@@ -11,6 +11,9 @@
 //! graph_api_version = "v24.0"              # optional
 //! graph_base_url = "https://graph.facebook.com"   # optional
 //! allowed_hosts = ["https://cdn.example.com"]     # optional extra egress
+//!
+//! [api]                                    # optional: the send API of `serve`
+//! token = { env = "OMNI_HOST_API_TOKEN" }
 //! ```
 
 use std::path::Path;
@@ -27,6 +30,17 @@ use crate::capabilities::events::is_subject_tokens;
 pub struct HostConfig {
     #[serde(default)]
     pub instances: Vec<InstanceSettings>,
+    /// The send API (`serve`); off unless a token is set.
+    #[serde(default)]
+    pub api: Option<ApiSettings>,
+}
+
+/// `[api]`: who may use the send API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSettings {
+    /// Bearer token callers must present.
+    pub token: Secret,
 }
 
 /// A secret: written in the file, or read from an environment variable.

@@ -1,28 +1,30 @@
-//! The demo: the real component against an embedded fake Graph API, no Meta account needed.
+//! The demo: `serve` with an embedded fake Graph API and a demo instance, no Meta account needed.
 //!
-//! It verifies the webhook like Meta does, delivers a signed message notification, sends a
-//! reply, delivers Meta's delivery and read receipts for it, and prints every event.
+//! It calls its own webhook the way Meta does (verification, then a signed message
+//! notification), replies through the send API, delivers Meta's delivery and read receipts for
+//! the reply, prints every event, then keeps serving with the commands to try printed.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 
-use crate::bindings::messaging::SendOptions;
-use crate::bindings::webhook::IncomingRequest;
 use crate::capabilities::events::JsonLinesSink;
 use crate::capabilities::http_client::{ClientConfig, UreqClient};
 use crate::channel_host::ChannelHost;
 use crate::config::HostConfig;
 use crate::fake_graph::FakeGraph;
-use crate::outgoing::OmniOutgoing;
 use crate::runtime::{PluginRuntime, RuntimeConfig};
-use crate::{signing, wire};
+use crate::server::metrics::{CountingSink, Metrics};
+use crate::server::{self, AppState, ServerOptions};
+use crate::signing;
 
 pub const INSTANCE: &str = "demo";
 pub const APP_SECRET: &str = "demo-app-secret";
 pub const VERIFY_TOKEN: &str = "demo-verify-token";
 pub const ACCESS_TOKEN: &str = "EAADemoAccessToken";
+pub const API_TOKEN: &str = "demo-api-token";
 pub const PHONE_NUMBER_ID: &str = "106540352242922";
 
 const TEXT_WEBHOOK: &str = include_str!("demo/webhook-text.json");
@@ -40,76 +42,30 @@ phone_number_id = "{PHONE_NUMBER_ID}"
 business_account_id = "102290129340398"
 access_token = "{ACCESS_TOKEN}"
 graph_base_url = "{graph_base_url}"
+
+[api]
+token = "{API_TOKEN}"
 "#
     ))
 }
 
-/// Runs the demo, writing commentary lines (`# ...`) and events (JSON lines) to `out`.
-pub fn run(component: &[u8], out: Box<dyn Write + Send>) -> anyhow::Result<()> {
-    let out = Arc::new(std::sync::Mutex::new(out));
-    let say = |line: &str| -> anyhow::Result<()> {
-        let mut out = out.lock().expect("demo output");
-        writeln!(out, "# {line}")?;
-        Ok(out.flush()?)
-    };
-    let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID)?;
-    say(&format!("fake Graph API listening on {}", graph.base_url()))?;
-    let runtime = Arc::new(PluginRuntime::new(component, RuntimeConfig { pooling: None, ..RuntimeConfig::default() })?);
-    let sink = Arc::new(JsonLinesSink::new(Box::new(SharedWriter(out.clone()))));
-    let http = Arc::new(UreqClient::new(ClientConfig::default()));
-    let host = ChannelHost::new(runtime, &config(&graph.base_url())?, http, sink)?;
-    say(&format!("loaded {} {} (contract {})", host.info().name, host.info().version, host.info().contract))?;
+/// Where the demo writes: commentary lines (`# ...`) and events (JSON lines) interleaved.
+#[derive(Clone)]
+pub struct Output(Arc<Mutex<Box<dyn Write + Send>>>);
 
-    let handshake = IncomingRequest {
-        method: "GET".into(),
-        path: format!("/webhooks/whatsapp-cloud/{INSTANCE}"),
-        query: format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}"),
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
-    let response = host.handle_webhook(INSTANCE, &handshake)?;
-    say(&format!("Meta verifies the webhook: HTTP {} {}", response.status, String::from_utf8_lossy(&response.body)))?;
+impl Output {
+    pub fn new(writer: Box<dyn Write + Send>) -> Self {
+        Self(Arc::new(Mutex::new(writer)))
+    }
 
-    say("Meta delivers a signed message notification; its events:")?;
-    let response = host.handle_webhook(INSTANCE, &signed(TEXT_WEBHOOK.as_bytes()))?;
-    say(&format!("webhook answered HTTP {}", response.status))?;
-
-    say("omni replies; the send's events:")?;
-    let reply = OmniOutgoing::from_json(
-        r#"{"to": "16315551234@s.whatsapp.net", "content": {"type": "text", "text": "Thanks! An agent will be with you shortly."}, "replyTo": "wamid.ABGGFlCGg0cvAgo-sJQh43L5Pe4W"}"#,
-    )?;
-    let options = SendOptions { correlation_id: "demo-reply-1".into(), final_attempt: true };
-    let receipt = host
-        .send_message(INSTANCE, &reply.to_wit().map_err(anyhow::Error::msg)?, &options)?
-        .map_err(|e| anyhow::anyhow!("{}", wire::channel_error(&e)))?;
-    say(&format!("receipt: {}", wire::receipt(&receipt)))?;
-    let request = graph.requests().pop().context("the fake Graph API saw the send")?;
-    say(&format!("the Graph API received POST {} {}", request.path, String::from_utf8_lossy(&request.body)))?;
-
-    say("Meta reports delivery and reading of the reply; their events:")?;
-    let statuses = STATUS_WEBHOOK.replace("WAMID", &receipt.message_id);
-    let response = host.handle_webhook(INSTANCE, &signed(statuses.as_bytes()))?;
-    say(&format!("webhook answered HTTP {}", response.status))?;
-    Ok(())
-}
-
-fn signed(body: &[u8]) -> IncomingRequest {
-    IncomingRequest {
-        method: "POST".into(),
-        path: format!("/webhooks/whatsapp-cloud/{INSTANCE}"),
-        query: String::new(),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("x-hub-signature-256".into(), signing::hub_signature(APP_SECRET.as_bytes(), body)),
-        ],
-        body: body.to_vec(),
+    fn say(&self, line: &str) {
+        let mut out = self.0.lock().expect("demo output");
+        let _ = writeln!(out, "# {line}");
+        let _ = out.flush();
     }
 }
 
-/// Lets the event sink and the commentary share one output.
-struct SharedWriter(Arc<std::sync::Mutex<Box<dyn Write + Send>>>);
-
-impl Write for SharedWriter {
+impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.write(buf)
     }
@@ -117,4 +73,118 @@ impl Write for SharedWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.flush()
     }
+}
+
+/// Runs the demo on `runtime`. With `keep_serving`, serves until Ctrl-C or SIGTERM afterwards.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    component: &[u8],
+    listen: SocketAddr,
+    out: Output,
+    keep_serving: bool,
+) -> anyhow::Result<()> {
+    let _context = runtime.enter();
+    let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID)?;
+    out.say(&format!("fake Graph API (standing in for Meta) on {}", graph.base_url()));
+
+    let plugin =
+        Arc::new(PluginRuntime::new(component, RuntimeConfig { pooling: Some(16), ..RuntimeConfig::default() })?);
+    let metrics = Metrics::new();
+    let sink = Arc::new(CountingSink::new(Arc::new(JsonLinesSink::new(Box::new(out.clone()))), metrics.clone()));
+    let host = Arc::new(ChannelHost::new(
+        plugin,
+        &config(&graph.base_url())?,
+        Arc::new(UreqClient::new(ClientConfig::default())),
+        sink,
+    )?);
+    let info = host.info().clone();
+    out.say(&format!("loaded {} {} (contract {})", info.name, info.version, info.contract));
+
+    let listener = match runtime.block_on(tokio::net::TcpListener::bind(listen)) {
+        Ok(listener) => listener,
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            out.say(&format!("{listen} is taken; using a free port"));
+            runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), 0)))?
+        }
+        Err(e) => return Err(e).context(format!("listening on {listen}")),
+    };
+    let addr = listener.local_addr()?;
+    let base = format!("http://{addr}");
+    let options = ServerOptions { api_token: Some(API_TOKEN.into()), max_concurrency: 16, ..ServerOptions::default() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = server::shutdown_signal() => {}
+            _ = stopped => {}
+        }
+    };
+    let server = runtime.spawn(server::serve(listener, AppState::new(host, metrics, options), shutdown));
+    out.say(&format!("serving on {base}"));
+
+    let http = ureq::Agent::config_builder().http_status_as_error(false).build().new_agent();
+    let webhook_url = format!("{base}/webhooks/whatsapp-cloud/{INSTANCE}");
+
+    let mut verify = http
+        .get(&webhook_url)
+        .query("hub.mode", "subscribe")
+        .query("hub.challenge", "1158201444")
+        .query("hub.verify_token", VERIFY_TOKEN)
+        .call()?;
+    out.say(&format!("Meta verifies the webhook: HTTP {} {}", verify.status(), verify.body_mut().read_to_string()?));
+
+    out.say("Meta delivers a signed message notification; its events:");
+    let response = post_signed(&http, &webhook_url, TEXT_WEBHOOK.as_bytes())?;
+    out.say(&format!("webhook answered HTTP {response}"));
+
+    out.say("omni replies through the send API; the send's events:");
+    let reply = r#"{"to": "16315551234@s.whatsapp.net", "content": {"type": "text", "text": "Thanks! An agent will be with you shortly."}, "replyTo": "wamid.ABGGFlCGg0cvAgo-sJQh43L5Pe4W"}"#;
+    let mut sent = http
+        .post(format!("{base}/api/v1/instances/{INSTANCE}/messages"))
+        .header("authorization", format!("Bearer {API_TOKEN}"))
+        .header("content-type", "application/json")
+        .send(reply)?;
+    let receipt: serde_json::Value = serde_json::from_str(&sent.body_mut().read_to_string()?)?;
+    out.say(&format!("send API answered HTTP {}: {receipt}", sent.status()));
+    let message_id = receipt["messageId"].as_str().context("the send API returned no message id")?;
+    if let Some(request) = graph.requests().pop() {
+        out.say(&format!("the Graph API received POST {} {}", request.path, String::from_utf8_lossy(&request.body)));
+    }
+
+    out.say("Meta reports delivery and reading of the reply; their events:");
+    let statuses = STATUS_WEBHOOK.replace("WAMID", message_id);
+    let response = post_signed(&http, &webhook_url, statuses.as_bytes())?;
+    out.say(&format!("webhook answered HTTP {response}"));
+
+    let sample = std::env::temp_dir().join(format!("omni-host-demo-{}.json", std::process::id()));
+    std::fs::write(&sample, TEXT_WEBHOOK)?;
+    let signature = signing::hub_signature(APP_SECRET.as_bytes(), TEXT_WEBHOOK.as_bytes());
+    out.say("try it (events appear here):");
+    out.say(&format!("  curl -s '{webhook_url}?hub.mode=subscribe&hub.challenge=42&hub.verify_token={VERIFY_TOKEN}'"));
+    out.say(&format!(
+        "  curl -s -X POST {webhook_url} -H 'content-type: application/json' -H 'x-hub-signature-256: {signature}' --data-binary @{}",
+        sample.display()
+    ));
+    out.say(&format!(
+        "  curl -s -X POST {base}/api/v1/instances/{INSTANCE}/messages -H 'authorization: Bearer {API_TOKEN}' -H 'content-type: application/json' -d '{{\"to\": \"+1 631 555 1234\", \"content\": {{\"type\": \"text\", \"text\": \"Hello\"}}}}'"
+    ));
+    out.say(&format!("  curl -s {base}/healthz ; curl -s {base}/metrics"));
+
+    if keep_serving {
+        out.say("serving until Ctrl-C");
+    } else {
+        let _ = stop.send(());
+    }
+    runtime.block_on(server).context("the server task")??;
+    let _ = std::fs::remove_file(&sample);
+    drop(graph);
+    Ok(())
+}
+
+fn post_signed(http: &ureq::Agent, url: &str, body: &[u8]) -> anyhow::Result<u16> {
+    let response = http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signing::hub_signature(APP_SECRET.as_bytes(), body))
+        .send(body)?;
+    Ok(response.status().as_u16())
 }

@@ -16,6 +16,7 @@ pub mod fake_graph;
 pub mod outgoing;
 pub mod retry;
 pub mod runtime;
+pub mod server;
 pub mod signing;
 pub mod wire;
 

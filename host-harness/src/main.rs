@@ -1,19 +1,25 @@
 //! `omni-host`: loads the WhatsApp Cloud channel component and runs it.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use omni_host::bindings::webhook::IncomingRequest;
+use omni_host::capabilities::EventSink;
 use omni_host::capabilities::events::SinkSpec;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
+use omni_host::capabilities::nats::{NatsOptions, NatsSink};
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
 use omni_host::outgoing::OmniOutgoing;
 use omni_host::retry::RetryPolicy;
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
+use omni_host::server::metrics::{CountingSink, Metrics};
+use omni_host::server::{self, AppState, ServerOptions};
 use omni_host::{signing, wire};
 
 #[derive(Parser)]
@@ -33,11 +39,56 @@ struct Cli {
     command: Command,
 }
 
+/// Where events go, and how a NATS stream is set up when omni's own streams are missing.
+#[derive(clap::Args, Clone)]
+struct EventArgs {
+    /// Where events go: `stdout`, `stderr`, `none`, `jsonl:PATH` (appended, one JSON object per
+    /// line) or `nats://HOST:PORT` (JetStream, with each event id as Nats-Msg-Id).
+    #[arg(long, value_name = "SINK", default_value = "stdout")]
+    events: SinkSpec,
+    /// With NATS: the stream created for event families no existing stream captures.
+    #[arg(long, value_name = "NAME", default_value = "OMNI_WHATSAPP_CLOUD")]
+    nats_stream: String,
+    /// With NATS: the duplicate window of that stream, in seconds (redeliveries within it are
+    /// dropped by JetStream).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    nats_dedup_window: u64,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Show the channel working end to end against an embedded fake Graph API: webhook
-    /// verification, a signed message, a reply, delivery receipts; every event is printed.
-    Demo,
+    /// The channel end to end, no Meta account needed: serves with an embedded fake Graph API,
+    /// calls its own webhook and send API, prints every event, then keeps serving.
+    Demo {
+        /// Address to serve on (a free port is used if it is taken).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Stop after the scripted part instead of serving on.
+        #[arg(long)]
+        exit: bool,
+    },
+    /// Serve Meta's webhooks and the send API until SIGINT or SIGTERM (requests in flight finish).
+    ///
+    /// Routes: GET|POST /webhooks/whatsapp-cloud/{instance}; POST
+    /// /api/v1/instances/{instance}/messages, .../messages/{id}/read, .../media, .../connect; GET
+    /// .../media/{media-id}; GET /healthz; GET /metrics. The /api routes need the bearer token of
+    /// the config's [api] table.
+    Serve {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        events: EventArgs,
+        /// Plugin calls running at once (pre-allocated instance slots); more requests wait.
+        #[arg(long, default_value_t = 64)]
+        max_concurrency: u32,
+        /// Largest webhook body accepted, in bytes (larger: 413).
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body: usize,
+    },
     /// Print the plugin's info and the component's imports and exports, as JSON.
     Info,
     /// Print the X-Hub-Signature-256 header value Meta would send for a body.
@@ -73,12 +124,12 @@ enum Command {
         /// Add the X-Hub-Signature-256 header computed with the instance's app secret.
         #[arg(long)]
         sign: bool,
-        /// Where events go: stdout, stderr, none or jsonl:PATH.
-        #[arg(long, value_name = "SINK", default_value = "stdout")]
-        events: SinkSpec,
+        #[command(flatten)]
+        events: EventArgs,
     },
-    /// Send one omni OutgoingMessage (JSON file): prints the receipt as JSON, or the typed error
-    /// on stderr with a non-zero exit status.
+    /// Send one omni OutgoingMessage (JSON file), retrying what Meta says may be retried: prints
+    /// the receipt as JSON, or the typed error on stderr with a non-zero exit status. Events go to
+    /// stderr unless --events says otherwise.
     Send {
         /// Host configuration (TOML).
         #[arg(long, value_name = "FILE")]
@@ -93,7 +144,7 @@ enum Command {
         /// fresh one).
         #[arg(long, value_name = "ID")]
         correlation_id: Option<String>,
-        /// Where events go: stdout, stderr, none or jsonl:PATH.
+        /// Where events go: stdout, stderr, none, jsonl:PATH or nats://HOST:PORT.
         #[arg(long, value_name = "SINK", default_value = "stderr")]
         events: SinkSpec,
     },
@@ -122,17 +173,48 @@ fn init_logging(filter: &str) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Command::Demo => {
-            let component = match &cli.component {
-                Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
-                None => omni_host::WHATSAPP_CLOUD_COMPONENT.to_vec(),
+        Command::Demo { listen, exit } => {
+            let component = component_bytes(cli.component.as_deref())?;
+            omni_host::demo::run(
+                &tokio,
+                &component,
+                listen,
+                omni_host::demo::Output::new(Box::new(std::io::stdout())),
+                !exit,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { config, listen, events, max_concurrency, max_body } => {
+            let settings = HostConfig::load(&config)?;
+            let metrics = Metrics::new();
+            let sink: Arc<dyn EventSink> = Arc::new(CountingSink::new(open_sink(&tokio, &events)?, metrics.clone()));
+            let runtime_config = RuntimeConfig { pooling: Some(max_concurrency), ..RuntimeConfig::default() };
+            let host = Arc::new(build_host(cli.component.as_deref(), runtime_config, &settings, sink)?);
+            let api_token = settings.api.as_ref().map(|api| api.token.resolve()).transpose().context("[api] token")?;
+            if api_token.is_none() {
+                tracing::warn!("no [api] token configured: the send API is off");
+            }
+            let options = ServerOptions {
+                webhook_body_limit: max_body,
+                max_concurrency: max_concurrency as usize,
+                api_token,
+                ..ServerOptions::default()
             };
-            omni_host::demo::run(&component, Box::new(std::io::stdout()))?;
+            let listener = tokio
+                .block_on(tokio::net::TcpListener::bind(listen))
+                .with_context(|| format!("listening on {listen}"))?;
+            eprintln!("omni-host serving {} instance(s) on http://{}", host.instances().len(), listener.local_addr()?);
+            tokio.block_on(server::serve(
+                listener,
+                AppState::new(host, metrics, options),
+                server::shutdown_signal(),
+            ))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Info => {
-            let runtime = load_runtime(cli.component.as_deref())?;
+            let runtime = load_runtime(cli.component.as_deref(), one_call_at_a_time())?;
             let info = runtime.info()?;
             let (imports, exports) = runtime.interfaces();
             let out = serde_json::json!({"plugin": wire::plugin_info(&info), "imports": imports, "exports": exports});
@@ -146,7 +228,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Webhook { config, body, headers, instance, method, query, sign, events } => {
             let config = HostConfig::load(&config)?;
-            let host = build_host(cli.component.as_deref(), &config, &events)?;
+            let sink = open_sink(&tokio, &events)?;
+            let host = build_host(cli.component.as_deref(), one_call_at_a_time(), &config, sink)?;
             let id = match instance {
                 Some(id) => id,
                 None => config.instances.first().context("the configuration has no instances")?.id.clone(),
@@ -175,7 +258,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Send { config, instance, message, correlation_id, events } => {
             let config = HostConfig::load(&config)?;
-            let host = build_host(cli.component.as_deref(), &config, &events)?;
+            let events = EventArgs { events, nats_stream: NatsOptions::default().stream, nats_dedup_window: 600 };
+            let host =
+                build_host(cli.component.as_deref(), one_call_at_a_time(), &config, open_sink(&tokio, &events)?)?;
             let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
             let outgoing = OmniOutgoing::from_json(&json).with_context(|| format!("parsing {}", message.display()))?;
             let correlation_id = correlation_id
@@ -201,22 +286,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn load_runtime(component: Option<&Path>) -> anyhow::Result<PluginRuntime> {
-    // One call at a time: no need for a pool of instance slots.
-    let config = RuntimeConfig { pooling: None, ..RuntimeConfig::default() };
+/// One call at a time: no need for a pool of instance slots.
+fn one_call_at_a_time() -> RuntimeConfig {
+    RuntimeConfig { pooling: None, ..RuntimeConfig::default() }
+}
+
+fn component_bytes(component: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     match component {
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            PluginRuntime::new(&bytes, config)
-        }
-        None => PluginRuntime::new(omni_host::WHATSAPP_CLOUD_COMPONENT, config),
+        Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display())),
+        None => Ok(omni_host::WHATSAPP_CLOUD_COMPONENT.to_vec()),
     }
 }
 
-fn build_host(component: Option<&Path>, config: &HostConfig, events: &SinkSpec) -> anyhow::Result<ChannelHost> {
-    let runtime = Arc::new(load_runtime(component)?);
+fn load_runtime(component: Option<&Path>, config: RuntimeConfig) -> anyhow::Result<PluginRuntime> {
+    PluginRuntime::new(&component_bytes(component)?, config)
+}
+
+fn build_host(
+    component: Option<&Path>,
+    runtime: RuntimeConfig,
+    config: &HostConfig,
+    sink: Arc<dyn EventSink>,
+) -> anyhow::Result<ChannelHost> {
+    let runtime = Arc::new(load_runtime(component, runtime)?);
     let http = Arc::new(UreqClient::new(ClientConfig::default()));
-    ChannelHost::new(runtime, config, http, events.open()?)
+    ChannelHost::new(runtime, config, http, sink)
+}
+
+fn open_sink(tokio: &tokio::runtime::Runtime, args: &EventArgs) -> anyhow::Result<Arc<dyn EventSink>> {
+    match &args.events {
+        SinkSpec::Nats(url) => {
+            let options = NatsOptions {
+                stream: args.nats_stream.clone(),
+                duplicate_window: Duration::from_secs(args.nats_dedup_window),
+                ..NatsOptions::default()
+            };
+            Ok(Arc::new(tokio.block_on(NatsSink::connect(url, &options))?))
+        }
+        other => other.open(),
+    }
 }
 
 fn parse_header(header: &str) -> anyhow::Result<(String, String)> {

@@ -63,48 +63,85 @@ fn jitter() -> f64 {
     (RandomState::new().hash_one(std::time::Instant::now()) >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Sends with retries. `attempt` performs one call of `messaging.send-message` with the given
-/// options; `sleep` waits (injected so tests can record the schedule instead of waiting it).
+/// The retry decisions for one send, attempt by attempt; drives both the blocking loop below
+/// and the server's async one.
 ///
-/// Each call tells the plugin whether it is the last (`final-attempt`), so that exactly one
+/// Each attempt tells the plugin whether it is the last (`final-attempt`), so that exactly one
 /// `message.failed` is published for a send that fails for good: the host predicts that from
 /// the schedule of the previous failure. Should a later failure bring a longer schedule that no
 /// longer fits the budget, the send ends with that error and no `message.failed` event; the
 /// caller still gets the error.
+#[derive(Debug)]
+pub struct RetryPlan {
+    policy: RetryPolicy,
+    correlation_id: String,
+    attempt: u32,
+    waits: Vec<Duration>,
+    previous: Option<RetrySchedule>,
+}
+
+impl RetryPlan {
+    pub fn new(policy: &RetryPolicy, correlation_id: &str) -> Self {
+        Self {
+            policy: policy.clone(),
+            correlation_id: correlation_id.to_owned(),
+            attempt: 1,
+            waits: Vec::new(),
+            previous: None,
+        }
+    }
+
+    /// The options of the current attempt.
+    pub fn options(&self) -> SendOptions {
+        let waited: Duration = self.waits.iter().sum();
+        let another_fits = match &self.previous {
+            Some(s) => waited + delay(s, self.attempt, 0.0) <= self.policy.max_total_wait,
+            None => true,
+        };
+        let final_attempt = self.attempt >= self.policy.max_attempts.max(1) || !another_fits;
+        SendOptions { correlation_id: self.correlation_id.clone(), final_attempt }
+    }
+
+    /// After a failed attempt: how long to wait before the next one, or `None` to stop.
+    pub fn after_failure(&mut self, error: &ChannelError) -> Option<Duration> {
+        let retry = schedule(error).cloned().filter(|_| !self.options().final_attempt)?;
+        let waited: Duration = self.waits.iter().sum();
+        let remaining = self.policy.max_total_wait.saturating_sub(waited);
+        if delay(&retry, self.attempt, 0.0) > remaining {
+            return None;
+        }
+        let wait = delay(&retry, self.attempt, jitter()).min(remaining);
+        self.waits.push(wait);
+        self.previous = Some(retry);
+        self.attempt += 1;
+        Some(wait)
+    }
+
+    /// The outcome, once the last attempt has returned `result`.
+    pub fn finish(self, result: Result<SendReceipt, ChannelError>) -> SendOutcome {
+        SendOutcome { result, attempts: self.attempt, waits: self.waits }
+    }
+}
+
+/// Sends with retries, blocking. `attempt` performs one call of `messaging.send-message` with
+/// the given options; `sleep` waits (injected so tests can record the schedule instead of
+/// waiting it).
 pub fn send_with_retries<E>(
     correlation_id: &str,
     policy: &RetryPolicy,
     mut attempt: impl FnMut(&SendOptions) -> Result<Result<SendReceipt, ChannelError>, E>,
     sleep: &dyn Fn(Duration),
 ) -> Result<SendOutcome, E> {
-    let mut waits: Vec<Duration> = Vec::new();
-    let mut previous: Option<RetrySchedule> = None;
-    for number in 1..=policy.max_attempts.max(1) {
-        let waited: Duration = waits.iter().sum();
-        let another_fits = match &previous {
-            Some(s) => waited + delay(s, number, 0.0) <= policy.max_total_wait,
-            None => true,
-        };
-        let final_attempt = number >= policy.max_attempts || !another_fits;
-        let options = SendOptions { correlation_id: correlation_id.to_owned(), final_attempt };
-        let error = match attempt(&options)? {
-            Ok(receipt) => return Ok(SendOutcome { result: Ok(receipt), attempts: number, waits }),
-            Err(error) => error,
-        };
-        let Some(retry) = schedule(&error).cloned().filter(|_| !final_attempt) else {
-            return Ok(SendOutcome { result: Err(error), attempts: number, waits });
-        };
-        let remaining = policy.max_total_wait.saturating_sub(waited);
-        let wait = delay(&retry, number, jitter());
-        if delay(&retry, number, 0.0) > remaining {
-            return Ok(SendOutcome { result: Err(error), attempts: number, waits });
+    let mut plan = RetryPlan::new(policy, correlation_id);
+    loop {
+        match attempt(&plan.options())? {
+            Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
+            Err(error) => match plan.after_failure(&error) {
+                Some(wait) => sleep(wait),
+                None => return Ok(plan.finish(Err(error))),
+            },
         }
-        let wait = wait.min(remaining);
-        sleep(wait);
-        waits.push(wait);
-        previous = Some(retry);
     }
-    unreachable!("the last attempt is final and returns")
 }
 
 #[cfg(test)]

@@ -94,6 +94,20 @@ impl std::fmt::Display for PluginError {
 
 impl std::error::Error for PluginError {}
 
+impl PluginError {
+    /// A short name for metrics and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::MemoryLimit => "memory_limit",
+            Self::Trap(_) => "trap",
+            Self::OutputTooLarge(_) => "output_too_large",
+            Self::Host(_) => "host",
+            Self::Instantiate(_) => "instantiate",
+        }
+    }
+}
+
 /// Advances the engine's epoch on a background thread until dropped.
 struct EpochTicker {
     stop: Arc<AtomicBool>,

@@ -99,6 +99,20 @@ impl OmniEvent {
     }
 }
 
+impl OmniEvent {
+    /// The message omni's bus carries: omni's `OmniEvent` (`{id, type, payload, timestamp,
+    /// metadata}`), the subject and channel being in the NATS subject.
+    pub fn bus_message(&self) -> Value {
+        json!({
+            "id": self.id,
+            "type": self.event,
+            "payload": self.payload,
+            "timestamp": self.timestamp,
+            "metadata": self.metadata,
+        })
+    }
+}
+
 /// Whether `s` is one or more dot-separated subject tokens of `[A-Za-z0-9_-]`.
 pub fn is_subject_tokens(s: &str) -> bool {
     !s.is_empty()
@@ -197,12 +211,15 @@ impl EventSink for NullSink {
     }
 }
 
-/// Where a command sends events: `stdout`, `stderr`, `jsonl:PATH` or `none`.
+/// Where a command sends events: `stdout`, `stderr`, `jsonl:PATH`, `nats://HOST:PORT` or
+/// `none`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SinkSpec {
     Stdout,
     Stderr,
     JsonLines(std::path::PathBuf),
+    /// NATS JetStream at this URL (see [`super::nats`]).
+    Nats(String),
     None,
 }
 
@@ -214,18 +231,21 @@ impl std::str::FromStr for SinkSpec {
             "stdout" => Ok(Self::Stdout),
             "stderr" => Ok(Self::Stderr),
             "none" => Ok(Self::None),
+            _ if spec.starts_with("nats://") && spec.len() > "nats://".len() => Ok(Self::Nats(spec.to_owned())),
             _ => match spec.strip_prefix("jsonl:") {
                 Some(path) if !path.is_empty() => Ok(Self::JsonLines(path.into())),
-                _ => Err(format!("`{spec}`: expected stdout, stderr, none or jsonl:PATH")),
+                _ => Err(format!("`{spec}`: expected stdout, stderr, none, jsonl:PATH or nats://HOST:PORT")),
             },
         }
     }
 }
 
 impl SinkSpec {
-    /// Opens the sink (a JSON-lines file is appended to).
+    /// Opens a local sink (a JSON-lines file is appended to). NATS needs a tokio runtime: use
+    /// [`super::nats::NatsSink::connect`].
     pub fn open(&self) -> anyhow::Result<std::sync::Arc<dyn EventSink>> {
         Ok(match self {
+            Self::Nats(url) => anyhow::bail!("{url}: a NATS sink is opened with NatsSink::connect"),
             Self::Stdout => std::sync::Arc::new(JsonLinesSink::new(Box::new(std::io::stdout()))),
             Self::Stderr => std::sync::Arc::new(JsonLinesSink::new(Box::new(std::io::stderr()))),
             Self::None => std::sync::Arc::new(NullSink),
@@ -298,6 +318,8 @@ mod tests {
         assert_eq!("jsonl:/tmp/e.jsonl".parse(), Ok(SinkSpec::JsonLines("/tmp/e.jsonl".into())));
         assert!("jsonl:".parse::<SinkSpec>().is_err());
         assert!("kafka://x".parse::<SinkSpec>().is_err());
+        assert_eq!("nats://127.0.0.1:4222".parse(), Ok(SinkSpec::Nats("nats://127.0.0.1:4222".into())));
+        assert!("nats://".parse::<SinkSpec>().is_err());
     }
 
     #[test]

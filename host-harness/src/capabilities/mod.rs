@@ -9,6 +9,7 @@ pub mod egress;
 pub mod events;
 pub mod http_client;
 pub mod limits;
+pub mod nats;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

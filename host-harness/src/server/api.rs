@@ -1,0 +1,248 @@
+//! The send API, for omni or an operator, behind a bearer token:
+//!
+//! - `POST /api/v1/instances/{instance}/messages`: an omni `OutgoingMessage` (JSON) → the receipt,
+//!   or the typed error; retried as the plugin advises.
+//! - `POST /api/v1/instances/{instance}/messages/{message-id}/read`: mark read; body
+//!   `{"typing": true}` optionally shows a typing indicator.
+//! - `POST /api/v1/instances/{instance}/media?filename=&kind=`: the file as the body, its type as
+//!   `Content-Type` → `{"id"}`.
+//! - `GET /api/v1/instances/{instance}/media/{media-id}`: the file, verified, with
+//!   `x-content-sha256`.
+//! - `POST /api/v1/instances/{instance}/connect`: checks the credentials with Meta.
+//!
+//! Typed errors come back as `{"error": <case>, "message", "retryable", ...}` with a status
+//! that says whose fault it was: 400 the request, 502 Meta, 503 unreachable, 504 unknown outcome.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::request_id::RequestId;
+use crate::bindings::media::MediaUpload;
+use crate::bindings::types::{ChannelError, MediaKind};
+use crate::channel_host::HostError;
+use crate::outgoing::OmniOutgoing;
+use crate::retry::RetryPlan;
+use crate::wire;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/instances/{instance}/messages", post(send))
+        .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read))
+        .route("/api/v1/instances/{instance}/media", post(upload))
+        .route("/api/v1/instances/{instance}/media/{media_id}", get(download))
+        .route("/api/v1/instances/{instance}/connect", post(connect))
+}
+
+fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
+}
+
+/// Checks the bearer token in constant time and returns the refusal, if any; the API is off
+/// without a configured token.
+fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let Some(token) = &state.options.api_token else {
+        return Some(json_error(StatusCode::NOT_FOUND, "api-disabled", "the send API is off: configure [api] token"));
+    };
+    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let matches = given.is_some_and(|given| {
+        given.len() == token.len() && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    });
+    (!matches).then(|| json_error(StatusCode::UNAUTHORIZED, "unauthorized", "missing or wrong bearer token"))
+}
+
+/// The status for a typed channel error.
+fn status_of(error: &ChannelError) -> StatusCode {
+    match error {
+        ChannelError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+        ChannelError::InvalidConfig(_) | ChannelError::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        ChannelError::Provider(_) | ChannelError::Integrity(_) => StatusCode::BAD_GATEWAY,
+        ChannelError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ChannelError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
+    }
+}
+
+fn channel_error(error: &ChannelError) -> Response {
+    (status_of(error), Json(wire::channel_error(error))).into_response()
+}
+
+fn host_error(error: HostError) -> Response {
+    match error {
+        HostError::UnknownInstance(id) => {
+            json_error(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
+        }
+        HostError::Plugin(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
+    }
+}
+
+async fn send(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
+    }
+    let message =
+        match OmniOutgoing::from_json(&String::from_utf8_lossy(&body)).map_err(|e| e.to_string()).and_then(|m| {
+            let wit = m.to_wit()?;
+            Ok((m.correlation_id().map(str::to_owned), wit))
+        }) {
+            Ok(parsed) => parsed,
+            Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-json", &e),
+        };
+    let (correlation_id, message) = message;
+    // omni's message id when it gave one, else this request's id: the same on every attempt.
+    let correlation_id = correlation_id.unwrap_or(request_id.0);
+    let mut plan = RetryPlan::new(&state.options.retry, &correlation_id);
+    let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
+    loop {
+        let options = plan.options();
+        let (id, msg) = (instance.clone(), message.clone());
+        let result = match state.run_plugin(move |host| host.send_message(&id, &msg, &options)).await {
+            Ok(result) => result,
+            Err(e) => {
+                state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "plugin_failed")]);
+                return host_error(e);
+            }
+        };
+        match result {
+            Ok(receipt) => {
+                state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "sent")]);
+                let outcome = plan.finish(Ok(receipt));
+                let mut body = wire::receipt(outcome.result.as_ref().expect("just succeeded"));
+                body["attempts"] = outcome.attempts.into();
+                return Json(body).into_response();
+            }
+            Err(error) => match plan.after_failure(&error) {
+                Some(wait) => {
+                    tracing::info!(wait_ms = wait.as_millis() as u64, "send failed with a retryable error; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                None => {
+                    let outcome = match &error {
+                        ChannelError::InvalidRequest(_) | ChannelError::InvalidConfig(_) => "invalid",
+                        ChannelError::OutcomeUnknown(_) => "unknown",
+                        _ => "failed",
+                    };
+                    state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", outcome)]);
+                    return channel_error(&error);
+                }
+            },
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ReadBody {
+    #[serde(default)]
+    typing: bool,
+}
+
+async fn mark_read(
+    State(state): State<AppState>,
+    Path((instance, message_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
+    }
+    let read: ReadBody = if body.is_empty() {
+        ReadBody::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(read) => read,
+            Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-json", &e.to_string()),
+        }
+    };
+    match state.run_plugin(move |host| host.mark_read(&instance, &message_id, read.typing)).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(error)) => channel_error(&error),
+        Err(e) => host_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+    Query(query): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
+    }
+    let kind = match query.kind.as_deref() {
+        None => None,
+        Some("image") => Some(MediaKind::Image),
+        Some("video") => Some(MediaKind::Video),
+        Some("audio") => Some(MediaKind::Audio),
+        Some("document") => Some(MediaKind::Document),
+        Some("sticker") => Some(MediaKind::Sticker),
+        Some(other) => {
+            return json_error(StatusCode::BAD_REQUEST, "invalid-kind", &format!("unknown media kind `{other}`"));
+        }
+    };
+    let mime_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let upload = MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind };
+    match state.run_plugin(move |host| host.upload_media(&instance, &upload)).await {
+        Ok(Ok(id)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
+        Ok(Err(error)) => channel_error(&error),
+        Err(e) => host_error(e),
+    }
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path((instance, media_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
+    }
+    match state.run_plugin(move |host| host.download_media(&instance, &media_id)).await {
+        Ok(Ok(media)) => {
+            let mut response = (StatusCode::OK, media.bytes).into_response();
+            for (name, value) in [("content-type", media.mime_type), ("x-content-sha256", media.sha256)] {
+                if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
+        }
+        Ok(Err(error)) => channel_error(&error),
+        Err(e) => host_error(e),
+    }
+}
+
+async fn connect(State(state): State<AppState>, Path(instance): Path<String>, headers: HeaderMap) -> Response {
+    if let Some(refusal) = refusal(&state, &headers) {
+        return refusal;
+    }
+    match state.run_plugin(move |host| host.connect(&instance)).await {
+        Ok(Ok(info)) => Json(serde_json::json!({
+            "profileName": info.profile_name,
+            "ownerIdentifier": info.owner_identifier,
+            "qualityRating": info.quality_rating,
+        }))
+        .into_response(),
+        Ok(Err(error)) => channel_error(&error),
+        Err(e) => host_error(e),
+    }
+}

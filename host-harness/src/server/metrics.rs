@@ -1,0 +1,159 @@
+//! Prometheus metrics, kept in memory and rendered in the text exposition format at `/metrics`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::capabilities::{EventSink, OmniEvent, SinkError};
+
+/// Every metric: name, type and help text.
+const METRICS: &[(&str, &str, &str)] = &[
+    ("omni_webhook_requests_total", "counter", "Webhook requests by instance and outcome."),
+    ("omni_webhook_duration_seconds", "histogram", "Time to answer a webhook request, plugin and bus included."),
+    ("omni_events_published_total", "counter", "Events accepted by the event sink, by event type."),
+    ("omni_event_publish_failures_total", "counter", "Batches the event sink did not accept, by reason."),
+    ("omni_sends_total", "counter", "Message sends by instance and outcome."),
+    ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
+];
+
+/// Upper bounds of the webhook latency histogram, in seconds.
+const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+type Labels = Vec<(&'static str, String)>;
+
+#[derive(Default)]
+struct Histogram {
+    counts: Vec<u64>,
+    sum: f64,
+    count: u64,
+}
+
+/// The host's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    counters: Mutex<BTreeMap<(&'static str, Labels), u64>>,
+    webhook_latency: Mutex<Histogram>,
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Adds one to a counter.
+    pub fn inc(&self, name: &'static str, labels: &[(&'static str, &str)]) {
+        debug_assert!(METRICS.iter().any(|(n, ..)| *n == name), "unknown metric {name}");
+        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        *self.counters.lock().expect("metrics lock").entry((name, labels)).or_default() += 1;
+    }
+
+    /// Records a webhook's answer time.
+    pub fn observe_webhook(&self, seconds: f64) {
+        let mut h = self.webhook_latency.lock().expect("metrics lock");
+        if h.counts.is_empty() {
+            h.counts = vec![0; BUCKETS.len()];
+        }
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    /// The current value of a counter (for tests and the demo).
+    pub fn counter(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+        let counters = self.counters.lock().expect("metrics lock");
+        counters
+            .iter()
+            .filter(|((n, l), _)| *n == name && labels.iter().all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v)))
+            .map(|(_, v)| *v)
+            .sum()
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let counters = self.counters.lock().expect("metrics lock");
+        let mut out = String::new();
+        for (name, kind, help) in METRICS {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+            if *kind == "histogram" {
+                let h = self.webhook_latency.lock().expect("metrics lock");
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    out.push_str(&format!(
+                        "{name}_bucket{{le=\"{bound}\"}} {}\n",
+                        h.counts.get(i).copied().unwrap_or(0)
+                    ));
+                }
+                out.push_str(&format!(
+                    "{name}_bucket{{le=\"+Inf\"}} {}\n{name}_sum {}\n{name}_count {}\n",
+                    h.count, h.sum, h.count
+                ));
+                continue;
+            }
+            for ((n, labels), value) in counters.iter().filter(|((n, _), _)| n == name) {
+                let labels: Vec<String> = labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+                out.push_str(&format!("{n}{{{}}} {value}\n", labels.join(",")));
+            }
+        }
+        out
+    }
+}
+
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+/// Counts what passes through an event sink.
+pub struct CountingSink {
+    inner: Arc<dyn EventSink>,
+    metrics: Arc<Metrics>,
+}
+
+impl CountingSink {
+    pub fn new(inner: Arc<dyn EventSink>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+}
+
+impl EventSink for CountingSink {
+    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
+        let result = self.inner.publish(events);
+        match &result {
+            Ok(()) => {
+                for event in events {
+                    self.metrics.inc("omni_events_published_total", &[("event", &event.event)]);
+                }
+            }
+            Err(e) => {
+                let reason = match e {
+                    SinkError::Unavailable(_) => "unavailable",
+                    SinkError::Rejected(_) => "rejected",
+                    SinkError::Broken(_) => "broken",
+                };
+                self.metrics.inc("omni_event_publish_failures_total", &[("reason", reason)]);
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_the_text_format() {
+        let m = Metrics::default();
+        m.inc("omni_webhook_requests_total", &[("instance", "a\"b"), ("outcome", "ok")]);
+        m.inc("omni_webhook_requests_total", &[("instance", "a\"b"), ("outcome", "ok")]);
+        m.observe_webhook(0.003);
+        let text = m.render();
+        assert!(text.contains("# TYPE omni_webhook_requests_total counter\n"));
+        assert!(text.contains("omni_webhook_requests_total{instance=\"a\\\"b\",outcome=\"ok\"} 2\n"));
+        assert!(text.contains("omni_webhook_duration_seconds_bucket{le=\"0.0025\"} 0\n"));
+        assert!(text.contains("omni_webhook_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+        assert!(text.contains("omni_webhook_duration_seconds_count 1\n"));
+        assert_eq!(m.counter("omni_webhook_requests_total", &[("outcome", "ok")]), 2);
+    }
+}

@@ -1,0 +1,99 @@
+//! `GET|POST /webhooks/whatsapp-cloud/{instance}`: Meta's webhook, handed to the plugin as is.
+
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use crate::bindings::webhook::IncomingRequest;
+use crate::channel_host::HostError;
+
+pub async fn handle(
+    State(state): State<AppState>,
+    Path(instance): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let started = Instant::now();
+    // Metric labels only ever name configured instances.
+    let known = state.host.instance(&instance).is_ok();
+    let label = if known { instance.as_str() } else { "unknown" };
+    let (response, outcome) = answer(&state, &instance, method, uri, headers, body).await;
+    state.metrics.inc("omni_webhook_requests_total", &[("instance", label), ("outcome", outcome)]);
+    state.metrics.observe_webhook(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn answer(
+    state: &AppState,
+    instance: &str,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> (Response, &'static str) {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = state.options.webhook_body_limit;
+            return (error(StatusCode::PAYLOAD_TOO_LARGE, &format!("body exceeds {limit} bytes")), "too_large");
+        }
+        Err(rejection) => return (error(rejection.status(), &rejection.body_text()), "bad_request"),
+    };
+    let request = IncomingRequest {
+        method: method.to_string(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or("").to_owned(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect(),
+        body: body.to_vec(),
+    };
+    let id = instance.to_owned();
+    match state.run_plugin(move |host| host.handle_webhook(&id, &request)).await {
+        Ok(response) => {
+            let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let outcome = outcome(&method, response.status);
+            let mut reply = (status, response.body).into_response();
+            for (name, value) in response.headers {
+                if let (Ok(name), Ok(value)) =
+                    (name.parse::<axum::http::HeaderName>(), axum::http::HeaderValue::from_str(&value))
+                {
+                    reply.headers_mut().insert(name, value);
+                }
+            }
+            (reply, outcome)
+        }
+        Err(HostError::UnknownInstance(_)) => (error(StatusCode::NOT_FOUND, "no such instance"), "unknown_instance"),
+        // The plugin trapped or ran out of budget: 500 makes Meta redeliver later.
+        Err(HostError::Plugin(_)) => {
+            (error(StatusCode::INTERNAL_SERVER_ERROR, "the channel plugin failed"), "plugin_failed")
+        }
+    }
+}
+
+/// A short name for the plugin's answer, for metrics.
+fn outcome(method: &Method, status: u16) -> &'static str {
+    match status {
+        200..=299 if method == Method::GET => "verified",
+        200..=299 => "ok",
+        400 => "bad_request",
+        401 => "bad_signature",
+        403 => "verification_refused",
+        405 => "method_not_allowed",
+        413 => "too_large",
+        503 => "bus_unavailable",
+        _ => "error",
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
