@@ -191,3 +191,63 @@ fn send_prints_the_typed_error_and_exits_non_zero() {
     assert_eq!(error["retryable"], false);
     assert_eq!(error["class"], "terminal");
 }
+
+#[test]
+fn demo_shows_the_channel_end_to_end() {
+    let out = omni_host(&["demo", "--exit", "--listen", "127.0.0.1:0"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let events: Vec<serde_json::Value> =
+        text.lines().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["message.received", "message.sent", "message.delivered", "message.read"]);
+    assert!(text.contains("Meta verifies the webhook: HTTP 200"));
+    assert!(text.contains("curl -s -X POST"));
+}
+
+#[test]
+fn serve_documents_its_flags() {
+    let out = omni_host(&["serve", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in
+        ["--config", "--listen", "--events", "--nats-stream", "--nats-dedup-window", "--max-concurrency", "--max-body"]
+    {
+        assert!(help.contains(flag), "serve --help lacks {flag}");
+    }
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    let dir = workspace("serve", "https://graph.facebook.com");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_omni-host"))
+        .args([
+            "serve",
+            "--config",
+            dir.join("config.toml").to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--events",
+            "none",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let health = loop {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).unwrap();
+            break reply;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve never listened");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "serve exited with {exit}");
+}

@@ -2,6 +2,8 @@
 //! in-memory event sink and the fake Graph API, signed webhook requests, fixtures.
 
 pub mod arbitrary;
+pub mod nats;
+pub mod server;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -74,6 +76,16 @@ access_token = "{ACCESS_TOKEN}"
 graph_base_url = "{graph_base_url}"
 "#
     )
+}
+
+/// A host over the shared component with the given configuration, HTTP client timeout and sink.
+pub fn host_with(config: &str, timeout: std::time::Duration, sink: Arc<dyn EventSink>) -> ChannelHost {
+    let config = HostConfig::parse(config).expect("test configuration parses");
+    let http: Arc<dyn HttpClient> = Arc::new(UreqClient::new(ClientConfig {
+        connect_timeout: std::time::Duration::from_secs(2),
+        max_timeout: timeout,
+    }));
+    ChannelHost::new(runtime(), &config, http, sink).expect("host starts")
 }
 
 /// A host with one instance (`acme`) talking to a fresh fake Graph API, publishing into
