@@ -88,6 +88,7 @@ impl ChannelHost {
         http: Arc<dyn HttpClient>,
         sink: Arc<dyn EventSink>,
     ) -> anyhow::Result<Self> {
+        runtime.check_instantiation().context("instantiating the plugin")?;
         let info = runtime.info().context("asking the plugin for its info")?;
         let mut instances = Vec::with_capacity(config.instances.len());
         for settings in &config.instances {

@@ -166,7 +166,7 @@ impl PluginRuntime {
     /// # Safety
     /// The bytes must come from `precompile` (wasmtime runs them as native code).
     pub unsafe fn from_precompiled(bytes: &[u8], config: RuntimeConfig) -> anyhow::Result<Self> {
-        let engine = Engine::new(&engine_config(&config)?)?;
+        let engine = engine(&config)?;
         // SAFETY: the caller guarantees the bytes come from `precompile`.
         let component =
             unsafe { Component::deserialize(&engine, bytes) }.context("loading the precompiled component")?;
@@ -203,6 +203,22 @@ impl PluginRuntime {
         let imports = ty.imports(&self.engine).map(|(name, _)| name.to_owned()).collect();
         let exports = ty.exports(&self.engine).map(|(name, _)| name.to_owned()).collect();
         (imports, exports)
+    }
+
+    /// Instantiates the component in a fresh store and drops it: proves at start-up that it
+    /// links and fits the limits, and measures what every call pays.
+    pub fn check_instantiation(&self) -> Result<(), PluginError> {
+        self.call(Capabilities::none(), false, |_, _| Ok(()))
+    }
+
+    /// An instance kept across calls. Production never does this (a fresh store per call is the
+    /// isolation the host promises); it exists to measure what that isolation costs.
+    pub fn reusable_instance(&self, caps: Capabilities) -> Result<ReusableInstance, PluginError> {
+        let mut store = Store::new(&self.engine, HostState::new(caps, self.config.memory_limit));
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(u64::MAX / 2);
+        let plugin = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
+        Ok(ReusableInstance { store, plugin })
     }
 
     /// `plugin.info`.
@@ -322,6 +338,33 @@ impl PluginRuntime {
         let result = f(&plugin, &mut store).map_err(|e| classify(e, &store, false));
         // The store, and with it the instance, is dropped here whatever happened.
         result
+    }
+}
+
+/// The engine a runtime with `config` uses (for loading precompiled components, and for
+/// measurements).
+pub fn engine(config: &RuntimeConfig) -> anyhow::Result<Engine> {
+    Ok(Engine::new(&engine_config(config)?)?)
+}
+
+/// One instance and its store, reused across calls (see [`PluginRuntime::reusable_instance`]).
+pub struct ReusableInstance {
+    store: Store<HostState>,
+    plugin: ChannelPlugin,
+}
+
+impl ReusableInstance {
+    /// `webhook.handle-webhook` on this instance.
+    pub fn handle_webhook(
+        &mut self,
+        receiver: &Instance,
+        siblings: &[Instance],
+        request: &IncomingRequest,
+    ) -> Result<OutgoingResponse, PluginError> {
+        self.plugin
+            .omni_channel_webhook()
+            .call_handle_webhook(&mut self.store, receiver, siblings, request)
+            .map_err(|e| classify(e, &self.store, false))
     }
 }
 

@@ -76,10 +76,16 @@ impl Sender {
 /// Maps one message object: `message.received`, plus `media.received` for media and
 /// `reaction.received|removed` for reactions (omni's WhatsApp channels publish both).
 pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Event>) {
-    // A message without an id still gets a stable event id, from its raw bytes.
-    let raw = message.to_string();
     let external_id = str_field(message, "id").map(|s| s.into_owned());
-    let key = external_id.as_deref().unwrap_or(&raw);
+    // A message without an id still gets a stable event id, from its raw bytes.
+    let raw_key;
+    let key = match &external_id {
+        Some(id) => id.as_str(),
+        None => {
+            raw_key = message.to_string();
+            raw_key.as_str()
+        }
+    };
     let sender = Sender::resolve(ctx, message);
     let chat_id = match str_field(message, "group_id") {
         Some(group) => chat_id::group(&group),

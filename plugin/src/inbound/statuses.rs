@@ -11,7 +11,6 @@ use crate::wit::events::{Event, EventKind};
 
 /// Maps one status object.
 pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Event>) {
-    let raw = status.to_string();
     let external_id = str_field(status, "id").map(|s| s.into_owned()).unwrap_or_default();
     let state = status.get("status").and_then(Value::as_str).unwrap_or("");
     let occurred_at_ms = timestamp_ms(status, "timestamp");
@@ -77,8 +76,12 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Even
 
     // `message.sent` has the same id whether it comes from the send path or from this status.
     let participant = participant.as_deref().unwrap_or("");
+    let raw;
     let key: Vec<&str> = match (&kind, external_id.is_empty()) {
-        (_, true) => vec![&raw],
+        (_, true) => {
+            raw = status.to_string();
+            vec![&raw]
+        }
         (EventKind::MessageSent, false) if participant.is_empty() => vec![&external_id],
         (_, false) => vec![&external_id, state, participant],
     };
