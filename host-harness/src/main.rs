@@ -214,10 +214,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Info => {
-            let runtime = load_runtime(cli.component.as_deref(), one_call_at_a_time())?;
+            let bytes = component_bytes(cli.component.as_deref())?;
+            let runtime = PluginRuntime::new(&bytes, one_call_at_a_time())?;
             let info = runtime.info()?;
             let (imports, exports) = runtime.interfaces();
-            let out = serde_json::json!({"plugin": wire::plugin_info(&info), "imports": imports, "exports": exports});
+            // Size and digest say exactly which build of the plugin this host runs.
+            let component = serde_json::json!({"bytes": bytes.len(), "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))});
+            let out = serde_json::json!({
+                "plugin": wire::plugin_info(&info),
+                "component": component,
+                "imports": imports,
+                "exports": exports,
+            });
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -53,6 +53,11 @@ fn info_lists_only_omni_channel_imports() {
     assert_eq!(info["plugin"]["id"], "whatsapp-cloud");
     let imports = info["imports"].as_array().unwrap();
     assert!(imports.iter().all(|i| i.as_str().unwrap().starts_with("omni:channel/")), "{imports:?}");
+    // The size and digest are those of the component built into the binary.
+    let built_in = omni_host::WHATSAPP_CLOUD_COMPONENT;
+    assert_eq!(info["component"]["bytes"], built_in.len());
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(built_in);
+    assert_eq!(info["component"]["sha256"], hex::encode(digest));
 }
 
 #[test]
