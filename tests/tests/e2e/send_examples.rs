@@ -1,5 +1,6 @@
 //! Every send example of Meta's OpenAPI spec in scope (not flows, catalogs, products or
-//! carousels), plus the kinds it has no example of: the equivalent omni message goes through the
+//! carousels, nor the commerce payment messages `order_details` and `order_status` that go with
+//! catalogs), plus the kinds it has no example of: the equivalent omni message goes through the
 //! real component, and the fake Graph API receives exactly the body Meta documents.
 //!
 //! Fixtures: `tests/fixtures/send/*.json`, each `{meta_example, message | mark_read, body, note?}`;
