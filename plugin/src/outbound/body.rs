@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 use super::checks::{self, invalid};
 use super::{contacts, interactive, template};
 use crate::chat_id::Recipient;
-use crate::wit::messaging::{Content, LocationContent, MediaContent, MediaSource, OutgoingMessage};
+use crate::wit::messaging::{Content, HeaderMedia, LocationContent, MediaContent, MediaSource, OutgoingMessage};
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// Longest text message, in characters.
@@ -107,14 +107,39 @@ fn media_object(media: &MediaContent) -> Result<(&'static str, Value), InvalidFi
         checks::text("content.caption", caption, MAX_CAPTION_CHARS)?;
         object.insert("caption".into(), json!(caption));
     }
-    if let Some(filename) = &media.filename {
-        if media.kind != MediaKind::Document {
-            return Err(invalid("content.filename", "only documents have a file name"));
+    insert_filename(&mut object, "content.filename", media.kind, media.filename.as_deref())?;
+    Ok((kind, Value::Object(object)))
+}
+
+/// Adds a file name to a media object: documents only (WhatsApp shows it under the file).
+fn insert_filename(
+    object: &mut Map<String, Value>,
+    field: &str,
+    kind: MediaKind,
+    filename: Option<&str>,
+) -> Result<(), InvalidField> {
+    if let Some(filename) = filename {
+        if kind != MediaKind::Document {
+            return Err(invalid(field, "only documents have a file name"));
         }
-        checks::text("content.filename", filename, 240)?;
+        checks::text(field, filename, 240)?;
         object.insert("filename".into(), json!(filename));
     }
-    Ok((kind, Value::Object(object)))
+    Ok(())
+}
+
+/// The media of a template or interactive header: `{"type": kind, kind: {id | link, filename?}}`.
+pub fn header_media_object(field: &str, media: &HeaderMedia) -> Result<Value, InvalidField> {
+    if !matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document) {
+        return Err(invalid(&format!("{field}.kind"), "headers take an image, a video or a document"));
+    }
+    let kind = media_type(media.kind);
+    let mut source = source_object(&format!("{field}.source"), &media.source)?;
+    insert_filename(&mut source, &format!("{field}.filename"), media.kind, media.filename.as_deref())?;
+    let mut object = Map::new();
+    object.insert("type".into(), json!(kind));
+    object.insert(kind.into(), Value::Object(source));
+    Ok(Value::Object(object))
 }
 
 /// `{latitude, longitude, name?, address?}`, coordinates in range.

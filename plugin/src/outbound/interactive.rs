@@ -3,10 +3,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::body::{media_type, source_object};
+use super::body::header_media_object;
 use super::checks::{self, invalid};
 use crate::wit::messaging::{InteractiveAction, InteractiveContent, InteractiveHeader};
-use crate::wit::types::{InvalidField, MediaKind};
+use crate::wit::types::InvalidField;
 
 /// Meta's `interactive.type` for an action.
 pub fn kind_name(action: &InteractiveAction) -> &'static str {
@@ -48,20 +48,7 @@ fn header_object(header: &InteractiveHeader, action: &InteractiveAction) -> Resu
         (InteractiveHeader::Media(_), InteractiveAction::List(_)) => {
             Err(invalid("content.header", "list messages take a text header only"))
         }
-        (InteractiveHeader::Media(media), _) => {
-            if !matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document) {
-                return Err(invalid("content.header.kind", "headers take an image, a video or a document"));
-            }
-            let kind = media_type(media.kind);
-            let mut source = source_object("content.header.source", &media.source)?;
-            if let Some(filename) = &media.filename {
-                source.insert("filename".into(), json!(filename));
-            }
-            let mut object = Map::new();
-            object.insert("type".into(), json!(kind));
-            object.insert(kind.into(), Value::Object(source));
-            Ok(Value::Object(object))
-        }
+        (InteractiveHeader::Media(media), _) => header_media_object("content.header", media),
     }
 }
 

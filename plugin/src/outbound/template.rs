@@ -2,12 +2,12 @@
 //! mixed named and positional parameters, new lines in body parameters...) so that a template
 //! error names the component and parameter instead of coming back as error 132000.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::body::{location_object, media_type, source_object};
+use super::body::{header_media_object, location_object};
 use super::checks::{self, invalid};
 use crate::wit::messaging::{ButtonKind, ParameterValue, TemplateComponent, TemplateContent, TemplateParameter};
-use crate::wit::types::{InvalidField, MediaKind};
+use crate::wit::types::InvalidField;
 
 /// The `template` object.
 pub fn object(template: &TemplateContent) -> Result<Value, InvalidField> {
@@ -131,23 +131,7 @@ fn parameter(field: &str, parameter: &TemplateParameter, place: Place) -> Result
             }
             json!({ "type": "date_time", "date_time": date_time })
         }
-        (ParameterValue::Media(media), Place::Header) => {
-            if !matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document) {
-                return Err(invalid(&format!("{field}.kind"), "template headers take an image, a video or a document"));
-            }
-            let kind = media_type(media.kind);
-            let mut source = source_object(&format!("{field}.source"), &media.source)?;
-            if let Some(filename) = &media.filename {
-                if media.kind != MediaKind::Document {
-                    return Err(invalid(&format!("{field}.filename"), "only documents have a file name"));
-                }
-                source.insert("filename".into(), json!(filename));
-            }
-            let mut object = Map::new();
-            object.insert("type".into(), json!(kind));
-            object.insert(kind.into(), Value::Object(source));
-            Value::Object(object)
-        }
+        (ParameterValue::Media(media), Place::Header) => header_media_object(field, media)?,
         (ParameterValue::Location(location), Place::Header) => {
             json!({ "type": "location", "location": location_object(&format!("{field}.location"), location)? })
         }

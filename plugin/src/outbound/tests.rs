@@ -141,9 +141,9 @@ mod validation {
 
     use super::*;
     use crate::wit::messaging::{
-        ButtonKind, Content, CtaUrl, InteractiveAction, InteractiveContent, ListMenu, ListRow, ListSection,
-        LocationContent, MediaContent, MediaSource, ParameterValue, ReactionContent, ReplyButton, TemplateButton,
-        TemplateComponent, TemplateContent, TemplateParameter,
+        ButtonKind, Content, CtaUrl, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu,
+        ListRow, ListSection, LocationContent, MediaContent, MediaSource, ParameterValue, ReactionContent, ReplyButton,
+        TemplateButton, TemplateComponent, TemplateContent, TemplateParameter,
     };
     use crate::wit::types::MediaKind;
 
@@ -176,6 +176,10 @@ mod validation {
 
     fn text_param(text: &str, name: Option<&str>) -> TemplateParameter {
         TemplateParameter { name: name.map(str::to_owned), value: ParameterValue::Text(text.into()) }
+    }
+
+    fn header_media(kind: MediaKind, filename: Option<&str>) -> HeaderMedia {
+        HeaderMedia { kind, source: MediaSource::Id("123".into()), filename: filename.map(str::to_owned) }
     }
 
     fn media(kind: MediaKind, caption: Option<&str>, filename: Option<&str>) -> Content {
@@ -267,6 +271,29 @@ mod validation {
             (media(MediaKind::Audio, Some("listen"), None), "content.caption"),
             (media(MediaKind::Sticker, Some("ha"), None), "content.caption"),
             (media(MediaKind::Image, None, Some("a.jpg")), "content.filename"),
+            (
+                Content::Interactive(InteractiveContent {
+                    header: Some(InteractiveHeader::Media(header_media(MediaKind::Image, Some("a.jpg")))),
+                    body: "Pick one".into(),
+                    footer: None,
+                    action: InteractiveAction::Buttons(vec![button("a", "A")]),
+                }),
+                "content.header.filename",
+            ),
+            (
+                template(vec![TemplateComponent::Header(vec![TemplateParameter {
+                    name: None,
+                    value: ParameterValue::Media(header_media(MediaKind::Video, Some("a.mp4"))),
+                }])]),
+                "content.components[0].parameters[0].filename",
+            ),
+            (
+                template(vec![TemplateComponent::Header(vec![TemplateParameter {
+                    name: None,
+                    value: ParameterValue::Media(header_media(MediaKind::Audio, None)),
+                }])]),
+                "content.components[0].parameters[0].kind",
+            ),
             (
                 Content::Location(LocationContent { latitude: 91.0, longitude: 0.0, name: None, address: None }),
                 "content.latitude",
