@@ -82,6 +82,8 @@ fn try_send(
         .and_then(Value::as_str)
         .ok_or_else(|| ChannelError::OutcomeUnknown("Meta accepted the request but returned no message id".into()))?
         .to_owned();
+    let recipient_id = response.pointer("/contacts/0/wa_id").and_then(Value::as_str).map(str::to_owned);
+    let recipient = resolved(recipient, recipient_id.as_deref());
     let sent = sent_event(&instance.id, &message_id, &recipient, message, options);
     let event_id = sent.id.clone();
     if let Err(e) = host.publish(&[sent]) {
@@ -90,10 +92,22 @@ fn try_send(
     }
     Ok(SendReceipt {
         message_id,
-        recipient_id: response.pointer("/contacts/0/wa_id").and_then(Value::as_str).map(str::to_owned),
+        recipient_id,
         message_status: response.pointer("/messages/0/message_status").and_then(Value::as_str).map(str::to_owned),
         event_id,
     })
+}
+
+/// The recipient as Meta resolved it. A phone number can reach a user whose `wa_id` differs
+/// from it (Brazil's ninth digit, Mexico's `521`): the chat is the `wa_id`'s, as in the
+/// `message.received` and status events of that user.
+fn resolved(recipient: Recipient, wa_id: Option<&str>) -> Recipient {
+    match (recipient, wa_id) {
+        (Recipient::Phone(_), Some(wa_id)) if !wa_id.is_empty() && wa_id.bytes().all(|b| b.is_ascii_digit()) => {
+            Recipient::Phone(wa_id.to_owned())
+        }
+        (recipient, _) => recipient,
+    }
 }
 
 /// Whether the host may try the same send again.

@@ -63,6 +63,23 @@ fn text_send_builds_the_documented_request_and_publishes_sent() {
 }
 
 #[test]
+fn message_sent_names_the_chat_by_the_wa_id_meta_resolved() {
+    // A Brazilian number typed with its ninth digit reaches a wa_id without it.
+    let host = MockHost::default();
+    host.respond_json(
+        200,
+        &json!({"messaging_product": "whatsapp", "contacts": [{"input": "+55 11 91234-5678", "wa_id": "551112345678"}],
+                "messages": [{"id": "wamid.BR"}]}),
+    );
+    let receipt = send_message(&host, &instance(), &text("+55 11 91234-5678", "olá"), &options(true)).unwrap();
+    assert_eq!(receipt.recipient_id.as_deref(), Some("551112345678"));
+    let body: Value = serde_json::from_slice(&host.requests.borrow()[0].body).unwrap();
+    assert_eq!(body["to"], "5511912345678", "the request goes to the number as given");
+    let p: Value = serde_json::from_str(&host.published.borrow()[0].payload).unwrap();
+    assert_eq!((p["chatId"].as_str(), p["to"].as_str()), (Some("551112345678@s.whatsapp.net"), Some("551112345678")));
+}
+
+#[test]
 fn invalid_messages_never_reach_the_network() {
     let host = MockHost::default();
     let too_long = "x".repeat(MAX_TEXT + 1);
