@@ -189,7 +189,30 @@ impl ChannelHost {
         sleep: &dyn Fn(std::time::Duration),
     ) -> Result<SendOutcome, HostError> {
         self.instance(id)?;
-        retry::send_with_retries(correlation_id, policy, |options| self.send_message(id, message, options), sleep)
+        retry::send_with_retries(
+            correlation_id,
+            policy,
+            |options| self.send_message(id, message, options),
+            |options, error| self.report_send_failure(id, message, options, error),
+            sleep,
+        )
+    }
+
+    /// Has the plugin publish the `message.failed` a non-final attempt held back, once the host
+    /// has given up retrying it. A bus failure here is logged: the caller already has the error.
+    pub fn report_send_failure(
+        &self,
+        id: &str,
+        message: &OutgoingMessage,
+        options: &SendOptions,
+        error: &ChannelError,
+    ) -> Result<(), HostError> {
+        let instance = self.instance(id)?;
+        let caps = self.capabilities(instance, RESPONSE_BYTES);
+        if let Err(e) = self.runtime.report_send_failure(caps, &instance.wit, message, options, error)? {
+            tracing::warn!(instance = id, "message.failed of an abandoned send not published: {e:?}");
+        }
+        Ok(())
     }
 
     /// Marks a received message as read (optionally with a typing indicator).

@@ -63,14 +63,27 @@ fn jitter() -> f64 {
     (RandomState::new().hash_one(std::time::Instant::now()) >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Wait this long, then try again.
+    Retry(Duration),
+    /// Stop: the error is the send's outcome.
+    Stop {
+        /// The attempt was not marked final and its error was retryable, so the plugin held
+        /// back `message.failed`: have it published with `messaging.report-send-failure`.
+        failure_held_back: bool,
+    },
+}
+
 /// The retry decisions for one send, attempt by attempt; drives both the blocking loop below
 /// and the server's async one.
 ///
 /// Each attempt tells the plugin whether it is the last (`final-attempt`), so that exactly one
 /// `message.failed` is published for a send that fails for good: the host predicts that from
-/// the schedule of the previous failure. Should a later failure bring a longer schedule that no
-/// longer fits the budget, the send ends with that error and no `message.failed` event; the
-/// caller still gets the error.
+/// the schedule of the previous failure. When a failure asks for a wait that no longer fits the
+/// budget (Meta's own estimate can be minutes), the plan stops with `failure_held_back`, and
+/// the caller has the plugin publish the `message.failed` that attempt did not.
 #[derive(Debug)]
 pub struct RetryPlan {
     policy: RetryPolicy,
@@ -102,19 +115,25 @@ impl RetryPlan {
         SendOptions { correlation_id: self.correlation_id.clone(), final_attempt }
     }
 
-    /// After a failed attempt: how long to wait before the next one, or `None` to stop.
-    pub fn after_failure(&mut self, error: &ChannelError) -> Option<Duration> {
-        let retry = schedule(error).cloned().filter(|_| !self.options().final_attempt)?;
+    /// After a failed attempt: wait and retry, or stop.
+    pub fn after_failure(&mut self, error: &ChannelError) -> AfterFailure {
+        let Some(retry) = schedule(error).cloned() else {
+            // Not retryable: the plugin reported it as final whatever the flag said.
+            return AfterFailure::Stop { failure_held_back: false };
+        };
+        if self.options().final_attempt {
+            return AfterFailure::Stop { failure_held_back: false };
+        }
         let waited: Duration = self.waits.iter().sum();
         let remaining = self.policy.max_total_wait.saturating_sub(waited);
         if delay(&retry, self.attempt, 0.0) > remaining {
-            return None;
+            return AfterFailure::Stop { failure_held_back: true };
         }
         let wait = delay(&retry, self.attempt, jitter()).min(remaining);
         self.waits.push(wait);
         self.previous = Some(retry);
         self.attempt += 1;
-        Some(wait)
+        AfterFailure::Retry(wait)
     }
 
     /// The outcome, once the last attempt has returned `result`.
@@ -124,21 +143,29 @@ impl RetryPlan {
 }
 
 /// Sends with retries, blocking. `attempt` performs one call of `messaging.send-message` with
-/// the given options; `sleep` waits (injected so tests can record the schedule instead of
-/// waiting it).
+/// the given options; `report_held_back` has the plugin publish the `message.failed` of a send
+/// given up after a non-final attempt (`messaging.report-send-failure`); `sleep` waits
+/// (injected so tests can record the schedule instead of waiting it).
 pub fn send_with_retries<E>(
     correlation_id: &str,
     policy: &RetryPolicy,
     mut attempt: impl FnMut(&SendOptions) -> Result<Result<SendReceipt, ChannelError>, E>,
+    mut report_held_back: impl FnMut(&SendOptions, &ChannelError) -> Result<(), E>,
     sleep: &dyn Fn(Duration),
 ) -> Result<SendOutcome, E> {
     let mut plan = RetryPlan::new(policy, correlation_id);
     loop {
-        match attempt(&plan.options())? {
+        let options = plan.options();
+        match attempt(&options)? {
             Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
             Err(error) => match plan.after_failure(&error) {
-                Some(wait) => sleep(wait),
-                None => return Ok(plan.finish(Err(error))),
+                AfterFailure::Retry(wait) => sleep(wait),
+                AfterFailure::Stop { failure_held_back } => {
+                    if failure_held_back {
+                        report_held_back(&options, &error)?;
+                    }
+                    return Ok(plan.finish(Err(error)));
+                }
             },
         }
     }
@@ -174,8 +201,19 @@ mod tests {
 
     /// Runs a scripted sequence of results; returns the outcome and the final-attempt flags seen.
     fn run(policy: RetryPolicy, script: Vec<Result<SendReceipt, ChannelError>>) -> (SendOutcome, Vec<bool>) {
+        let (outcome, finals, held_back) = run_reporting(policy, script);
+        assert!(held_back.is_empty(), "no failure held back: {held_back:?}");
+        (outcome, finals)
+    }
+
+    /// As [`run`], also returning the failures reported as held back.
+    fn run_reporting(
+        policy: RetryPolicy,
+        script: Vec<Result<SendReceipt, ChannelError>>,
+    ) -> (SendOutcome, Vec<bool>, Vec<ChannelError>) {
         let script = RefCell::new(script.into_iter());
         let finals = RefCell::new(Vec::new());
+        let held_back = RefCell::new(Vec::new());
         let outcome = send_with_retries::<()>(
             "c",
             &policy,
@@ -183,10 +221,15 @@ mod tests {
                 finals.borrow_mut().push(options.final_attempt);
                 Ok(script.borrow_mut().next().expect("no more scripted results"))
             },
+            |options, error| {
+                assert!(!options.final_attempt, "a final attempt reports its own failure");
+                held_back.borrow_mut().push(error.clone());
+                Ok(())
+            },
             &|_| {},
         )
         .unwrap();
-        (outcome, finals.into_inner())
+        (outcome, finals.into_inner(), held_back.into_inner())
     }
 
     #[test]
@@ -241,5 +284,18 @@ mod tests {
         assert_eq!(outcome.attempts, 3);
         assert_eq!(finals, [false, false, true]);
         assert!(outcome.waits.iter().sum::<Duration>() <= Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_wait_beyond_the_budget_stops_and_has_the_held_back_failure_reported() {
+        // A transient error first, then a throttle whose estimate (5 minutes) exceeds the budget.
+        let transient = provider(500, ErrorClass::Transient, schedule(1_000, 2));
+        let estimate = RetrySchedule { first_delay_ms: 1_000, multiplier: 2, not_before_ms: Some(300_000) };
+        let throttled = provider(130429, ErrorClass::Throttled, Some(estimate));
+        let (outcome, finals, held_back) =
+            run_reporting(RetryPolicy::default(), vec![Err(transient), Err(throttled.clone())]);
+        assert_eq!(outcome.attempts, 2);
+        assert_eq!(finals, [false, false]);
+        assert_eq!(held_back, [throttled], "reported once, with the error that ended the send");
     }
 }

@@ -15,6 +15,7 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
 
+use crate::bindings::events::PublishError;
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
 use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
@@ -275,6 +276,20 @@ impl PluginRuntime {
     ) -> Result<Result<SendReceipt, ChannelError>, PluginError> {
         self.call(caps, false, |plugin, store| {
             plugin.omni_channel_messaging().call_send_message(store, instance, message, options)
+        })
+    }
+
+    /// `messaging.report-send-failure`.
+    pub fn report_send_failure(
+        &self,
+        caps: Capabilities,
+        instance: &Instance,
+        message: &OutgoingMessage,
+        options: &SendOptions,
+        error: &ChannelError,
+    ) -> Result<Result<(), PublishError>, PluginError> {
+        self.call(caps, false, |plugin, store| {
+            plugin.omni_channel_messaging().call_report_send_failure(store, instance, message, options, error)
         })
     }
 

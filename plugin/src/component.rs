@@ -75,6 +75,16 @@ impl messaging::Guest for Component {
         outbound::send_message(&WitHost, &instance, &message, &options)
     }
 
+    fn report_send_failure(
+        instance: Instance,
+        message: messaging::OutgoingMessage,
+        options: messaging::SendOptions,
+        error: ChannelError,
+    ) -> Result<(), PublishError> {
+        install_panic_hook();
+        outbound::report_send_failure(&WitHost, &instance, &message, &options, &error)
+    }
+
     fn mark_read(instance: Instance, message_id: String, show_typing: bool) -> Result<(), ChannelError> {
         install_panic_hook();
         outbound::mark_read(&WitHost, &instance, &message_id, show_typing)

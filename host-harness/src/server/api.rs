@@ -27,7 +27,7 @@ use crate::bindings::media::MediaUpload;
 use crate::bindings::types::{ChannelError, MediaKind};
 use crate::channel_host::HostError;
 use crate::outgoing::OmniOutgoing;
-use crate::retry::RetryPlan;
+use crate::retry::{AfterFailure, RetryPlan};
 use crate::wire;
 
 pub fn routes() -> Router<AppState> {
@@ -105,8 +105,8 @@ async fn send(
     let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
     loop {
         let options = plan.options();
-        let (id, msg) = (instance.clone(), message.clone());
-        let result = match state.run_plugin(move |host| host.send_message(&id, &msg, &options)).await {
+        let (id, msg, attempt) = (instance.clone(), message.clone(), options.clone());
+        let result = match state.run_plugin(move |host| host.send_message(&id, &msg, &attempt)).await {
             Ok(result) => result,
             Err(e) => {
                 state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "plugin_failed")]);
@@ -122,11 +122,18 @@ async fn send(
                 return Json(body).into_response();
             }
             Err(error) => match plan.after_failure(&error) {
-                Some(wait) => {
+                AfterFailure::Retry(wait) => {
                     tracing::info!(wait_ms = wait.as_millis() as u64, "send failed with a retryable error; retrying");
                     tokio::time::sleep(wait).await;
                 }
-                None => {
+                AfterFailure::Stop { failure_held_back } => {
+                    if failure_held_back {
+                        let (id, msg, err) = (instance.clone(), message.clone(), error.clone());
+                        let report = state.run_plugin(move |host| host.report_send_failure(&id, &msg, &options, &err));
+                        if let Err(e) = report.await {
+                            tracing::warn!("message.failed of an abandoned send not published: {e}");
+                        }
+                    }
                     let outcome = match &error {
                         ChannelError::InvalidRequest(_) | ChannelError::InvalidConfig(_) => "invalid",
                         ChannelError::OutcomeUnknown(_) => "unknown",

@@ -14,7 +14,7 @@ use crate::connection::report_if_disconnected;
 use crate::event::EventSpec;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
-use crate::wit::events::{Event, EventKind};
+use crate::wit::events::{Event, EventKind, PublishError};
 use crate::wit::logging::Level;
 use crate::wit::messaging::{OutgoingMessage, SendOptions, SendReceipt};
 use crate::wit::outbound_http::Method;
@@ -32,11 +32,25 @@ pub fn send_message(
     let attempt = try_send(host, instance, message, options);
     if let Err(error) = &attempt {
         report_if_disconnected(host, &instance.id, error);
-        if options.final_attempt || !is_retryable(error) {
-            report_failure(host, instance, message, options, error);
+        if (options.final_attempt || !is_retryable(error))
+            && let Err(e) = report_failure(host, instance, message, options, error)
+        {
+            host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
         }
     }
     attempt
+}
+
+/// Publishes the `message.failed` a non-final attempt held back, once the host has given up
+/// retrying it (see `messaging.report-send-failure`).
+pub fn report_send_failure(
+    host: &dyn Host,
+    instance: &Instance,
+    message: &OutgoingMessage,
+    options: &SendOptions,
+    error: &ChannelError,
+) -> Result<(), PublishError> {
+    report_failure(host, instance, message, options, error)
 }
 
 /// Marks a received message (and the chat up to it) as read, optionally showing a typing
@@ -155,9 +169,9 @@ fn report_failure(
     message: &OutgoingMessage,
     options: &SendOptions,
     error: &ChannelError,
-) {
+) -> Result<(), PublishError> {
     let (text, code) = match error {
-        ChannelError::OutcomeUnknown(_) => return,
+        ChannelError::OutcomeUnknown(_) => return Ok(()),
         ChannelError::InvalidConfig(problems) => (
             format!(
                 "invalid configuration: {}",
@@ -185,9 +199,7 @@ fn report_failure(
         }),
     }
     .build();
-    if let Err(e) = host.publish(&[event]) {
-        host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
-    }
+    host.publish(&[event])
 }
 
 #[cfg(test)]

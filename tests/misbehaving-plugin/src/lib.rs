@@ -111,6 +111,14 @@ mod component {
         ) -> Result<messaging::SendReceipt, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
+        fn report_send_failure(
+            _: Instance,
+            _: messaging::OutgoingMessage,
+            _: messaging::SendOptions,
+            _: ChannelError,
+        ) -> Result<(), events::PublishError> {
+            Err(events::PublishError::Other("not implemented".into()))
+        }
         fn mark_read(_: Instance, _: String, _: bool) -> Result<(), ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }

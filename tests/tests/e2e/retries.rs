@@ -125,3 +125,21 @@ fn connect_reports_the_number_and_publishes_instance_connected() {
     assert_eq!(published[0].event, "instance.connected");
     assert_eq!(published[0].payload["profileName"], "Acme Support");
 }
+
+#[test]
+fn a_throttle_longer_than_the_retry_budget_stops_at_once_and_reports_one_failure() {
+    let host = TestHost::new();
+    // Meta estimates five minutes before the number may send again: more than the host waits.
+    let usage = r#"{"102290129340398":[{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":5}]}"#;
+    host.graph.script(
+        ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", usage),
+    );
+    let outcome = send(&host);
+    assert!(matches!(outcome.result, Err(ChannelError::Provider(ref e)) if e.code == Some(130429)));
+    assert_eq!((outcome.attempts, host.graph.requests().len()), (1, 1), "no retry that would wait 5 minutes");
+    let published = host.events();
+    let names: Vec<&str> = published.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(names, ["message.failed"], "the held-back failure is published once");
+    assert_eq!(published[0].payload["errorCode"], "130429");
+    assert_eq!(published[0].payload["retryable"], true);
+}

@@ -124,6 +124,24 @@ fn the_send_api_needs_its_token_and_answers_receipts_or_typed_errors() {
     assert_eq!(status, 400);
     assert_eq!(s.server.metrics.counter("omni_sends_total", &[("outcome", "sent")]), 1);
     assert_eq!(s.server.metrics.counter("omni_sends_total", &[("outcome", "failed")]), 1);
+
+    // A throttle whose estimate outlasts the retry budget: one request, one message.failed.
+    let usage = r#"{"102290129340398":[{"estimated_time_to_regain_access":10}]}"#;
+    s.graph.script(
+        ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", usage),
+    );
+    let before = s.graph.requests().len();
+    let (status, error) = send(&s.server.base, Some(API_TOKEN), hello);
+    assert_eq!((status, error["code"].as_i64(), error["retryable"].as_bool()), (502, Some(130429), Some(true)));
+    assert_eq!(s.graph.requests().len(), before + 1);
+    let throttled: Vec<_> = s
+        .sink
+        .events()
+        .into_iter()
+        .filter(|e| e.event == "message.failed" && e.payload["errorCode"] == "130429")
+        .collect();
+    assert_eq!(throttled.len(), 1, "the abandoned send reports its failure once");
+    assert_eq!(throttled[0].payload["retryable"], true);
 }
 
 #[test]
