@@ -33,24 +33,12 @@ pub fn send_message(
     if let Err(error) = &attempt {
         report_if_disconnected(host, &instance.id, error);
         if (options.final_attempt || !is_retryable(error))
-            && let Err(e) = report_failure(host, instance, message, options, error)
+            && let Err(e) = report_send_failure(host, instance, message, options, error)
         {
             host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
         }
     }
     attempt
-}
-
-/// Publishes the `message.failed` a non-final attempt held back, once the host has given up
-/// retrying it (see `messaging.report-send-failure`).
-pub fn report_send_failure(
-    host: &dyn Host,
-    instance: &Instance,
-    message: &OutgoingMessage,
-    options: &SendOptions,
-    error: &ChannelError,
-) -> Result<(), PublishError> {
-    report_failure(host, instance, message, options, error)
 }
 
 /// Marks a received message (and the chat up to it) as read, optionally showing a typing
@@ -161,9 +149,10 @@ fn sent_event(
     .build()
 }
 
-/// Publishes `message.failed` for a final failure. An unknown outcome is not a failure: the
-/// message may be out, and its status webhooks will tell.
-fn report_failure(
+/// Publishes `message.failed` for a final failure: from `send_message`, or from the host once
+/// it has given up retrying a non-final attempt (`messaging.report-send-failure`). An unknown
+/// outcome is not a failure: the message may be out, and its status webhooks will tell.
+pub fn report_send_failure(
     host: &dyn Host,
     instance: &Instance,
     message: &OutgoingMessage,
