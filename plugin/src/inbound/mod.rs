@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::event::EventSpec;
 use crate::wit::events::{Event, EventKind};
-use payload::{Change, MessagesValue, Metadata, Notification};
+use payload::{Change, MessagesValue, Metadata, Notification, code_field};
 
 /// omni event type for a change this channel does not map (yet): acknowledged, reported, and
 /// never a failed delivery.
@@ -72,7 +72,7 @@ pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Re
     let value: Value = serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
     let notification = Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
     if notification.object.as_deref() != Some("whatsapp_business_account") {
-        return Ok(vec![unhandled(receiver, None, "object", &value)]);
+        return Ok(vec![unhandled(receiver, None, "object", &value, None)]);
     }
     let items = count_items(&notification);
     if items > MAX_ITEMS {
@@ -81,7 +81,7 @@ pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Re
     let mut events = Vec::new();
     for entry in &notification.entry {
         for change in &entry.changes {
-            map_change(change, entry.id.as_deref(), receiver, routes, &mut events)?;
+            map_change(change, entry.id.as_deref(), receiver, routes, &mut events);
         }
     }
     Ok(events)
@@ -102,22 +102,30 @@ fn map_change(
     receiver: &str,
     routes: &[Route<'_>],
     events: &mut Vec<Event>,
-) -> Result<(), InboundError> {
-    let field_rule = fields::rule_for(&change.field);
-    if change.field != "messages" && field_rule.is_none() {
-        events.push(unhandled(receiver, business_account_id, &change.field, &change.value));
-        return Ok(());
+) {
+    let field = change.field.as_deref().unwrap_or("");
+    let field_rule = fields::rule_for(field);
+    if field != "messages" && field_rule.is_none() {
+        events.push(unhandled(receiver, business_account_id, field, &change.value, None));
+        return;
     }
-    let value = MessagesValue::deserialize(&change.value)
-        .map_err(|e| InboundError::BadShape(format!("`{}` change: {e}", change.field)))?;
+    let value = match MessagesValue::deserialize(&change.value) {
+        Ok(value) => value,
+        // Reported raw, not refused: refusing would cost the delivery's other changes too.
+        Err(e) => {
+            let reason = format!("the `{field}` change is not shaped as Meta documents it: {e}");
+            events.push(unhandled(receiver, business_account_id, field, &change.value, Some(&reason)));
+            return;
+        }
+    };
     // Account-level fields name no phone number: they go to the receiver.
     let instance_id = match value.metadata.phone_number_id.as_deref() {
-        None if change.field != "messages" => receiver,
+        None if field != "messages" => receiver,
         phone_number_id => match routes.iter().find(|r| Some(r.phone_number_id) == phone_number_id) {
             Some(route) => route.instance_id,
             None => {
                 events.push(unrouted(receiver, business_account_id, phone_number_id, &change.value));
-                return Ok(());
+                return;
             }
         },
     };
@@ -136,19 +144,29 @@ fn map_change(
     for error in &value.errors {
         events.push(webhook_error(&ctx, error));
     }
-    Ok(())
 }
 
-/// A change of a field this channel does not map: reported with its raw value.
-fn unhandled(instance_id: &str, business_account_id: Option<&str>, field: &str, value: &Value) -> Event {
+/// A change this channel does not map — a field it does not know, or a value it cannot read
+/// (`reason`) — reported with its raw value.
+fn unhandled(
+    instance_id: &str,
+    business_account_id: Option<&str>,
+    field: &str,
+    value: &Value,
+    reason: Option<&str>,
+) -> Event {
     let raw = value.to_string();
+    let mut payload = json!({ "field": field, "businessAccountId": business_account_id, "rawPayload": value });
+    if let Some(reason) = reason {
+        payload["reason"] = json!(reason);
+    }
     EventSpec {
         instance_id,
         kind: EventKind::Other(UNHANDLED_EVENT.to_owned()),
         key: &[field, &raw],
         correlation_id: None,
         occurred_at_ms: None,
-        payload: json!({ "field": field, "businessAccountId": business_account_id, "rawPayload": value }),
+        payload,
     }
     .build()
 }
@@ -180,7 +198,7 @@ fn unrouted(
 pub const WEBHOOK_ERROR_EVENT: &str = "custom.whatsapp-cloud.webhook.error";
 
 fn webhook_error(ctx: &ChangeContext<'_>, error: &Value) -> Event {
-    let code = error.get("code").and_then(Value::as_i64);
+    let code = code_field(error, "code");
     let raw = error.to_string();
     EventSpec {
         instance_id: ctx.instance_id,

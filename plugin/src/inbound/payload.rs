@@ -4,13 +4,13 @@
 //! read leniently field by field and forwarded raw, so that a new field or type from Meta never
 //! makes a delivery fail.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// `{object, entry: [...]}`.
 #[derive(Debug, Deserialize)]
 pub struct Notification {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub object: Option<String>,
     pub entry: Vec<Entry>,
 }
@@ -19,15 +19,18 @@ pub struct Notification {
 #[derive(Debug, Deserialize)]
 pub struct Entry {
     /// The WABA id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub id: Option<String>,
     pub changes: Vec<Change>,
 }
 
-/// `{field, value}`.
+/// `{field, value}`. A field that is not a string reads as empty (and is reported as
+/// unhandled), so that one odd change never costs the others in the delivery.
 #[derive(Debug, Deserialize)]
 pub struct Change {
-    pub field: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub field: Option<String>,
+    #[serde(default)]
     pub value: Value,
 }
 
@@ -49,10 +52,20 @@ pub struct MessagesValue {
 /// The business phone number a change concerns.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct Metadata {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub display_phone_number: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_string")]
     pub phone_number_id: Option<String>,
+}
+
+/// An optional string that Meta sends as a string and a hand-written payload may send as a
+/// number; anything else reads as absent.
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
 }
 
 /// A string field that Meta sends as a string but a hand-written payload may send as a number.
@@ -60,6 +73,15 @@ pub fn str_field<'a>(item: &'a Value, key: &str) -> Option<std::borrow::Cow<'a, 
     match item.get(key)? {
         Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+/// An error code: a number, or a numeric string from a hand-written payload.
+pub fn code_field(item: &Value, key: &str) -> Option<i64> {
+    match item.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::ChangeContext;
-use super::payload::{str_field, timestamp_ms};
+use super::payload::{code_field, str_field, timestamp_ms};
 use crate::chat_id;
 use crate::event::EventSpec;
 use crate::graph::errors::is_retryable_code;
@@ -101,11 +101,7 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Value, events: &mut Vec<Even
 /// `error`, `errorCode`, `retryable` and Meta's details, from the first error of a `failed`.
 fn insert_failure(payload: &mut Map<String, Value>, status: &Value) {
     let first = status.get("errors").and_then(Value::as_array).and_then(|e| e.first());
-    let code = first.and_then(|e| e.get("code")).and_then(|c| match c {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    });
+    let code = first.and_then(|e| code_field(e, "code"));
     let text = |key: &str| first.and_then(|e| e.get(key)).and_then(Value::as_str);
     let message = text("message").or(text("title")).unwrap_or("message failed");
     payload.insert("error".into(), json!(message));

@@ -153,8 +153,40 @@ fn unreadable_bodies_are_errors() {
     assert!(matches!(map_notification(b"[]", "i", ROUTES), Err(InboundError::BadShape(_))));
     let bad = json!({"object": "whatsapp_business_account", "entry": [{"changes": "no"}]});
     assert!(matches!(map_notification(bad.to_string().as_bytes(), "i", ROUTES), Err(InboundError::BadShape(_))));
-    let bad = json!({"object": "whatsapp_business_account", "entry": [{"changes": [change(json!({"messages": 5}))]}]});
-    assert!(matches!(map_notification(bad.to_string().as_bytes(), "i", ROUTES), Err(InboundError::BadShape(_))));
+}
+
+#[test]
+fn a_malformed_change_is_reported_and_the_rest_of_the_delivery_mapped() {
+    let body = notification(vec![
+        change(json!({"metadata": {"phone_number_id": PHONE}, "messages": 5})),
+        json!({"field": ["odd"], "value": {"anything": true}}),
+        change(messages_value(vec![text_message("wamid.OK", "16505551234", "still here")], vec![])),
+    ]);
+    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    assert_eq!(kinds(&events), [UNHANDLED_EVENT, UNHANDLED_EVENT, "message.received"]);
+    let malformed = payload(&events[0]);
+    assert_eq!(malformed["field"], "messages");
+    assert_eq!(malformed["rawPayload"]["messages"], 5);
+    assert!(malformed["reason"].as_str().unwrap().contains("not shaped as Meta documents it"), "{malformed}");
+    assert_eq!(payload(&events[1])["field"], "");
+    assert_eq!(payload(&events[2])["externalId"], "wamid.OK");
+}
+
+#[test]
+fn ids_and_codes_sent_as_numbers_or_strings_are_read_alike() {
+    let body = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": 102290129340398u64, "changes": [change(json!({
+            "metadata": {"display_phone_number": 15550783881u64, "phone_number_id": 106540352242922u64},
+            "errors": [{"code": "130429", "title": "Rate limit hit"}],
+        }))]}],
+    }))
+    .unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].instance_id, "inst-a", "routed by the numeric phone number id");
+    let error = payload(&events[0]);
+    assert_eq!((error["errorCode"].as_str(), error["retryable"].as_bool()), (Some("130429"), Some(true)));
 }
 
 #[test]
