@@ -28,6 +28,7 @@ pub mod graph;
 pub mod host;
 pub mod inbound;
 pub mod info;
+pub mod lenient;
 pub mod media;
 pub mod media_rules;
 pub mod outbound;

@@ -3,8 +3,9 @@
 
 use std::ops::RangeInclusive;
 
-use serde::Deserialize;
+use serde_json::Value;
 
+use crate::lenient::{code_field, str_field};
 use crate::wit::types::{ErrorClass, ProviderError, RetrySchedule};
 
 /// How one range of Graph error codes is handled.
@@ -104,52 +105,33 @@ pub fn is_retryable_code(code: i64) -> bool {
     classify(Some(code), None, false).1.is_some()
 }
 
-/// `{"error": {...}}` as the Graph API sends it.
-#[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: GraphErrorBody,
-}
-
-#[derive(Deserialize)]
-struct GraphErrorBody {
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default, rename = "type")]
-    error_type: Option<String>,
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(default)]
-    error_subcode: Option<i64>,
-    #[serde(default)]
-    fbtrace_id: Option<String>,
-    #[serde(default)]
-    is_transient: Option<bool>,
-    #[serde(default)]
-    error_user_msg: Option<String>,
-    #[serde(default)]
-    error_data: Option<ErrorData>,
-}
-
-#[derive(Deserialize)]
-struct ErrorData {
-    #[serde(default)]
-    details: Option<String>,
-}
-
 /// Turns a non-2xx Graph response into a typed provider error.
 pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> ProviderError {
     let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-    let parsed = serde_json::from_slice::<ErrorEnvelope>(body).ok().map(|e| e.error);
-    let (code, subcode, error_type, message, details, trace, transient) = match parsed {
-        Some(e) => (
-            e.code,
-            e.error_subcode,
-            e.error_type,
-            e.message.or(e.error_user_msg).unwrap_or_else(|| format!("HTTP {status}")),
-            e.error_data.and_then(|d| d.details),
-            e.fbtrace_id,
-            e.is_transient.unwrap_or(false),
-        ),
+    // `{"error": {...}}`, read field by field: a field of an unexpected type (other Graph
+    // endpoints send `error_data` as a string) must not cost the code that classifies it.
+    let envelope = serde_json::from_slice::<Value>(body).ok();
+    let error = envelope.as_ref().and_then(|v| v.get("error")).filter(|e| e.is_object());
+    let (code, subcode, error_type, message, details, trace, transient) = match error {
+        Some(e) => {
+            let text = |key: &str| str_field(e, key).map(|s| s.into_owned());
+            let details = match e.get("error_data") {
+                Some(Value::String(details)) => Some(details.clone()),
+                Some(data) => str_field(data, "details").map(|s| s.into_owned()),
+                None => None,
+            };
+            let transient = matches!(e.get("is_transient"), Some(Value::Bool(true)))
+                || matches!(e.get("is_transient"), Some(Value::String(s)) if s == "true");
+            (
+                code_field(e, "code"),
+                code_field(e, "error_subcode"),
+                text("type"),
+                text("message").or_else(|| text("error_user_msg")).unwrap_or_else(|| format!("HTTP {status}")),
+                details,
+                text("fbtrace_id"),
+                transient,
+            )
+        }
         None => (None, None, None, non_json_message(status, body), None, None, false),
     };
     let (class, backoff) = classify(code, Some(status), transient);
@@ -262,6 +244,18 @@ mod tests {
     fn expired_token_is_auth() {
         assert_eq!(from_response(401, &[], &graph_error(190, None)).class, Auth);
         assert_eq!(from_response(403, &[], &graph_error(230, None)).class, Auth);
+    }
+
+    #[test]
+    fn odd_field_types_do_not_cost_the_code() {
+        // Other Graph endpoints send error_data as a string; a proxy may stringify numbers.
+        let body = br#"{"error":{"message":"Rate limit hit","code":"130429","error_data":"Too many messages","fbtrace_id":"A1","extra":[1]}}"#;
+        let e = from_response(400, &[], body);
+        assert_eq!((e.code, e.class), (Some(130429), Throttled));
+        assert_eq!(e.details.as_deref(), Some("Too many messages"));
+        assert_eq!(e.trace_id.as_deref(), Some("A1"));
+        let e = from_response(400, &[], br#"{"error":{"code":190,"error_data":null,"is_transient":"false"}}"#);
+        assert_eq!((e.code, e.class, e.message.as_str()), (Some(190), Auth, "HTTP 400"));
     }
 
     #[test]

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use super::ChangeContext;
 use super::content;
-use super::payload::{str_field, timestamp_ms};
 use crate::chat_id;
 use crate::event::EventSpec;
+use crate::lenient::{str_field, timestamp_ms};
 use crate::wit::events::{Event, EventKind};
 
 /// How one field's changes become events.

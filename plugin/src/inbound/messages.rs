@@ -4,9 +4,9 @@ use serde_json::{Map, Value, json};
 
 use super::ChangeContext;
 use super::content::{self, Media};
-use super::payload::{str_field, timestamp_ms};
 use crate::chat_id;
 use crate::event::EventSpec;
+use crate::lenient::{str_field, timestamp_ms};
 use crate::wit::events::{Event, EventKind};
 
 /// Who sent a message, from the message and the `contacts` entry that matches it.

@@ -15,8 +15,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::event::EventSpec;
+use crate::lenient::code_field;
 use crate::wit::events::{Event, EventKind};
-use payload::{Change, MessagesValue, Metadata, Notification, code_field};
+use payload::{Change, MessagesValue, Metadata, Notification};
 
 /// omni event type for a change this channel does not map (yet): acknowledged, reported, and
 /// never a failed delivery.

@@ -3,10 +3,10 @@
 use serde_json::{Map, Value, json};
 
 use super::ChangeContext;
-use super::payload::{code_field, str_field, timestamp_ms};
 use crate::chat_id;
 use crate::event::EventSpec;
 use crate::graph::errors::is_retryable_code;
+use crate::lenient::{code_field, str_field, timestamp_ms};
 use crate::wit::events::{Event, EventKind};
 
 /// Maps one status object.
