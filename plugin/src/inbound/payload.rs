@@ -24,8 +24,9 @@ pub struct Entry {
     pub changes: Vec<Change>,
 }
 
-/// `{field, value}`. A field that is not a string reads as empty (and is reported as
-/// unhandled), so that one odd change never costs the others in the delivery.
+/// `{field, value}`. A field name that is neither a string nor a number reads as empty, and a
+/// missing value as null: such a change is reported as unhandled, so that one odd change never
+/// costs the others in the delivery.
 #[derive(Debug, Deserialize)]
 pub struct Change {
     #[serde(default, deserialize_with = "lenient_string")]
