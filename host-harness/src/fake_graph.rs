@@ -225,10 +225,7 @@ async fn handle(
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or("").to_owned(),
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect(),
+        headers: crate::wire::header_pairs(&headers),
         body: body.to_vec(),
     };
     state.requests.lock().expect("fake lock").push(recorded.clone());

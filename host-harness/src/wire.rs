@@ -79,6 +79,24 @@ pub fn error_class(class: ErrorClass) -> &'static str {
     }
 }
 
+/// Every media kind, in the WIT's order.
+const MEDIA_KINDS: [MediaKind; 5] =
+    [MediaKind::Image, MediaKind::Video, MediaKind::Audio, MediaKind::Document, MediaKind::Sticker];
+
+/// The media kind omni calls `name` (the inverse of [`media_kind`]).
+pub fn parse_media_kind(name: &str) -> Option<MediaKind> {
+    MEDIA_KINDS.into_iter().find(|kind| media_kind(*kind) == name)
+}
+
+/// A request's headers as the WIT's `(name, value)` pairs; a value that is not UTF-8 is
+/// converted lossily rather than dropped.
+pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect()
+}
+
 /// omni's name for a media kind.
 pub fn media_kind(kind: MediaKind) -> &'static str {
     match kind {
@@ -128,4 +146,17 @@ pub fn plugin_info(info: &PluginInfo) -> Value {
             })).collect::<Vec<_>>(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_kind_names_round_trip() {
+        for kind in MEDIA_KINDS {
+            assert_eq!(parse_media_kind(media_kind(kind)), Some(kind));
+        }
+        assert_eq!(parse_media_kind("gif"), None);
+    }
 }

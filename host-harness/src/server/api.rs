@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::request_id::RequestId;
 use crate::bindings::media::MediaUpload;
-use crate::bindings::types::{ChannelError, MediaKind};
+use crate::bindings::types::ChannelError;
 use crate::channel_host::HostError;
 use crate::outgoing::OmniOutgoing;
 use crate::retry::{AfterFailure, RetryPlan};
@@ -197,14 +197,12 @@ async fn upload(
     }
     let kind = match query.kind.as_deref() {
         None => None,
-        Some("image") => Some(MediaKind::Image),
-        Some("video") => Some(MediaKind::Video),
-        Some("audio") => Some(MediaKind::Audio),
-        Some("document") => Some(MediaKind::Document),
-        Some("sticker") => Some(MediaKind::Sticker),
-        Some(other) => {
-            return json_error(StatusCode::BAD_REQUEST, "invalid-kind", &format!("unknown media kind `{other}`"));
-        }
+        Some(name) => match wire::parse_media_kind(name) {
+            Some(kind) => Some(kind),
+            None => {
+                return json_error(StatusCode::BAD_REQUEST, "invalid-kind", &format!("unknown media kind `{name}`"));
+            }
+        },
     };
     let mime_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let upload = MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind };
