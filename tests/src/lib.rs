@@ -8,13 +8,14 @@ pub mod server;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
+use omni_host::bindings::messaging::{Content, OutgoingMessage, TextContent};
 use omni_host::bindings::webhook::{IncomingRequest, OutgoingResponse};
 use omni_host::capabilities::events::MemorySink;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::capabilities::{EventSink, HttpClient, OmniEvent};
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
-use omni_host::fake_graph::FakeGraph;
+use omni_host::fake_graph::{FakeGraph, ScriptedResponse};
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::signing::hub_signature;
 
@@ -179,4 +180,23 @@ pub fn fixture(path: &str) -> Vec<u8> {
 /// A response body as text.
 pub fn text(response: &OutgoingResponse) -> String {
     String::from_utf8_lossy(&response.body).into_owned()
+}
+
+/// A plain text message to `to`.
+pub fn text_message(to: &str, body: &str) -> OutgoingMessage {
+    OutgoingMessage {
+        to: to.into(),
+        content: Content::Text(TextContent { body: body.into(), preview_url: false }),
+        reply_to: None,
+        callback_data: None,
+    }
+}
+
+/// Meta's 130429 throughput limit, with its estimate of when sending may resume
+/// (`x-business-use-case-usage`'s `estimated_time_to_regain_access`, in minutes).
+pub fn throughput_limit(minutes: u32) -> ScriptedResponse {
+    let usage = format!(
+        r#"{{"{BUSINESS_ACCOUNT_ID}":[{{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":{minutes}}}]}}"#
+    );
+    ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", &usage)
 }

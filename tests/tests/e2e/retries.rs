@@ -3,27 +3,23 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use e2e_tests::{INSTANCE, TestHost};
-use omni_host::bindings::messaging::{Content, OutgoingMessage, TextContent};
+use e2e_tests::{INSTANCE, TestHost, text_message, throughput_limit};
 use omni_host::bindings::types::{ChannelError, ErrorClass};
 use omni_host::fake_graph::ScriptedResponse;
 use omni_host::retry::{RetryPolicy, SendOutcome};
-
-fn hello() -> OutgoingMessage {
-    OutgoingMessage {
-        to: "16505551234".into(),
-        content: Content::Text(TextContent { body: "hello".into(), preview_url: false }),
-        reply_to: None,
-        callback_data: None,
-    }
-}
 
 /// Sends with the default policy, recording the waits instead of sleeping them.
 fn send(host: &TestHost) -> SendOutcome {
     let waits = RefCell::new(Vec::new());
     let outcome = host
         .host
-        .send_with_retries(INSTANCE, &hello(), "omni-msg-42", &RetryPolicy::default(), &|d| waits.borrow_mut().push(d))
+        .send_with_retries(
+            INSTANCE,
+            &text_message("16505551234", "hello"),
+            "omni-msg-42",
+            &RetryPolicy::default(),
+            &|d| waits.borrow_mut().push(d),
+        )
         .unwrap();
     assert_eq!(outcome.waits, *waits.borrow());
     outcome
@@ -130,10 +126,7 @@ fn connect_reports_the_number_and_publishes_instance_connected() {
 fn a_throttle_longer_than_the_retry_budget_stops_at_once_and_reports_one_failure() {
     let host = TestHost::new();
     // Meta estimates five minutes before the number may send again: more than the host waits.
-    let usage = r#"{"102290129340398":[{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":5}]}"#;
-    host.graph.script(
-        ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", usage),
-    );
+    host.graph.script(throughput_limit(5));
     let outcome = send(&host);
     assert!(matches!(outcome.result, Err(ChannelError::Provider(ref e)) if e.code == Some(130429)));
     assert_eq!((outcome.attempts, host.graph.requests().len()), (1, 1), "no retry that would wait 5 minutes");

@@ -2,20 +2,11 @@
 
 use std::time::Duration;
 
-use e2e_tests::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, TestHost, signed_post};
-use omni_host::bindings::messaging::{Content, OutgoingMessage, SendOptions, TextContent};
+use e2e_tests::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, TestHost, signed_post, text_message, throughput_limit};
+use omni_host::bindings::messaging::SendOptions;
 use omni_host::bindings::types::{ChannelError, ErrorClass};
 use omni_host::fake_graph::ScriptedResponse;
 use serde_json::json;
-
-fn text(to: &str, body: &str) -> OutgoingMessage {
-    OutgoingMessage {
-        to: to.into(),
-        content: Content::Text(TextContent { body: body.into(), preview_url: false }),
-        reply_to: None,
-        callback_data: None,
-    }
-}
 
 fn options() -> SendOptions {
     SendOptions { correlation_id: "omni-msg-1".into(), final_attempt: true }
@@ -24,8 +15,11 @@ fn options() -> SendOptions {
 #[test]
 fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
     let host = TestHost::new();
-    let receipt =
-        host.host.send_message(INSTANCE, &text("+1 (650) 555-1234", "Hello from omni"), &options()).unwrap().unwrap();
+    let receipt = host
+        .host
+        .send_message(INSTANCE, &text_message("+1 (650) 555-1234", "Hello from omni"), &options())
+        .unwrap()
+        .unwrap();
     assert_eq!(receipt.message_id, "wamid.FAKE00000001");
     assert_eq!(receipt.recipient_id.as_deref(), Some("16505551234"));
 
@@ -55,7 +49,7 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
 #[test]
 fn the_sent_status_webhook_repeats_the_send_paths_event_id() {
     let host = TestHost::new();
-    let receipt = host.host.send_message(INSTANCE, &text("16505551234", "hi"), &options()).unwrap().unwrap();
+    let receipt = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap();
     host.events();
     let status = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
         "metadata": {"phone_number_id": PHONE_NUMBER_ID},
@@ -70,7 +64,7 @@ fn the_sent_status_webhook_repeats_the_send_paths_event_id() {
 fn a_closed_customer_service_window_is_a_terminal_typed_error() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(400, 131047, "Re-engagement message"));
-    let error = host.host.send_message(INSTANCE, &text("16505551234", "hi"), &options()).unwrap().unwrap_err();
+    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
     let ChannelError::Provider(e) = error else { panic!("expected a provider error, got {error:?}") };
     assert_eq!((e.http_status, e.code, e.class), (400, Some(131047), ErrorClass::Terminal));
     assert_eq!(e.trace_id.as_deref(), Some("AFakeTraceId123"));
@@ -84,12 +78,9 @@ fn a_closed_customer_service_window_is_a_terminal_typed_error() {
 #[test]
 fn a_throughput_limit_is_retryable_with_metas_estimate() {
     let host = TestHost::new();
-    let usage = r#"{"102290129340398":[{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":1}]}"#;
-    host.graph.script(
-        ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", usage),
-    );
+    host.graph.script(throughput_limit(1));
     let not_final = SendOptions { correlation_id: "omni-msg-2".into(), final_attempt: false };
-    let error = host.host.send_message(INSTANCE, &text("16505551234", "hi"), &not_final).unwrap().unwrap_err();
+    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &not_final).unwrap().unwrap_err();
     let ChannelError::Provider(e) = error else { panic!("expected a provider error, got {error:?}") };
     assert_eq!(e.class, ErrorClass::Throttled);
     let retry = e.retry.expect("retryable");
@@ -101,7 +92,7 @@ fn a_throughput_limit_is_retryable_with_metas_estimate() {
 fn a_rejected_token_is_an_auth_error() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(401, 190, "Error validating access token: Session has expired"));
-    let error = host.host.send_message(INSTANCE, &text("16505551234", "hi"), &options()).unwrap().unwrap_err();
+    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
     assert!(matches!(error, ChannelError::Provider(ref e) if e.class == ErrorClass::Auth), "{error:?}");
 }
 
@@ -109,7 +100,7 @@ fn a_rejected_token_is_an_auth_error() {
 fn a_timeout_after_sending_is_an_unknown_outcome_after_one_request() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(200, 0, "late").delayed(Duration::from_secs(4)));
-    let error = host.host.send_message(INSTANCE, &text("16505551234", "hi"), &options()).unwrap().unwrap_err();
+    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
     assert!(matches!(error, ChannelError::OutcomeUnknown(_)), "{error:?}");
     assert_eq!(host.graph.requests().len(), 1);
     assert!(host.events().is_empty(), "an unknown outcome is not reported as a failure");
@@ -118,7 +109,9 @@ fn a_timeout_after_sending_is_an_unknown_outcome_after_one_request() {
 #[test]
 fn invalid_messages_are_refused_before_any_request() {
     let host = TestHost::new();
-    for (message, field) in [(text("16505551234", ""), "content.body"), (text("call me maybe", "hi"), "to")] {
+    for (message, field) in
+        [(text_message("16505551234", ""), "content.body"), (text_message("call me maybe", "hi"), "to")]
+    {
         let error = host.host.send_message(INSTANCE, &message, &options()).unwrap().unwrap_err();
         assert!(matches!(error, ChannelError::InvalidRequest(ref f) if f.field == field), "{error:?}");
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use e2e_tests::server::TestServer;
 use e2e_tests::{
     ACCESS_TOKEN, APP_SECRET, INSTANCE, PHONE_NUMBER_ID, fixture, host_with, instance_toml, misbehaving_runtime,
+    throughput_limit,
 };
 use omni_host::capabilities::EventSink;
 use omni_host::capabilities::events::MemorySink;
@@ -126,10 +127,7 @@ fn the_send_api_needs_its_token_and_answers_receipts_or_typed_errors() {
     assert_eq!(s.server.metrics.counter("omni_sends_total", &[("outcome", "failed")]), 1);
 
     // A throttle whose estimate outlasts the retry budget: one request, one message.failed.
-    let usage = r#"{"102290129340398":[{"estimated_time_to_regain_access":10}]}"#;
-    s.graph.script(
-        ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", usage),
-    );
+    s.graph.script(throughput_limit(10));
     let before = s.graph.requests().len();
     let (status, error) = send(&s.server.base, Some(API_TOKEN), hello);
     assert_eq!((status, error["code"].as_i64(), error["retryable"].as_bool()), (502, Some(130429), Some(true)));
