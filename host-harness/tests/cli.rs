@@ -1,6 +1,6 @@
 //! The `omni-host` binary, run as an operator would.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use omni_host::fake_graph::FakeGraph;
@@ -143,13 +143,10 @@ fn webhook_answers_the_verification_handshake() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("8675309"));
 }
 
-#[test]
-fn send_prints_the_receipt_and_publishes_message_sent() {
-    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
-    let dir = workspace("send", &graph.base_url());
-    std::fs::write(dir.join("message.json"), r#"{"to": "+1 650 555 1234", "content": {"type": "text", "text": "hi"}}"#)
-        .unwrap();
-    let out = omni_host(&[
+/// `omni-host send` of `message` (JSON) from the workspace's instance, events to `events`.
+fn send(dir: &Path, message: &str, events: &str) -> Output {
+    std::fs::write(dir.join("message.json"), message).unwrap();
+    omni_host(&[
         "send",
         "--config",
         dir.join("config.toml").to_str().unwrap(),
@@ -158,8 +155,16 @@ fn send_prints_the_receipt_and_publishes_message_sent() {
         "--message",
         dir.join("message.json").to_str().unwrap(),
         "--events",
-        &format!("jsonl:{}", dir.join("events.jsonl").display()),
-    ]);
+        events,
+    ])
+}
+
+#[test]
+fn send_prints_the_receipt_and_publishes_message_sent() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    let dir = workspace("send", &graph.base_url());
+    let events = format!("jsonl:{}", dir.join("events.jsonl").display());
+    let out = send(&dir, r#"{"to": "+1 650 555 1234", "content": {"type": "text", "text": "hi"}}"#, &events);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(receipt["messageId"], "wamid.FAKE00000001");
@@ -174,19 +179,7 @@ fn send_prints_the_typed_error_and_exits_non_zero() {
     let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
     graph.script(omni_host::fake_graph::ScriptedResponse::graph_error(400, 131047, "Re-engagement message"));
     let dir = workspace("send-error", &graph.base_url());
-    std::fs::write(dir.join("message.json"), r#"{"to": "16505551234", "content": {"type": "text", "text": "hi"}}"#)
-        .unwrap();
-    let out = omni_host(&[
-        "send",
-        "--config",
-        dir.join("config.toml").to_str().unwrap(),
-        "--instance",
-        "cli",
-        "--message",
-        dir.join("message.json").to_str().unwrap(),
-        "--events",
-        "none",
-    ]);
+    let out = send(&dir, r#"{"to": "16505551234", "content": {"type": "text", "text": "hi"}}"#, "none");
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let error: serde_json::Value =
