@@ -4,23 +4,17 @@
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use sha2::{Digest, Sha256};
 
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
-use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
+use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
 use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
-use crate::bindings::types::{ChannelError, Instance};
-use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use crate::bindings::types::{ChannelError, Instance, InvalidField};
+use crate::bindings::webhook::{IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::Origin;
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient};
 use crate::config::HostConfig;
-use crate::retry::{self, RetryPolicy, SendOutcome};
+use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
 use crate::runtime::{PluginError, PluginRuntime};
-
-/// Meta's own Graph API: instances that use it may also reach Meta's media CDN.
-const META_GRAPH_HOST: &str = "graph.facebook.com";
-/// Where Meta serves media downloads from.
-const META_MEDIA_ORIGINS: &[&str] = &["https://lookaside.fbsbx.com"];
 
 /// Response bodies read for ordinary calls; media calls get [`MEDIA_RESPONSE_BYTES`].
 const RESPONSE_BYTES: u64 = 4 << 20;
@@ -31,11 +25,14 @@ pub const MEDIA_RESPONSE_BYTES: u64 = 110 << 20;
 pub struct HostedInstance {
     /// What the plugin receives (config normalised by the plugin, defaults filled in).
     pub wit: Instance,
-    /// Where this instance's calls may connect.
+    /// Where this instance's calls may connect: what the plugin declared it needs, plus the
+    /// operator's `allowed_hosts`.
     pub egress: EgressPolicy,
-    /// Instances of one Meta app share an app secret: this groups them without keeping
-    /// another copy of the secret.
-    app_fingerprint: [u8; 32],
+    /// The plugin's name for the provider app the instance belongs to: instances with the same
+    /// key receive each other's notifications.
+    app_key: String,
+    /// What the provider calls the instance in notifications.
+    routing_keys: Vec<String>,
 }
 
 impl HostedInstance {
@@ -94,31 +91,29 @@ impl ChannelHost {
         for settings in &config.instances {
             let id = &settings.id;
             let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
-            let normalised = match runtime.validate_config(&config.to_string())? {
-                Ok(normalised) => normalised,
+            let validated = match runtime.validate_config(&config.to_string())? {
+                Ok(validated) => validated,
                 Err(problems) => {
                     let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
                     bail!("instance `{id}` is misconfigured: {}", list.join("; "));
                 }
             };
-            let values: serde_json::Value = serde_json::from_str(&normalised).context("plugin's normalised config")?;
-            let base_url = values["graphBaseUrl"].as_str().context("plugin's normalised config has no graphBaseUrl")?;
-            let mut egress = EgressPolicy::deny_all().allow(Origin::parse(base_url).map_err(anyhow::Error::msg)?);
-            if Origin::parse(base_url).ok() == Origin::parse(&format!("https://{META_GRAPH_HOST}")).ok() {
-                for origin in META_MEDIA_ORIGINS {
-                    egress = egress.allow(Origin::parse(origin).map_err(anyhow::Error::msg)?);
-                }
+            let mut egress = EgressPolicy::deny_all();
+            for declared in &validated.egress {
+                let origin = Origin::parse(declared)
+                    .map_err(|e| anyhow::anyhow!("instance `{id}`: the plugin declared egress to `{declared}`: {e}"))?;
+                egress = egress.allow(origin);
             }
             for extra in &settings.allowed_hosts {
                 let origin = Origin::parse(extra)
                     .map_err(|e| anyhow::anyhow!("instance `{id}`: allowed_hosts `{extra}`: {e}"))?;
                 egress = egress.allow(origin);
             }
-            let secret = values["appSecret"].as_str().unwrap_or_default();
             instances.push(HostedInstance {
-                wit: Instance { id: id.clone(), config: normalised.clone() },
+                wit: Instance { id: id.clone(), config: validated.config },
                 egress,
-                app_fingerprint: Sha256::digest(secret.as_bytes()).into(),
+                app_key: validated.app_key,
+                routing_keys: validated.routing_keys,
             });
         }
         Ok(Self { runtime, info, instances, http, sink })
@@ -144,17 +139,18 @@ impl ChannelHost {
         self.instances.iter().find(|i| i.id() == id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
     }
 
-    /// Runs a webhook request addressed to instance `id`. Other instances of the same Meta app
-    /// are passed along, so a change about one of their numbers reaches them.
+    /// Runs a webhook request addressed to instance `id`. The other instances of the same Meta
+    /// app are passed as routes (ids and phone numbers, no secrets), so that a change about one
+    /// of their numbers reaches them.
     pub fn handle_webhook(&self, id: &str, request: &IncomingRequest) -> Result<OutgoingResponse, HostError> {
         let receiver = self.instance(id)?;
-        let siblings: Vec<Instance> = self
+        let routes: Vec<Route> = self
             .instances
             .iter()
-            .filter(|i| i.id() != id && i.app_fingerprint == receiver.app_fingerprint)
-            .map(|i| i.wit.clone())
+            .filter(|i| i.id() != id && i.app_key == receiver.app_key)
+            .map(|i| Route { instance_id: i.id().to_owned(), routing_keys: i.routing_keys.clone() })
             .collect();
-        let mut allowed: Vec<String> = siblings.iter().map(|s| s.id.clone()).collect();
+        let mut allowed: Vec<String> = routes.iter().map(|r| r.instance_id.clone()).collect();
         allowed.push(receiver.id().to_owned());
         let caps = Capabilities {
             // Handling a webhook needs no network.
@@ -165,7 +161,7 @@ impl ChannelHost {
             instances: allowed,
             channel_type: self.info.id.clone(),
         };
-        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &siblings, request)?)
+        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request)?)
     }
 
     /// Sends one message through instance `id` (one attempt).
@@ -196,6 +192,35 @@ impl ChannelHost {
             |options, error| self.report_send_failure(id, message, options, error),
             sleep,
         )
+    }
+
+    /// Decodes omni's `OutgoingMessage` (JSON, and the binary values lifted out of it) into
+    /// the messages to send: the plugin's `messaging.decode-outgoing`.
+    pub fn decode_outgoing(
+        &self,
+        json: &str,
+        attachments: &[Attachment],
+    ) -> Result<Result<DecodedMessage, InvalidField>, HostError> {
+        Ok(self.runtime.decode_outgoing(json, attachments)?)
+    }
+
+    /// Sends the parts of a decoded omni message in order, each with retries, stopping at the
+    /// first that fails for good.
+    pub fn send_decoded_with_retries(
+        &self,
+        id: &str,
+        decoded: &DecodedMessage,
+        correlation_id: &str,
+        policy: &RetryPolicy,
+        sleep: &dyn Fn(std::time::Duration),
+    ) -> Result<PartsOutcome, HostError> {
+        let mut outcome = PartsOutcome::default();
+        for part in &decoded.parts {
+            if !outcome.add(self.send_with_retries(id, part, correlation_id, policy, sleep)?) {
+                break;
+            }
+        }
+        Ok(outcome)
     }
 
     /// Has the plugin publish the `message.failed` a non-final attempt held back, once the host

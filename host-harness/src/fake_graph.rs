@@ -65,6 +65,15 @@ impl ScriptedResponse {
         }
     }
 
+    /// The fake's normal behaviour, for a request that must pass before a scripted one.
+    pub fn normal() -> Self {
+        Self { status: 0, headers: Vec::new(), body: Vec::new(), delay: None }
+    }
+
+    fn is_normal(&self) -> bool {
+        self.status == 0
+    }
+
     /// Adds a header.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
@@ -189,6 +198,13 @@ impl FakeGraph {
         self.state.store(bytes.to_vec(), mime_type.to_owned(), None)
     }
 
+    /// The ids of every stored file, oldest first.
+    pub fn media_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.state.media.lock().expect("fake lock").keys().cloned().collect();
+        ids.sort_by_key(|id| id.parse::<u64>().unwrap_or(0));
+        ids
+    }
+
     /// A stored file (uploaded or stored).
     pub fn media(&self, id: &str) -> Option<StoredMedia> {
         self.state.media.lock().expect("fake lock").get(id).cloned()
@@ -233,7 +249,7 @@ async fn handle(
     if recorded.header("authorization") != Some(&format!("Bearer {}", state.access_token)) {
         return error(401, 190, "Invalid OAuth access token - Cannot parse access token");
     }
-    let scripted = state.script.lock().expect("fake lock").pop_front();
+    let scripted = state.script.lock().expect("fake lock").pop_front().filter(|s| !s.is_normal());
     if let Some(scripted) = scripted {
         if let Some(delay) = scripted.delay {
             tokio::time::sleep(delay).await;

@@ -4,7 +4,7 @@
 //!   memory limit and a CPU deadline; a trap discards the store, never the host.
 //! - [`capabilities`]: what a plugin may touch — outbound HTTP behind an egress allowlist, an
 //!   event sink, logging — each in its own module.
-//! - [`config`]: the operator's TOML file; [`outgoing`]: omni's `OutgoingMessage` JSON.
+//! - [`config`]: the operator's TOML file.
 //! - [`fake_graph`]: an in-process stand-in for Meta's Graph API, for the demo and the tests.
 
 pub mod bindings;
@@ -13,7 +13,6 @@ pub mod channel_host;
 pub mod config;
 pub mod demo;
 pub mod fake_graph;
-pub mod outgoing;
 pub mod retry;
 pub mod runtime;
 pub mod server;

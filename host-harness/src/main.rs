@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use omni_host::bindings::types::ChannelError;
 use omni_host::bindings::webhook::IncomingRequest;
 use omni_host::capabilities::EventSink;
 use omni_host::capabilities::events::SinkSpec;
@@ -15,7 +16,6 @@ use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::capabilities::nats::{NatsOptions, NatsSink};
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
-use omni_host::outgoing::OmniOutgoing;
 use omni_host::retry::RetryPolicy;
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::server::metrics::{CountingSink, Metrics};
@@ -270,23 +270,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let host =
                 build_host(cli.component.as_deref(), one_call_at_a_time(), &config, open_sink(&tokio, &events)?)?;
             let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
-            let outgoing = OmniOutgoing::from_json(&json).with_context(|| format!("parsing {}", message.display()))?;
-            let correlation_id = correlation_id
-                .or_else(|| outgoing.correlation_id().map(str::to_owned))
-                .unwrap_or_else(fresh_correlation_id);
-            let message = outgoing.to_wit().map_err(anyhow::Error::msg)?;
-            let outcome =
-                host.send_with_retries(&instance, &message, &correlation_id, &RetryPolicy::default(), &|wait| {
+            let decoded = match host.decode_outgoing(&json, &[])? {
+                Ok(decoded) => decoded,
+                Err(field) => {
+                    eprintln!("{}", wire::channel_error(&ChannelError::InvalidRequest(field)));
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let correlation_id =
+                correlation_id.or_else(|| decoded.correlation_id.clone()).unwrap_or_else(fresh_correlation_id);
+            let outcome = host.send_decoded_with_retries(
+                &instance,
+                &decoded,
+                &correlation_id,
+                &RetryPolicy::default(),
+                &|wait| {
                     eprintln!("retrying in {:.1} s", wait.as_secs_f64());
                     std::thread::sleep(wait);
-                })?;
-            match outcome.result {
+                },
+            )?;
+            match wire::parts_outcome(&outcome) {
                 Ok(receipt) => {
-                    println!("{}", wire::receipt(&receipt));
+                    println!("{receipt}");
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(error) => {
-                    eprintln!("{}", wire::channel_error(&error));
+                    eprintln!("{error}");
                     Ok(ExitCode::FAILURE)
                 }
             }

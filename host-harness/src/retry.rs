@@ -38,6 +38,35 @@ pub struct SendOutcome {
     pub waits: Vec<Duration>,
 }
 
+/// The outcome of sending every part of one omni message (see `messaging.decode-outgoing`):
+/// parts go out in order, and the first that fails for good ends the send.
+#[derive(Debug, Default)]
+pub struct PartsOutcome {
+    /// The receipts of the parts sent, in order.
+    pub sent: Vec<SendReceipt>,
+    /// Why the next part could not be sent, if one failed.
+    pub failure: Option<ChannelError>,
+    /// Attempts made, over all parts.
+    pub attempts: u32,
+}
+
+impl PartsOutcome {
+    /// Adds the outcome of one part; `false` when the send must stop there.
+    pub fn add(&mut self, outcome: SendOutcome) -> bool {
+        self.attempts += outcome.attempts;
+        match outcome.result {
+            Ok(receipt) => {
+                self.sent.push(receipt);
+                true
+            }
+            Err(error) => {
+                self.failure = Some(error);
+                false
+            }
+        }
+    }
+}
+
 /// The retry schedule of an error, when it may be retried.
 pub fn schedule(error: &ChannelError) -> Option<&RetrySchedule> {
     match error {

@@ -17,10 +17,13 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::bindings::events::PublishError;
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
-use crate::bindings::messaging::{OutgoingMessage, SendOptions, SendReceipt};
-use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
-use crate::bindings::types::{ChannelError, ConfigProblem, Instance};
-use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use crate::bindings::messaging::{
+    Attachment, Content, DecodedMessage, InteractiveHeader, MediaSource, OutgoingMessage, ParameterValue, SendOptions,
+    SendReceipt, TemplateComponent,
+};
+use crate::bindings::plugin::{ConnectionInfo, PluginInfo, ValidatedConfig};
+use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
+use crate::bindings::webhook::{IncomingRequest, OutgoingResponse, Route};
 use crate::bindings::{ChannelPlugin, ChannelPluginPre};
 use crate::capabilities::{Capabilities, HostFailure, HostState};
 
@@ -233,7 +236,7 @@ impl PluginRuntime {
     }
 
     /// `plugin.validate-config`.
-    pub fn validate_config(&self, config: &str) -> Result<Result<String, Vec<ConfigProblem>>, PluginError> {
+    pub fn validate_config(&self, config: &str) -> Result<Result<ValidatedConfig, Vec<ConfigProblem>>, PluginError> {
         self.call(Capabilities::none(), false, |plugin, store| {
             plugin.omni_channel_plugin().call_validate_config(store, config)
         })
@@ -253,11 +256,11 @@ impl PluginRuntime {
         &self,
         caps: Capabilities,
         receiver: &Instance,
-        siblings: &[Instance],
+        routes: &[Route],
         request: &IncomingRequest,
     ) -> Result<OutgoingResponse, PluginError> {
         let response = self.call(caps, false, |plugin, store| {
-            plugin.omni_channel_webhook().call_handle_webhook(store, receiver, siblings, request)
+            plugin.omni_channel_webhook().call_handle_webhook(store, receiver, routes, request)
         })?;
         let size = response.body.len() + response.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
         if size > self.config.max_response_bytes {
@@ -266,7 +269,19 @@ impl PluginRuntime {
         Ok(response)
     }
 
-    /// `messaging.send-message`.
+    /// `messaging.decode-outgoing`. Messages carrying files get the limits of media calls.
+    pub fn decode_outgoing(
+        &self,
+        message: &str,
+        attachments: &[Attachment],
+    ) -> Result<Result<DecodedMessage, InvalidField>, PluginError> {
+        let media = message.len() + attachments.iter().map(|a| a.bytes.len()).sum::<usize>() > LARGE_MESSAGE_BYTES;
+        self.call(Capabilities::none(), media, |plugin, store| {
+            plugin.omni_channel_messaging().call_decode_outgoing(store, message, attachments)
+        })
+    }
+
+    /// `messaging.send-message`. A message carrying a file gets the limits of media calls.
     pub fn send_message(
         &self,
         caps: Capabilities,
@@ -274,7 +289,7 @@ impl PluginRuntime {
         message: &OutgoingMessage,
         options: &SendOptions,
     ) -> Result<Result<SendReceipt, ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| {
+        self.call(caps, carries_file(message), |plugin, store| {
             plugin.omni_channel_messaging().call_send_message(store, instance, message, options)
         })
     }
@@ -356,6 +371,26 @@ impl PluginRuntime {
     }
 }
 
+/// Messages (as JSON plus attachments) larger than this are decoded under media limits.
+const LARGE_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Whether a message holds a file the plugin uploads (the call then moves the whole file).
+fn carries_file(message: &OutgoingMessage) -> bool {
+    let bytes = |source: &MediaSource| matches!(source, MediaSource::Bytes(_));
+    match &message.content {
+        Content::Media(media) => bytes(&media.source),
+        Content::Interactive(i) => matches!(&i.header, Some(InteractiveHeader::Media(m)) if bytes(&m.source)),
+        Content::Template(t) => t.components.iter().any(|c| {
+            let parameters = match c {
+                TemplateComponent::Header(p) | TemplateComponent::Body(p) => p,
+                TemplateComponent::Button(b) => &b.parameters,
+            };
+            parameters.iter().any(|p| matches!(&p.value, ParameterValue::Media(m) if bytes(&m.source)))
+        }),
+        _ => false,
+    }
+}
+
 /// The engine a runtime with `config` uses (for loading precompiled components, and for
 /// measurements).
 pub fn engine(config: &RuntimeConfig) -> anyhow::Result<Engine> {
@@ -373,12 +408,12 @@ impl ReusableInstance {
     pub fn handle_webhook(
         &mut self,
         receiver: &Instance,
-        siblings: &[Instance],
+        routes: &[Route],
         request: &IncomingRequest,
     ) -> Result<OutgoingResponse, PluginError> {
         self.plugin
             .omni_channel_webhook()
-            .call_handle_webhook(&mut self.store, receiver, siblings, request)
+            .call_handle_webhook(&mut self.store, receiver, routes, request)
             .map_err(|e| classify(e, &self.store, false))
     }
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::bindings::messaging::SendReceipt;
 use crate::bindings::plugin::{Features, PluginInfo};
 use crate::bindings::types::{ChannelError, ErrorClass, MediaKind, RetrySchedule};
+use crate::retry::PartsOutcome;
 
 /// `{"messageId", "recipientId", "messageStatus", "eventId"}`.
 pub fn receipt(receipt: &SendReceipt) -> Value {
@@ -14,6 +15,32 @@ pub fn receipt(receipt: &SendReceipt) -> Value {
         "messageStatus": receipt.message_status,
         "eventId": receipt.event_id,
     })
+}
+
+/// The outcome of an omni message sent in parts: on success the first part's receipt with
+/// every part's `messageIds` and `eventIds` and the `attempts`; on failure the typed error
+/// with the `sentMessageIds` of the parts that did go out.
+pub fn parts_outcome(outcome: &PartsOutcome) -> Result<Value, Value> {
+    let ids: Vec<&str> = outcome.sent.iter().map(|r| r.message_id.as_str()).collect();
+    match (&outcome.failure, outcome.sent.first()) {
+        (None, Some(first)) => {
+            let mut body = receipt(first);
+            body["messageIds"] = json!(ids);
+            body["eventIds"] = json!(outcome.sent.iter().map(|r| r.event_id.as_str()).collect::<Vec<_>>());
+            body["attempts"] = json!(outcome.attempts);
+            Ok(body)
+        }
+        (Some(error), _) => {
+            let mut body = channel_error(error);
+            if !ids.is_empty() {
+                body["sentMessageIds"] = json!(ids);
+            }
+            Err(body)
+        }
+        (None, None) => {
+            Err(json!({"error": "other", "message": "the message had nothing to send", "retryable": false}))
+        }
+    }
 }
 
 /// A typed channel error: `{"error": <case>, "message", "retryable", ...case fields}`.

@@ -7,9 +7,9 @@ use crate::host::Host;
 use crate::wit::events::{self, Event, PublishError};
 use crate::wit::logging::{self, Level};
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
-use crate::wit::types::{ChannelError, ConfigProblem, Instance};
+use crate::wit::types::{ChannelError, ConfigProblem, Instance, InvalidField};
 use crate::wit::{media, messaging, plugin, webhook};
-use crate::{config, connection, info, media as media_ops, outbound};
+use crate::{config, connection, info, media as media_ops, omni_message, outbound};
 
 /// The WIT imports, as the logic's [`Host`].
 struct WitHost;
@@ -44,8 +44,8 @@ impl plugin::Guest for Component {
         config::schema()
     }
 
-    fn validate_config(config: String) -> Result<String, Vec<ConfigProblem>> {
-        config::normalise(&config)
+    fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
+        config::validate(&config)
     }
 
     fn connect(instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
@@ -57,22 +57,30 @@ impl plugin::Guest for Component {
 impl webhook::Guest for Component {
     fn handle_webhook(
         receiver: Instance,
-        siblings: Vec<Instance>,
+        routes: Vec<webhook::Route>,
         request: webhook::IncomingRequest,
     ) -> webhook::OutgoingResponse {
         install_panic_hook();
-        crate::webhook::handle(&WitHost, &receiver, &siblings, &request)
+        crate::webhook::handle(&WitHost, &receiver, &routes, &request)
     }
 }
 
 impl messaging::Guest for Component {
+    fn decode_outgoing(
+        message: String,
+        attachments: Vec<messaging::Attachment>,
+    ) -> Result<messaging::DecodedMessage, InvalidField> {
+        install_panic_hook();
+        omni_message::decode(&message, attachments)
+    }
+
     fn send_message(
         instance: Instance,
         message: messaging::OutgoingMessage,
         options: messaging::SendOptions,
     ) -> Result<messaging::SendReceipt, ChannelError> {
         install_panic_hook();
-        outbound::send_message(&WitHost, &instance, &message, &options)
+        outbound::send_message(&WitHost, &instance, message, &options)
     }
 
     fn report_send_failure(

@@ -4,7 +4,9 @@
 //! so the schema omni shows and the checks the plugin runs cannot drift apart.
 
 use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
 
+use crate::wit::plugin::ValidatedConfig;
 use crate::wit::types::ConfigProblem;
 
 /// Graph API version used when an instance does not pin one.
@@ -142,14 +144,44 @@ impl InstanceConfig {
     }
 }
 
-/// Validates a configuration and returns it with defaults filled in, as JSON.
-pub fn normalise(json: &str) -> Result<String, Vec<ConfigProblem>> {
+/// Where Meta serves media downloads from, for instances that use Meta's own Graph API.
+const META_MEDIA_ORIGIN: &str = "https://lookaside.fbsbx.com";
+
+/// Validates a configuration and returns it with defaults filled in, with what the instance
+/// needs from its host: the origins it calls, the key of its Meta app, the phone number it
+/// answers for.
+pub fn validate(json: &str) -> Result<ValidatedConfig, Vec<ConfigProblem>> {
     let values = resolve(json)?;
     let object: Map<String, Value> = SETTINGS
         .iter()
         .filter_map(|s| values.get(s.key).map(|v| (s.key.to_owned(), Value::String(v.clone()))))
         .collect();
-    Ok(Value::Object(object).to_string())
+    let config = InstanceConfig::parse(&Value::Object(object.clone()).to_string())?;
+    let graph = origin(&config.graph_base_url);
+    let mut egress = vec![graph.clone()];
+    if graph == DEFAULT_GRAPH_BASE_URL {
+        egress.push(META_MEDIA_ORIGIN.to_owned());
+    }
+    Ok(ValidatedConfig {
+        config: Value::Object(object).to_string(),
+        egress,
+        app_key: app_key(&config.app_secret),
+        routing_keys: vec![config.phone_number_id],
+    })
+}
+
+/// `scheme://host[:port]` of a URL that passed [`Rule::HttpUrl`], host lowercased.
+fn origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("https", url));
+    let authority = rest.split('/').next().unwrap_or("");
+    format!("{}://{}", scheme.to_ascii_lowercase(), authority.to_ascii_lowercase())
+}
+
+/// Instances of one Meta app share its app secret; this names the app without revealing it
+/// (a domain-separated SHA-256, truncated).
+fn app_key(app_secret: &str) -> String {
+    let digest = Sha256::new().chain_update(b"omni whatsapp-cloud app key\0").chain_update(app_secret).finalize();
+    hex::encode(&digest[..16])
 }
 
 /// The JSON Schema (draft 2020-12) of the configuration, generated from [`SETTINGS`].
@@ -359,7 +391,32 @@ pub(crate) mod tests {
 
     #[test]
     fn normalised_config_round_trips() {
-        let normalised = normalise(&sample_json()).unwrap();
-        assert_eq!(InstanceConfig::parse(&normalised).unwrap(), sample());
+        let validated = validate(&sample_json()).unwrap();
+        assert_eq!(InstanceConfig::parse(&validated.config).unwrap(), sample());
+    }
+
+    #[test]
+    fn declares_what_the_instance_needs() {
+        let validated = validate(&sample_json()).unwrap();
+        assert_eq!(validated.egress, ["http://127.0.0.1:9"]);
+        assert_eq!(validated.routing_keys, ["106540352242922"]);
+        let mut meta: Value = serde_json::from_str(&sample_json()).unwrap();
+        meta.as_object_mut().unwrap().remove("graphBaseUrl");
+        let validated = validate(&meta.to_string()).unwrap();
+        assert_eq!(validated.egress, ["https://graph.facebook.com", META_MEDIA_ORIGIN]);
+        meta["graphBaseUrl"] = json!("https://Proxy.Example.com:8443/graph/");
+        assert_eq!(validate(&meta.to_string()).unwrap().egress, ["https://proxy.example.com:8443"]);
+    }
+
+    #[test]
+    fn the_app_key_groups_by_secret_without_revealing_it() {
+        let key = validate(&sample_json()).unwrap().app_key;
+        assert_eq!(key.len(), 32);
+        assert!(!key.contains("s3cret"));
+        let mut other: Value = serde_json::from_str(&sample_json()).unwrap();
+        other["phoneNumberId"] = json!("222");
+        assert_eq!(validate(&other.to_string()).unwrap().app_key, key, "same app, other number");
+        other["appSecret"] = json!("another-secret");
+        assert_ne!(validate(&other.to_string()).unwrap().app_key, key);
     }
 }

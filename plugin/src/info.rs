@@ -7,7 +7,7 @@ use crate::wit::plugin::{Capabilities, Features, MediaLimit, PluginInfo};
 /// omni's channel type for this plugin; part of every event subject.
 pub const CHANNEL_ID: &str = "whatsapp-cloud";
 /// The WIT package this plugin implements.
-pub const CONTRACT: &str = "omni:channel@0.1.0";
+pub const CONTRACT: &str = "omni:channel@0.2.0";
 
 /// What `plugin.info` returns.
 pub fn plugin_info() -> PluginInfo {

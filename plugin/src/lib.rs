@@ -31,6 +31,7 @@ pub mod info;
 pub mod lenient;
 pub mod media;
 pub mod media_rules;
+pub mod omni_message;
 pub mod outbound;
 pub mod signature;
 pub mod webhook;

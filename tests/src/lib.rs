@@ -16,6 +16,7 @@ use omni_host::capabilities::{EventSink, HttpClient, OmniEvent};
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
 use omni_host::fake_graph::{FakeGraph, ScriptedResponse};
+use omni_host::retry::{PartsOutcome, RetryPolicy};
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::signing::hub_signature;
 
@@ -129,6 +130,21 @@ impl TestHost {
     /// Runs a webhook request for `acme`.
     pub fn webhook(&self, request: &IncomingRequest) -> OutgoingResponse {
         self.host.handle_webhook(INSTANCE, request).expect("the plugin handles the webhook")
+    }
+
+    /// Decodes omni's message (JSON) with the plugin and sends every part, one attempt each;
+    /// panics when the plugin refuses the message.
+    pub fn send_omni(&self, json: &str) -> PartsOutcome {
+        let decoded = self
+            .host
+            .decode_outgoing(json, &[])
+            .expect("the plugin runs")
+            .unwrap_or_else(|field| panic!("the plugin refused {json}: {field:?}"));
+        let correlation_id = decoded.correlation_id.clone().unwrap_or_else(|| "test-send".into());
+        let policy = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+        self.host
+            .send_decoded_with_retries(INSTANCE, &decoded, &correlation_id, &policy, &|_| {})
+            .expect("the plugin runs")
     }
 
     /// Everything published so far, emptying the sink.

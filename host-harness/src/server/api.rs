@@ -24,10 +24,10 @@ use serde::Deserialize;
 use super::AppState;
 use super::request_id::RequestId;
 use crate::bindings::media::MediaUpload;
+use crate::bindings::messaging::OutgoingMessage;
 use crate::bindings::types::ChannelError;
 use crate::channel_host::HostError;
-use crate::outgoing::OmniOutgoing;
-use crate::retry::{AfterFailure, RetryPlan};
+use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, SendOutcome};
 use crate::wire;
 
 pub fn routes() -> Router<AppState> {
@@ -90,37 +90,60 @@ async fn send(
     if let Some(refusal) = refusal(&state, &headers) {
         return refusal;
     }
-    let message =
-        match OmniOutgoing::from_json(&String::from_utf8_lossy(&body)).map_err(|e| e.to_string()).and_then(|m| {
-            let wit = m.to_wit()?;
-            Ok((m.correlation_id().map(str::to_owned), wit))
-        }) {
-            Ok(parsed) => parsed,
-            Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-json", &e),
-        };
-    let (correlation_id, message) = message;
-    // omni's message id when it gave one, else this request's id: the same on every attempt.
-    let correlation_id = correlation_id.unwrap_or(request_id.0);
-    let mut plan = RetryPlan::new(&state.options.retry, &correlation_id);
     let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
-    loop {
-        let options = plan.options();
-        let (id, msg, attempt) = (instance.clone(), message.clone(), options.clone());
-        let result = match state.run_plugin(move |host| host.send_message(&id, &msg, &attempt)).await {
-            Ok(result) => result,
+    let json = String::from_utf8_lossy(&body).into_owned();
+    let decoded = match state.run_plugin(move |host| host.decode_outgoing(&json, &[])).await {
+        Ok(Ok(decoded)) => decoded,
+        Ok(Err(field)) => {
+            state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "invalid")]);
+            return channel_error(&ChannelError::InvalidRequest(field));
+        }
+        Err(e) => return host_error(e),
+    };
+    // omni's message id when it gave one, else this request's id: the same on every attempt.
+    let correlation_id = decoded.correlation_id.clone().unwrap_or(request_id.0);
+    let mut outcome = PartsOutcome::default();
+    for part in decoded.parts {
+        match send_part(&state, &instance, part, &correlation_id).await {
+            Ok(part_outcome) => {
+                if !outcome.add(part_outcome) {
+                    break;
+                }
+            }
             Err(e) => {
                 state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "plugin_failed")]);
                 return host_error(e);
             }
-        };
+        }
+    }
+    let metric = match &outcome.failure {
+        None => "sent",
+        Some(ChannelError::InvalidRequest(_) | ChannelError::InvalidConfig(_)) => "invalid",
+        Some(ChannelError::OutcomeUnknown(_)) => "unknown",
+        Some(_) => "failed",
+    };
+    state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", metric)]);
+    match (wire::parts_outcome(&outcome), &outcome.failure) {
+        (Ok(receipt), _) => Json(receipt).into_response(),
+        (Err(body), Some(error)) => (status_of(error), Json(body)).into_response(),
+        (Err(body), None) => (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response(),
+    }
+}
+
+/// Sends one part with the retries the plugin advises, waiting on tokio's timer.
+async fn send_part(
+    state: &AppState,
+    instance: &str,
+    message: OutgoingMessage,
+    correlation_id: &str,
+) -> Result<SendOutcome, HostError> {
+    let mut plan = RetryPlan::new(&state.options.retry, correlation_id);
+    loop {
+        let options = plan.options();
+        let (id, msg, attempt) = (instance.to_owned(), message.clone(), options.clone());
+        let result = state.run_plugin(move |host| host.send_message(&id, &msg, &attempt)).await?;
         match result {
-            Ok(receipt) => {
-                state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "sent")]);
-                let outcome = plan.finish(Ok(receipt));
-                let mut body = wire::receipt(outcome.result.as_ref().expect("just succeeded"));
-                body["attempts"] = outcome.attempts.into();
-                return Json(body).into_response();
-            }
+            Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
             Err(error) => match plan.after_failure(&error) {
                 AfterFailure::Retry(wait) => {
                     tracing::info!(wait_ms = wait.as_millis() as u64, "send failed with a retryable error; retrying");
@@ -128,19 +151,13 @@ async fn send(
                 }
                 AfterFailure::Stop { failure_held_back } => {
                     if failure_held_back {
-                        let (id, msg, err) = (instance.clone(), message.clone(), error.clone());
+                        let (id, msg, err) = (instance.to_owned(), message.clone(), error.clone());
                         let report = state.run_plugin(move |host| host.report_send_failure(&id, &msg, &options, &err));
                         if let Err(e) = report.await {
                             tracing::warn!("message.failed of an abandoned send not published: {e}");
                         }
                     }
-                    let outcome = match &error {
-                        ChannelError::InvalidRequest(_) | ChannelError::InvalidConfig(_) => "invalid",
-                        ChannelError::OutcomeUnknown(_) => "unknown",
-                        _ => "failed",
-                    };
-                    state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", outcome)]);
-                    return channel_error(&error);
+                    return Ok(plan.finish(Err(error)));
                 }
             },
         }

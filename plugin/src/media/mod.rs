@@ -46,7 +46,7 @@ pub fn upload(host: &dyn Host, instance: &Instance, upload: &MediaUpload) -> Res
 }
 
 /// The MIME type to declare, or why the file is refused under its kind's limits.
-fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
+pub fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
     let mime = upload.mime_type.trim().to_owned();
     let base = mime.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     match base.as_str() {

@@ -93,6 +93,10 @@ pub fn source_object(field: &str, source: &MediaSource) -> Result<Map<String, Va
             checks::http_url(&format!("{field}.link"), link)?;
             object.insert("link".into(), json!(link));
         }
+        // `send_message` uploads inline files before it builds the body.
+        MediaSource::Bytes(_) => {
+            return Err(invalid(&format!("{field}.bytes"), "inline files are uploaded by send-message"));
+        }
     }
     Ok(object)
 }
@@ -108,6 +112,12 @@ fn media_object(media: &MediaContent) -> Result<(&'static str, Value), InvalidFi
         object.insert("caption".into(), json!(caption));
     }
     insert_filename(&mut object, "content.filename", media.kind, media.filename.as_deref())?;
+    if media.voice {
+        if media.kind != MediaKind::Audio {
+            return Err(invalid("content.voice", format!("only audio can be a voice note, not {kind}")));
+        }
+        object.insert("voice".into(), json!(true));
+    }
     Ok((kind, Value::Object(object)))
 }
 
@@ -169,9 +179,13 @@ pub fn omni_content(content: &Content) -> Value {
             match &media.source {
                 MediaSource::Link(link) => c["mediaUrl"] = json!(link),
                 MediaSource::Id(id) => c["mediaId"] = json!(id),
+                MediaSource::Bytes(inline) => c["mimeType"] = json!(inline.mime_type),
             }
             if let Some(caption) = &media.caption {
                 c["text"] = json!(caption);
+            }
+            if media.voice {
+                c["voice"] = json!(true);
             }
             if let Some(filename) = &media.filename {
                 c["filename"] = json!(filename);

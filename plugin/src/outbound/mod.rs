@@ -3,6 +3,7 @@
 mod body;
 mod checks;
 mod contacts;
+mod inline;
 mod interactive;
 mod template;
 
@@ -22,18 +23,20 @@ use crate::wit::types::{ChannelError, Instance, InvalidField};
 
 pub use body::{MAX_TEXT_CHARS, message_body};
 
-/// Validates, sends and reports one message.
+/// Validates, sends and reports one message. Files carried in the message are uploaded first
+/// and sent by id.
 pub fn send_message(
     host: &dyn Host,
     instance: &Instance,
-    message: &OutgoingMessage,
+    message: OutgoingMessage,
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
+    let to = message.to.clone();
     let attempt = try_send(host, instance, message, options);
     if let Err(error) = &attempt {
         report_if_disconnected(host, &instance.id, error);
         if (options.final_attempt || !is_retryable(error))
-            && let Err(e) = report_send_failure(host, instance, message, options, error)
+            && let Err(e) = report_failure(host, &instance.id, &to, options, error)
         {
             host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
         }
@@ -68,13 +71,19 @@ pub fn mark_read(
 fn try_send(
     host: &dyn Host,
     instance: &Instance,
-    message: &OutgoingMessage,
+    mut message: OutgoingMessage,
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
     let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
     let recipient = chat_id::parse_recipient(&message.to)
         .map_err(|reason| ChannelError::InvalidRequest(InvalidField { field: "to".into(), reason }))?;
-    let body = message_body(message, &recipient).map_err(ChannelError::InvalidRequest)?;
+    // Everything is checked before a file is uploaded: a refused message uploads nothing.
+    let uploads = inline::take(&mut message.content)?;
+    let mut body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
+    if !uploads.is_empty() {
+        uploads.upload(host, instance, &mut message.content)?;
+        body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
+    }
     let path = format!("{}/messages", config.phone_number_id);
     let request = graph::request(&config, Method::Post, &path, Some(&body));
     let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
@@ -86,7 +95,7 @@ fn try_send(
         .to_owned();
     let recipient_id = response.pointer("/contacts/0/wa_id").and_then(Value::as_str).map(str::to_owned);
     let recipient = resolved(recipient, recipient_id.as_deref());
-    let sent = sent_event(&instance.id, &message_id, &recipient, message, options);
+    let sent = sent_event(&instance.id, &message_id, &recipient, &message, options);
     let event_id = sent.id.clone();
     if let Err(e) = host.publish(&[sent]) {
         // The message is out; its `sent` status webhook publishes the same event id later.
@@ -159,6 +168,17 @@ pub fn report_send_failure(
     options: &SendOptions,
     error: &ChannelError,
 ) -> Result<(), PublishError> {
+    report_failure(host, &instance.id, &message.to, options, error)
+}
+
+/// `message.failed` for a send to `to`.
+fn report_failure(
+    host: &dyn Host,
+    instance_id: &str,
+    to: &str,
+    options: &SendOptions,
+    error: &ChannelError,
+) -> Result<(), PublishError> {
     let (text, code) = match error {
         ChannelError::OutcomeUnknown(_) => return Ok(()),
         ChannelError::InvalidConfig(problems) => (
@@ -173,9 +193,9 @@ pub fn report_send_failure(
         ChannelError::Unreachable(e) => (e.message.clone(), None),
         ChannelError::Integrity(m) | ChannelError::Other(m) => (m.clone(), None),
     };
-    let chat_id = chat_id::parse_recipient(&message.to).map(|r| r.chat_id()).unwrap_or_else(|_| message.to.clone());
+    let chat_id = chat_id::parse_recipient(to).map(|r| r.chat_id()).unwrap_or_else(|_| to.to_owned());
     let event = EventSpec {
-        instance_id: &instance.id,
+        instance_id,
         kind: EventKind::MessageFailed,
         key: &[&options.correlation_id],
         correlation_id: Some(options.correlation_id.clone()),

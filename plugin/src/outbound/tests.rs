@@ -39,7 +39,7 @@ fn accepted(host: &MockHost) {
 fn text_send_builds_the_documented_request_and_publishes_sent() {
     let host = MockHost::default();
     accepted(&host);
-    let receipt = send_message(&host, &instance(), &text("+1 555 000 1111", "hello"), &options(true)).unwrap();
+    let receipt = send_message(&host, &instance(), text("+1 555 000 1111", "hello"), &options(true)).unwrap();
     assert_eq!(receipt.message_id, "wamid.OK");
     assert_eq!(receipt.recipient_id.as_deref(), Some("15550001111"));
     assert_eq!(receipt.message_status.as_deref(), Some("accepted"));
@@ -71,7 +71,7 @@ fn message_sent_names_the_chat_by_the_wa_id_meta_resolved() {
         &json!({"messaging_product": "whatsapp", "contacts": [{"input": "+55 11 91234-5678", "wa_id": "551112345678"}],
                 "messages": [{"id": "wamid.BR"}]}),
     );
-    let receipt = send_message(&host, &instance(), &text("+55 11 91234-5678", "olá"), &options(true)).unwrap();
+    let receipt = send_message(&host, &instance(), text("+55 11 91234-5678", "olá"), &options(true)).unwrap();
     assert_eq!(receipt.recipient_id.as_deref(), Some("551112345678"));
     let body: Value = serde_json::from_slice(&host.requests.borrow()[0].body).unwrap();
     assert_eq!(body["to"], "5511912345678", "the request goes to the number as given");
@@ -88,7 +88,7 @@ fn invalid_messages_never_reach_the_network() {
         (text("15550001111", &too_long), "content.body"),
         (text("nobody", "hi"), "to"),
     ] {
-        match send_message(&host, &instance(), &message, &options(true)) {
+        match send_message(&host, &instance(), message.clone(), &options(true)) {
             Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field),
             other => panic!("expected invalid request, got {other:?}"),
         }
@@ -107,7 +107,7 @@ fn graph_errors_are_typed_and_reported_when_final() {
         &json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
         "code": 131047, "error_data": {"details": "24 hours"}, "fbtrace_id": "TR"}}),
     );
-    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), &text("15550001111", "hi"), &options(false))
+    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), text("15550001111", "hi"), &options(false))
     else {
         panic!("expected a provider error");
     };
@@ -124,14 +124,14 @@ fn retryable_errors_are_reported_only_on_the_last_attempt() {
     let host = MockHost::default();
     let throttled = json!({"error": {"message": "rate", "code": 130429}});
     host.respond_json(400, &throttled);
-    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), &text("15550001111", "hi"), &options(false))
+    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), text("15550001111", "hi"), &options(false))
     else {
         panic!("expected a provider error");
     };
     assert_eq!(e.class, ErrorClass::Throttled);
     assert!(host.published.borrow().is_empty());
     host.respond_json(400, &throttled);
-    send_message(&host, &instance(), &text("15550001111", "hi"), &options(true)).unwrap_err();
+    send_message(&host, &instance(), text("15550001111", "hi"), &options(true)).unwrap_err();
     assert_eq!(host.payloads()[0]["retryable"], true);
 }
 
@@ -139,7 +139,7 @@ fn retryable_errors_are_reported_only_on_the_last_attempt() {
 fn timeouts_after_sending_are_unknown_and_not_reported_as_failures() {
     let host = MockHost::default();
     host.respond_error(HttpError::Timeout(RequestProgress::MaybeSent));
-    let result = send_message(&host, &instance(), &text("15550001111", "hi"), &options(true));
+    let result = send_message(&host, &instance(), text("15550001111", "hi"), &options(true));
     assert!(matches!(result, Err(ChannelError::OutcomeUnknown(_))));
     assert!(host.published.borrow().is_empty());
 }
@@ -149,7 +149,7 @@ fn a_bus_outage_does_not_turn_a_sent_message_into_an_error() {
     let host = MockHost::default();
     accepted(&host);
     *host.publish_error.borrow_mut() = Some(crate::wit::events::PublishError::Unavailable("down".into()));
-    assert!(send_message(&host, &instance(), &text("15550001111", "hi"), &options(true)).is_ok());
+    assert!(send_message(&host, &instance(), text("15550001111", "hi"), &options(true)).is_ok());
     assert!(host.logs.borrow().iter().any(|(_, m)| m.contains("not published")));
 }
 
@@ -170,7 +170,7 @@ mod validation {
 
     fn field_of(message: &OutgoingMessage) -> String {
         let host = MockHost::default();
-        match send_message(&host, &instance(), message, &options(true)) {
+        match send_message(&host, &instance(), message.clone(), &options(true)) {
             Err(ChannelError::InvalidRequest(f)) => {
                 assert!(host.requests.borrow().is_empty());
                 f.field
@@ -205,6 +205,7 @@ mod validation {
             source: MediaSource::Id("123".into()),
             caption: caption.map(str::to_owned),
             filename: filename.map(str::to_owned),
+            voice: false,
         })
     }
 
@@ -331,10 +332,10 @@ mod validation {
         let host = MockHost::default();
         accepted(&host);
         let mut message = text("US.13491208655302741918", "hi");
-        send_message(&host, &instance(), &message, &options(true)).unwrap();
+        send_message(&host, &instance(), message.clone(), &options(true)).unwrap();
         accepted(&host);
         message.to = "Y2FwaV9ncm91cDox@g.us".into();
-        send_message(&host, &instance(), &message, &options(true)).unwrap();
+        send_message(&host, &instance(), message.clone(), &options(true)).unwrap();
         let requests = host.requests.borrow();
         let first: Value = serde_json::from_slice(&requests[0].body).unwrap();
         let second: Value = serde_json::from_slice(&requests[1].body).unwrap();
@@ -356,5 +357,91 @@ mod validation {
             json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN", "typing_indicator": {"type": "text"}})
         );
         assert!(matches!(mark_read(&host, &instance(), "", false), Err(ChannelError::InvalidRequest(_))));
+    }
+}
+
+mod inline_files {
+    use super::*;
+    use crate::wit::messaging::{InlineMedia, MediaContent, MediaSource};
+    use crate::wit::types::MediaKind;
+
+    fn audio(bytes: &[u8], mime: &str, voice: bool, caption: Option<&str>) -> OutgoingMessage {
+        OutgoingMessage {
+            to: "15550001111".into(),
+            content: Content::Media(MediaContent {
+                kind: MediaKind::Audio,
+                source: MediaSource::Bytes(InlineMedia {
+                    bytes: bytes.to_vec(),
+                    mime_type: mime.into(),
+                    filename: Some("reply.ogg".into()),
+                }),
+                caption: caption.map(str::to_owned),
+                filename: None,
+                voice,
+            }),
+            reply_to: None,
+            callback_data: None,
+        }
+    }
+
+    #[test]
+    fn a_file_in_the_message_is_uploaded_then_sent_by_id() {
+        let host = MockHost::default();
+        host.respond_json(200, &json!({"id": "5551234"}));
+        accepted(&host);
+        let receipt = send_message(
+            &host,
+            &instance(),
+            audio(b"OggS-voice", "audio/ogg; codecs=opus", true, None),
+            &options(true),
+        )
+        .unwrap();
+        assert_eq!(receipt.message_id, "wamid.OK");
+        let requests = host.requests.borrow();
+        assert_eq!(requests.len(), 2);
+        assert!(requests[0].url.ends_with("/106540352242922/media"));
+        let upload = String::from_utf8_lossy(&requests[0].body);
+        assert!(upload.contains("OggS-voice") && upload.contains("audio/ogg; codecs=opus"), "{upload}");
+        let body: Value = serde_json::from_slice(&requests[1].body).unwrap();
+        assert_eq!(body["audio"], json!({"id": "5551234", "voice": true}));
+        let sent: Value = serde_json::from_str(&host.published.borrow()[0].payload).unwrap();
+        assert_eq!(sent["content"]["mediaId"], "5551234");
+    }
+
+    #[test]
+    fn nothing_is_uploaded_for_a_message_that_would_be_refused() {
+        for (message, field) in [
+            (audio(b"OggS", "audio/ogg", false, Some("no captions on audio")), "content.caption"),
+            (audio(b"", "audio/ogg", false, None), "content.source.bytes"),
+            (audio(b"RIFF", "image/webp", false, None), "content.source.mime_type"),
+        ] {
+            let host = MockHost::default();
+            match send_message(&host, &instance(), message, &options(true)) {
+                Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field),
+                other => panic!("{other:?}"),
+            }
+            assert!(host.requests.borrow().is_empty());
+        }
+    }
+
+    #[test]
+    fn only_audio_is_a_voice_note() {
+        let host = MockHost::default();
+        let message = OutgoingMessage {
+            to: "15550001111".into(),
+            content: Content::Media(MediaContent {
+                kind: MediaKind::Video,
+                source: MediaSource::Id("1".into()),
+                caption: None,
+                filename: None,
+                voice: true,
+            }),
+            reply_to: None,
+            callback_data: None,
+        };
+        match send_message(&host, &instance(), message, &options(true)) {
+            Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, "content.voice"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -8,20 +8,15 @@ use crate::config::InstanceConfig;
 use crate::host::Host;
 use crate::wit::logging::Level;
 use crate::wit::types::Instance;
-use crate::wit::webhook::{IncomingRequest, OutgoingResponse};
+use crate::wit::webhook::{IncomingRequest, OutgoingResponse, Route};
 
 /// Largest notification body accepted. Meta's notifications are a few KB; batches stay far
 /// below this. Larger bodies get 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Handles one webhook request for `receiver`, routing changes to `siblings` when they own the
-/// phone number a change is about.
-pub fn handle(
-    host: &dyn Host,
-    receiver: &Instance,
-    siblings: &[Instance],
-    request: &IncomingRequest,
-) -> OutgoingResponse {
+/// Handles one webhook request for `receiver`, routing changes to the instances of `routes`
+/// when they own the phone number a change is about.
+pub fn handle(host: &dyn Host, receiver: &Instance, routes: &[Route], request: &IncomingRequest) -> OutgoingResponse {
     let config = match InstanceConfig::parse(&receiver.config) {
         Ok(config) => config,
         Err(problems) => {
@@ -33,7 +28,7 @@ pub fn handle(
     };
     match request.method.to_ascii_uppercase().as_str() {
         "GET" => verification::handle(&config, &request.query),
-        "POST" => notification::handle(host, receiver, &config, siblings, request),
+        "POST" => notification::handle(host, receiver, &config, routes, request),
         _ => {
             let mut response = json_response(405, &serde_json::json!({"error": "method not allowed"}));
             response.headers.push(("allow".into(), "GET, POST".into()));

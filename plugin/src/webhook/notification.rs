@@ -8,7 +8,7 @@ use crate::signature;
 use crate::wit::events::PublishError;
 use crate::wit::logging::Level;
 use crate::wit::types::Instance;
-use crate::wit::webhook::{IncomingRequest, OutgoingResponse};
+use crate::wit::webhook::{IncomingRequest, OutgoingResponse, Route as WebhookRoute};
 
 /// 413 for oversize bodies, 401 for bad signatures, 400 for unreadable bodies (nothing
 /// published), 503 when the bus is down (Meta redelivers), 200 once every event is published.
@@ -16,7 +16,7 @@ pub fn handle(
     host: &dyn Host,
     receiver: &Instance,
     config: &InstanceConfig,
-    siblings: &[Instance],
+    routes: &[WebhookRoute],
     request: &IncomingRequest,
 ) -> OutgoingResponse {
     if request.body.len() > MAX_BODY_BYTES {
@@ -33,20 +33,13 @@ pub fn handle(
         return error_response(401, e.describe());
     }
 
-    let sibling_configs: Vec<(&str, InstanceConfig)> = siblings
-        .iter()
-        .filter_map(|s| match InstanceConfig::parse(&s.config) {
-            Ok(c) => Some((s.id.as_str(), c)),
-            Err(_) => {
-                host.log(Level::Warn, &format!("instance {}: invalid configuration, not routable", s.id));
-                None
-            }
-        })
-        .collect();
-    let routes: Vec<Route<'_>> = std::iter::once((receiver.id.as_str(), config))
-        .chain(sibling_configs.iter().map(|(id, c)| (*id, c)))
-        .map(|(instance_id, c)| Route { instance_id, phone_number_id: &c.phone_number_id })
-        .collect();
+    let receiver_route = Route { instance_id: &receiver.id, phone_number_id: &config.phone_number_id };
+    let routes: Vec<Route<'_>> =
+        std::iter::once(receiver_route)
+            .chain(routes.iter().flat_map(|r| {
+                r.routing_keys.iter().map(|key| Route { instance_id: &r.instance_id, phone_number_id: key })
+            }))
+            .collect();
 
     let events = match inbound::map_notification(&request.body, &receiver.id, &routes) {
         Ok(events) => events,
@@ -148,13 +141,11 @@ mod tests {
     }
 
     #[test]
-    fn siblings_receive_their_changes() {
+    fn routed_instances_receive_their_changes() {
         let host = MockHost::default();
-        let mut other: serde_json::Value = serde_json::from_str(&sample_json()).unwrap();
-        other["phoneNumberId"] = json!("222");
-        let sibling = Instance { id: "inst-b".into(), config: other.to_string() };
+        let route = WebhookRoute { instance_id: "inst-b".into(), routing_keys: vec!["222".into()] };
         let body = String::from_utf8(text_body()).unwrap().replace("106540352242922", "222").into_bytes();
-        assert_eq!(handle(&host, &instance(), &sample(), &[sibling], &signed(&body)).status, 200);
+        assert_eq!(handle(&host, &instance(), &sample(), &[route], &signed(&body)).status, 200);
         assert_eq!(host.published.borrow()[0].instance_id, "inst-b");
     }
 

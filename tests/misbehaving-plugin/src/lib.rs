@@ -27,7 +27,7 @@ mod component {
                 id: "misbehaving".into(),
                 name: "Misbehaving test plugin".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.1.0".into(),
+                contract: "omni:channel@0.2.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::empty(),
                     max_text_length: 0,
@@ -38,8 +38,8 @@ mod component {
         fn config_schema() -> String {
             "{}".into()
         }
-        fn validate_config(config: String) -> Result<String, Vec<ConfigProblem>> {
-            Ok(config)
+        fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
+            Ok(plugin::ValidatedConfig { config, egress: Vec::new(), app_key: String::new(), routing_keys: Vec::new() })
         }
         fn connect(_: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
@@ -49,7 +49,7 @@ mod component {
     impl webhook::Guest for Misbehaving {
         fn handle_webhook(
             receiver: Instance,
-            _: Vec<Instance>,
+            _: Vec<webhook::Route>,
             request: webhook::IncomingRequest,
         ) -> webhook::OutgoingResponse {
             let ok = |body: Vec<u8>| webhook::OutgoingResponse { status: 200, headers: Vec::new(), body };
@@ -104,6 +104,12 @@ mod component {
     }
 
     impl messaging::Guest for Misbehaving {
+        fn decode_outgoing(
+            _: String,
+            _: Vec<messaging::Attachment>,
+        ) -> Result<messaging::DecodedMessage, omni::channel::types::InvalidField> {
+            Err(omni::channel::types::InvalidField { field: String::new(), reason: "not implemented".into() })
+        }
         fn send_message(
             _: Instance,
             _: messaging::OutgoingMessage,

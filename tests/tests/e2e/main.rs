@@ -8,6 +8,7 @@ mod golden;
 mod inbound;
 mod media;
 mod nats;
+mod omni_shapes;
 mod properties;
 mod retries;
 mod sandbox;

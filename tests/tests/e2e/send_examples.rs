@@ -9,7 +9,6 @@
 use std::path::PathBuf;
 
 use e2e_tests::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, TestHost};
-use omni_host::outgoing::OmniOutgoing;
 use serde_json::Value;
 
 fn fixtures() -> Vec<(String, Value)> {
@@ -42,12 +41,8 @@ fn every_in_scope_example_produces_the_documented_request() {
             let typing = read["showTyping"].as_bool().unwrap();
             host.host.mark_read(INSTANCE, message_id, typing).unwrap().unwrap_or_else(|e| panic!("{name}: {e:?}"));
         } else {
-            let message =
-                OmniOutgoing::from_json(&fixture["message"].to_string()).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let options =
-                omni_host::bindings::messaging::SendOptions { correlation_id: name.clone(), final_attempt: true };
-            let receipt = host.host.send_message(INSTANCE, &message.to_wit().unwrap(), &options).unwrap();
-            receipt.unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let sent = host.send_omni(&fixture["message"].to_string());
+            assert!(sent.failure.is_none(), "{name}: {:?}", sent.failure);
         }
         let requests = host.graph.requests();
         assert_eq!(requests.len(), 1, "{name}");
@@ -73,10 +68,7 @@ fn the_readme_examples_are_accepted_and_sent() {
     let host = TestHost::new();
     for content in examples {
         let json = format!(r#"{{"to": "+1 650 555 1234", "content": {content}}}"#);
-        let message = OmniOutgoing::from_json(&json).unwrap_or_else(|e| panic!("{content}: {e}"));
-        let options =
-            omni_host::bindings::messaging::SendOptions { correlation_id: "readme".into(), final_attempt: true };
-        let result = host.host.send_message(INSTANCE, &message.to_wit().unwrap(), &options).unwrap();
-        assert!(result.is_ok(), "{content}: {result:?}");
+        let sent = host.send_omni(&json);
+        assert!(sent.failure.is_none() && sent.sent.len() == 1, "{content}: {:?}", sent.failure);
     }
 }

@@ -120,7 +120,7 @@ fn the_send_api_needs_its_token_and_answers_receipts_or_typed_errors() {
     assert_eq!((status, error["error"].as_str(), error["code"].as_i64()), (502, Some("provider"), Some(131047)));
     let (status, error) =
         send(&s.server.base, Some(API_TOKEN), r#"{"to": "+1 650 555 1234", "content": {"type": "text", "text": ""}}"#);
-    assert_eq!((status, error["field"].as_str()), (400, Some("content.body")));
+    assert_eq!((status, error["field"].as_str()), (400, Some("content.text")));
     let (status, _) = send(&s.server.base, Some(API_TOKEN), r#"{"to": 5}"#);
     assert_eq!(status, 400);
     assert_eq!(s.server.metrics.counter("omni_sends_total", &[("outcome", "sent")]), 1);

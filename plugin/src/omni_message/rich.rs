@@ -1,0 +1,257 @@
+//! The content kinds omni has no shape for, under the names this channel documents: full
+//! contact cards, templates and interactive messages.
+
+use super::content::location;
+use super::reader::{Fields, invalid};
+use crate::wit::messaging::{
+    ButtonKind, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl,
+    Currency, DateTime, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow,
+    ListSection, MediaSource, ParameterValue, ReplyButton, TemplateButton, TemplateComponent, TemplateContent,
+    TemplateParameter,
+};
+use crate::wit::types::{InvalidField, MediaKind};
+
+/// `contacts: [{name: {formattedName, ...}, phones, emails, addresses, org, urls, birthday}]`.
+pub fn cards(content: &mut Fields<'_>) -> Result<Vec<ContactCard>, InvalidField> {
+    content.objects("contacts")?.into_iter().map(card).collect()
+}
+
+fn card(mut card: Fields<'_>) -> Result<ContactCard, InvalidField> {
+    let mut name = card.object("name")?;
+    let decoded_name = ContactName {
+        formatted_name: name.str("formattedName")?,
+        first_name: name.opt_str("firstName")?,
+        last_name: name.opt_str("lastName")?,
+        middle_name: name.opt_str("middleName")?,
+        prefix: name.opt_str("prefix")?,
+        suffix: name.opt_str("suffix")?,
+    };
+    name.finish()?;
+    let phones = labelled(&mut card, "phones", |mut p| {
+        let phone = ContactPhone { phone: p.str("phone")?, label: p.opt_str("type")?, wa_id: p.opt_str("waId")? };
+        p.finish().map(|()| phone)
+    })?;
+    let emails = labelled(&mut card, "emails", |mut e| {
+        let email = ContactEmail { email: e.str("email")?, label: e.opt_str("type")? };
+        e.finish().map(|()| email)
+    })?;
+    let urls = labelled(&mut card, "urls", |mut u| {
+        let url = ContactUrl { url: u.str("url")?, label: u.opt_str("type")? };
+        u.finish().map(|()| url)
+    })?;
+    let addresses = labelled(&mut card, "addresses", |mut a| {
+        let address = ContactAddress {
+            street: a.opt_str("street")?,
+            city: a.opt_str("city")?,
+            state: a.opt_str("state")?,
+            zip: a.opt_str("zip")?,
+            country: a.opt_str("country")?,
+            country_code: a.opt_str("countryCode")?,
+            label: a.opt_str("type")?,
+        };
+        a.finish().map(|()| address)
+    })?;
+    let org = match card.opt_object("org")? {
+        None => None,
+        Some(mut o) => {
+            let org = ContactOrg {
+                company: o.opt_str("company")?,
+                department: o.opt_str("department")?,
+                title: o.opt_str("title")?,
+            };
+            o.finish()?;
+            Some(org)
+        }
+    };
+    let decoded =
+        ContactCard { name: decoded_name, phones, emails, addresses, org, urls, birthday: card.opt_str("birthday")? };
+    card.finish()?;
+    Ok(decoded)
+}
+
+fn labelled<T>(
+    card: &mut Fields<'_>,
+    key: &str,
+    read: impl Fn(Fields<'_>) -> Result<T, InvalidField>,
+) -> Result<Vec<T>, InvalidField> {
+    card.objects(key)?.into_iter().map(read).collect()
+}
+
+/// `template: {name, language, components?: [{type: header|body|button, ...}]}`.
+pub fn template(mut template: Fields<'_>) -> Result<TemplateContent, InvalidField> {
+    let name = template.str("name")?;
+    let language = template.str("language")?;
+    let components = template.objects("components")?.into_iter().map(component).collect::<Result<_, _>>()?;
+    template.finish()?;
+    Ok(TemplateContent { name, language, components })
+}
+
+fn component(mut component: Fields<'_>) -> Result<TemplateComponent, InvalidField> {
+    let kind = component.str("type")?;
+    let parameters = component.objects("parameters")?.into_iter().map(parameter).collect::<Result<Vec<_>, _>>()?;
+    let decoded = match kind.as_str() {
+        "header" => TemplateComponent::Header(parameters),
+        "body" => TemplateComponent::Body(parameters),
+        "button" => {
+            let sub_type = component.str("subType")?;
+            let kind = match sub_type.as_str() {
+                "quick_reply" => ButtonKind::QuickReply,
+                "url" => ButtonKind::Url,
+                "copy_code" => ButtonKind::CopyCode,
+                other => {
+                    return Err(invalid(
+                        &component.path_of("subType"),
+                        format!("`{other}` is not quick_reply, url or copy_code"),
+                    ));
+                }
+            };
+            TemplateComponent::Button(TemplateButton { kind, index: component.int("index")?, parameters })
+        }
+        other => return Err(invalid(&component.path_of("type"), format!("`{other}` is not header, body or button"))),
+    };
+    component.finish()?;
+    Ok(decoded)
+}
+
+fn parameter(mut parameter: Fields<'_>) -> Result<TemplateParameter, InvalidField> {
+    let kind = parameter.str("type")?;
+    let name = parameter.opt_str("parameterName")?;
+    let value = match kind.as_str() {
+        "text" => ParameterValue::Text(parameter.str("text")?),
+        "currency" => {
+            let mut c = parameter.object("currency")?;
+            let currency = Currency {
+                fallback_value: c.str("fallbackValue")?,
+                code: c.str("code")?,
+                amount_thousandths: c.int("amount1000")?,
+            };
+            c.finish()?;
+            ParameterValue::Currency(currency)
+        }
+        "date_time" => {
+            let mut d = parameter.object("dateTime")?;
+            let date_time = DateTime {
+                fallback_value: d.str("fallbackValue")?,
+                day_of_week: d.opt_int("dayOfWeek")?,
+                year: d.opt_int("year")?,
+                month: d.opt_int("month")?,
+                day_of_month: d.opt_int("dayOfMonth")?,
+                hour: d.opt_int("hour")?,
+                minute: d.opt_int("minute")?,
+                calendar: d.opt_str("calendar")?,
+            };
+            d.finish()?;
+            ParameterValue::DateTime(date_time)
+        }
+        "image" | "video" | "document" => ParameterValue::Media(header_media(&kind, &mut parameter)?),
+        "location" => ParameterValue::Location(location(parameter.object("location")?)?),
+        "payload" => ParameterValue::Payload(parameter.str("payload")?),
+        "coupon_code" => ParameterValue::CouponCode(parameter.str("couponCode")?),
+        other => {
+            return Err(invalid(&parameter.path_of("type"), format!("`{other}` is not a template parameter type")));
+        }
+    };
+    parameter.finish()?;
+    Ok(TemplateParameter { name, value })
+}
+
+/// `{type: image|video|document, mediaUrl | mediaId, filename?}` in a header.
+fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<HeaderMedia, InvalidField> {
+    let kind = match kind {
+        "image" => MediaKind::Image,
+        "video" => MediaKind::Video,
+        _ => MediaKind::Document,
+    };
+    let source = match (fields.opt_str("mediaUrl")?, fields.opt_str("mediaId")?) {
+        (Some(url), None) => MediaSource::Link(url),
+        (None, Some(id)) => MediaSource::Id(id),
+        (Some(_), Some(_)) => {
+            return Err(invalid(&fields.path_of("mediaId"), "give `mediaUrl` or `mediaId`, not both"));
+        }
+        (None, None) => {
+            return Err(invalid(&fields.path_of("mediaUrl"), "header media needs a `mediaUrl` or a `mediaId`"));
+        }
+    };
+    let filename = fields.opt_str("filename")?;
+    // As on messages, a file name means something on documents only.
+    Ok(HeaderMedia { kind, source, filename: filename.filter(|_| kind == MediaKind::Document) })
+}
+
+/// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|location_request, ...}}`.
+pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, InvalidField> {
+    let header = match interactive.opt_object("header")? {
+        None => None,
+        Some(mut header) => {
+            let kind = header.str("type")?;
+            let decoded = match kind.as_str() {
+                "text" => InteractiveHeader::Text(header.str("text")?),
+                "image" | "video" | "document" => InteractiveHeader::Media(header_media(&kind, &mut header)?),
+                other => {
+                    return Err(invalid(
+                        &header.path_of("type"),
+                        format!("`{other}` is not text, image, video or document"),
+                    ));
+                }
+            };
+            header.finish()?;
+            Some(decoded)
+        }
+    };
+    let body = interactive.str("body")?;
+    let footer = interactive.opt_str("footer")?;
+    let action = action(interactive.object("action")?)?;
+    interactive.finish()?;
+    Ok(InteractiveContent { header, body, footer, action })
+}
+
+fn action(mut action: Fields<'_>) -> Result<InteractiveAction, InvalidField> {
+    let kind = action.str("type")?;
+    let decoded = match kind.as_str() {
+        "buttons" => InteractiveAction::Buttons(
+            action
+                .objects("buttons")?
+                .into_iter()
+                .map(|mut b| {
+                    let button = ReplyButton { id: b.str("id")?, title: b.str("title")? };
+                    b.finish().map(|()| button)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        "list" => {
+            let button = action.str("button")?;
+            let sections = action
+                .objects("sections")?
+                .into_iter()
+                .map(|mut s| {
+                    let title = s.opt_str("title")?;
+                    let rows = s
+                        .objects("rows")?
+                        .into_iter()
+                        .map(|mut r| {
+                            let row = ListRow {
+                                id: r.str("id")?,
+                                title: r.str("title")?,
+                                description: r.opt_str("description")?,
+                            };
+                            r.finish().map(|()| row)
+                        })
+                        .collect::<Result<_, _>>()?;
+                    s.finish().map(|()| ListSection { title, rows })
+                })
+                .collect::<Result<_, _>>()?;
+            InteractiveAction::List(ListMenu { button, sections })
+        }
+        "cta_url" => {
+            InteractiveAction::CtaUrl(CtaUrl { display_text: action.str("displayText")?, url: action.str("url")? })
+        }
+        "location_request" => InteractiveAction::LocationRequest,
+        other => {
+            return Err(invalid(
+                &action.path_of("type"),
+                format!("`{other}` is not buttons, list, cta_url or location_request"),
+            ));
+        }
+    };
+    action.finish()?;
+    Ok(decoded)
+}
