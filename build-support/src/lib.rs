@@ -33,7 +33,13 @@ pub fn build_component(workspace_root: &Path, package: &str, package_dir: &Path)
     ] {
         println!("cargo:rerun-if-changed={}", path.display());
     }
+    build(workspace_root, package)
+}
 
+/// Builds the workspace package `package` as a component outside a build script (the omni
+/// package's build step runs this through `cargo run -p build-support`); returns the path of
+/// the `.wasm` file.
+pub fn build(workspace_root: &Path, package: &str) -> PathBuf {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     ensure_wasm_target(&rustc);
@@ -91,7 +97,7 @@ fn target_dir(workspace_root: &Path) -> PathBuf {
 
 /// `wasm-component-ld` from the toolchain that runs this build.
 fn component_linker(rustc: &std::ffi::OsStr) -> PathBuf {
-    let host = env::var("HOST").expect("run from a build script");
+    let host = env::var("HOST").unwrap_or_else(|_| host_triple(rustc));
     let linker = sysroot(rustc).join("lib/rustlib").join(host).join("bin/wasm-component-ld");
     assert!(
         linker.is_file(),
@@ -99,6 +105,17 @@ fn component_linker(rustc: &std::ffi::OsStr) -> PathBuf {
         linker.display()
     );
     linker
+}
+
+/// The host triple `rustc -vV` reports (build scripts get it as `HOST`).
+fn host_triple(rustc: &std::ffi::OsStr) -> String {
+    let output = Command::new(rustc).arg("-vV").output().expect("rustc -vV");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names its host")
+        .trim()
+        .to_owned()
 }
 
 fn sysroot(rustc: &std::ffi::OsStr) -> PathBuf {

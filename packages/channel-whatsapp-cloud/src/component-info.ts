@@ -1,0 +1,29 @@
+/**
+ * Who the component says it is, as the build step asked it (`plugin.info`,
+ * `plugin.config-schema`) and wrote to `generated/plugin-info.json`. omni reads a plugin's
+ * identity and capabilities as soon as it loads the package, before any component runs; this is
+ * the component's own answer, not a second copy kept by hand.
+ */
+
+import { readFileSync } from 'node:fs';
+
+/** The component's identity and capabilities, as JSON. */
+export interface ComponentInfo {
+  id: string;
+  name: string;
+  version: string;
+  contract: string;
+  component: { sha256: string; bytes: number };
+  capabilities: {
+    /** The `plugin.features` flags that are set, by their jco names (`sendText`...). */
+    features: string[];
+    maxTextLength: number;
+    media: Array<{ kind: string; maxBytes: number; mimeTypes: string[] }>;
+  };
+  /** The JSON Schema of an instance's configuration. */
+  configSchema: Record<string, unknown>;
+}
+
+export const componentInfo: ComponentInfo = JSON.parse(
+  readFileSync(new URL('../generated/plugin-info.json', import.meta.url), 'utf8'),
+) as ComponentInfo;

@@ -1,0 +1,352 @@
+/**
+ * omni's WhatsApp Business Cloud API channel: a `BaseChannelPlugin` whose every rule — webhook
+ * signatures, payload mapping, omni's message shapes, Graph requests, error classification —
+ * lives in the sandboxed component it runs. This class only hosts it: instances and their
+ * capabilities, omni's bus and storage, retries, the webhook route.
+ */
+
+import { BaseChannelPlugin } from '@omni/channel-sdk';
+import type {
+  ConnectionStatus,
+  HealthCheck,
+  InstanceConfig,
+  OutgoingMessage,
+  PluginContext,
+} from '@omni/channel-sdk';
+import type { ChannelType } from '@omni/core/types';
+
+import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
+import { ChatIndex } from './chats.js';
+import { componentInfo } from './component-info.js';
+import { splitConfig } from './config.js';
+import { type ErrorSummary, WhatsAppCloudError, problemList, summarize } from './errors.js';
+import { type BusEvent, EventForwarder } from './events.js';
+import { type HostedInstance, InstanceRegistry } from './instances.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { type CallCapabilities, ComponentRuntime, PluginFailure, type RuntimeOptions } from './runtime/index.js';
+import { type WhatsAppSendResult, sendOmniMessage } from './sending.js';
+import { incomingRequest, instanceOf, jsonResponse, readBody, toResponse } from './webhook.js';
+
+export interface WhatsAppCloudPluginOptions {
+  /** How the component runs (processes, limits). */
+  runtime?: RuntimeOptions;
+  /** How sends are retried (default: `omni-host`'s, 4 attempts within 60 s). */
+  retry?: RetryPolicy;
+  /** How long published event ids are remembered to drop Meta's redeliveries. */
+  dedupTtlMs?: number;
+  /** How long a chat's last received message is remembered (for read receipts and typing). */
+  chatTtlMs?: number;
+  /** Largest webhook body accepted (Meta documents deliveries of up to 3 MB). */
+  maxWebhookBytes?: number;
+  /** Largest response read from the Graph API for ordinary calls. */
+  maxResponseBytes?: number;
+  /** Waits between retries (tests pass a recorder). */
+  sleep?(ms: number): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export class WhatsAppCloudPlugin extends BaseChannelPlugin {
+  readonly id = componentInfo.id as ChannelType;
+  readonly name = componentInfo.name;
+  readonly version = componentInfo.version;
+  readonly capabilities = WHATSAPP_CLOUD_CAPABILITIES;
+
+  private runtime: ComponentRuntime | undefined;
+  private forwarder!: EventForwarder;
+  private chats!: ChatIndex;
+  private readonly hosted = new InstanceRegistry();
+  private readonly failures = new Map<string, number>();
+
+  constructor(private readonly options: WhatsAppCloudPluginOptions = {}) {
+    super();
+  }
+
+  protected override async onInitialize(context: PluginContext): Promise<void> {
+    const runtime = await ComponentRuntime.start(this.options.runtime);
+    const info = await runtime.info();
+    if (info.id !== this.id || info.version !== this.version || info.contract !== componentInfo.contract) {
+      runtime.close();
+      throw new Error(
+        `the component (${info.id} ${info.version}, ${info.contract}) is not the one this package was built from; run the build again`,
+      );
+    }
+    this.runtime = runtime;
+    this.chats = new ChatIndex(context.storage, this.options.chatTtlMs ?? DAY_MS);
+    this.forwarder = new EventForwarder({
+      eventBus: context.eventBus,
+      storage: context.storage,
+      logger: this.logger,
+      channelType: this.id,
+      dedupTtlMs: this.options.dedupTtlMs ?? DAY_MS,
+      timings: (event) => this.timingsOf(event),
+      published: (event) => this.afterPublish(event),
+    });
+    this.logger.info('WhatsApp Cloud component ready', {
+      contract: info.contract,
+      component: componentInfo.component.sha256.slice(0, 12),
+    });
+  }
+
+  protected override async onDestroy(): Promise<void> {
+    this.runtime?.close();
+    this.runtime = undefined;
+  }
+
+  /** The JSON Schema of an instance's configuration, for omni's instance UI: the component's own.
+   * Secrets (`writeOnly`) belong in `credentials`, the rest in `options`; either works. */
+  getConfigSchema(): Record<string, unknown> {
+    return componentInfo.configSchema;
+  }
+
+  // ─────────────────────────────────────────────────────────────
+  // Instances
+  // ─────────────────────────────────────────────────────────────
+
+  async connect(instanceId: string, config: InstanceConfig): Promise<void> {
+    const runtime = this.requireRuntime();
+    this.setStatus(instanceId, config, { state: 'connecting', since: new Date() });
+    const { componentConfig, allowedHosts } = splitConfig(config);
+    const validated = await this.guard(instanceId, config, () => runtime.validateConfig(componentConfig));
+    if (!validated.ok) {
+      const summary = { message: `invalid configuration: ${problemList(validated.error)}`, code: 'invalid-config', retryable: false };
+      this.hosted.delete(instanceId);
+      this.setError(instanceId, config, summary);
+      throw new WhatsAppCloudError(summary, validated.error);
+    }
+    const instance: HostedInstance = {
+      wit: { id: instanceId, config: validated.value.config },
+      egress: [...validated.value.egress, ...allowedHosts],
+      appKey: validated.value.appKey,
+      routingKeys: validated.value.routingKeys,
+    };
+    // Hosted even if Meta refuses the token below: webhooks are verified with the app secret.
+    this.hosted.set(instance);
+    const connected = await this.guard(instanceId, config, () => runtime.connect(this.capabilitiesOf(instance), instance.wit));
+    if (!connected.ok) {
+      const summary = summarize(connected.error);
+      this.setError(instanceId, config, summary);
+      throw new WhatsAppCloudError(summary);
+    }
+    instance.connection = connected.value;
+    this.setStatus(instanceId, config, {
+      state: 'connected',
+      since: new Date(),
+      metadata: { profileName: connected.value.profileName, ownerIdentifier: connected.value.ownerIdentifier },
+    });
+  }
+
+  async disconnect(instanceId: string): Promise<void> {
+    const known = this.instances.get(instanceId);
+    this.hosted.delete(instanceId);
+    if (!known) return;
+    this.instances.updateStatus(instanceId, { state: 'disconnected', since: new Date(), message: 'disconnected by omni' });
+    await this.emitInstanceDisconnected(instanceId, 'disconnected by omni', false);
+  }
+
+  async getProfile(instanceId: string): Promise<{
+    name?: string;
+    ownerIdentifier?: string;
+    platformMetadata: Record<string, unknown>;
+  }> {
+    const connection = this.hosted.get(instanceId)?.connection;
+    if (!connection) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    return {
+      name: connection.profileName,
+      ownerIdentifier: connection.ownerIdentifier,
+      platformMetadata: { ...(JSON.parse(connection.raw) as Record<string, unknown>), qualityRating: connection.qualityRating },
+    };
+  }
+
+  // ─────────────────────────────────────────────────────────────
+  // Messaging
+  // ─────────────────────────────────────────────────────────────
+
+  async sendMessage(instanceId: string, message: OutgoingMessage): Promise<WhatsAppSendResult> {
+    const instance = this.hosted.get(instanceId);
+    if (!instance) {
+      return { success: false, error: `instance ${instanceId} is not connected`, errorCode: 'not-connected', retryable: false, timestamp: Date.now() };
+    }
+    const result = await sendOmniMessage(
+      {
+        runtime: this.requireRuntime(),
+        retry: this.options.retry ?? DEFAULT_RETRY_POLICY,
+        sleep: this.options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        capabilities: (i) => this.capabilitiesOf(i),
+        logger: this.logger,
+      },
+      instance,
+      message,
+    );
+    if (!result.success && result.errorCode?.startsWith('plugin-')) this.countFailure(result.errorCode);
+    this.instances.recordActivity(instanceId);
+    return result;
+  }
+
+  /** WhatsApp's typing indicator, shown against the chat's last received message (it clears
+   * on the reply, or after 25 s). It cannot be stopped early: `duration` 0 does nothing. */
+  async sendTyping(instanceId: string, chatId: string, duration?: number): Promise<void> {
+    if (duration === 0) return;
+    const last = await this.chats.lastReceived(instanceId, chatId);
+    if (!last) {
+      this.logger.debug('no received message to show typing against', { instanceId, chatId });
+      return;
+    }
+    await this.markRead(instanceId, last, true);
+  }
+
+  /** Marks messages read. WhatsApp marks a message and every earlier one of the chat: the
+   * chat's last received message suffices when it is among them; `['all']` marks the chat. */
+  async markAsRead(instanceId: string, chatId: string, messageIds: string[]): Promise<void> {
+    if (messageIds.length === 1 && messageIds[0] === 'all') return this.markChatAsRead(instanceId, chatId);
+    const last = await this.chats.lastReceived(instanceId, chatId);
+    const targets = last && messageIds.includes(last) ? [last] : [...new Set(messageIds)];
+    for (const id of targets) await this.markRead(instanceId, id, false);
+  }
+
+  async markChatAsRead(instanceId: string, chatId: string): Promise<void> {
+    const last = await this.chats.lastReceived(instanceId, chatId);
+    if (last) await this.markRead(instanceId, last, false);
+  }
+
+  // ─────────────────────────────────────────────────────────────
+  // Webhooks
+  // ─────────────────────────────────────────────────────────────
+
+  /** Meta's webhook: `GET` verification and signed `POST` notifications, for the instance the URL
+   * names (`?instance={id}` or `/webhooks/whatsapp-cloud/{id}`). Answers 5xx when the events
+   * could not all be published, so Meta redelivers. */
+  async handleWebhook(request: Request): Promise<Response> {
+    const runtime = this.requireRuntime();
+    const url = new URL(request.url);
+    const id = instanceOf(url);
+    const receiver = id === undefined ? this.hosted.soleApp() : this.hosted.get(id);
+    if (!receiver) {
+      return id === undefined
+        ? jsonResponse(400, { error: 'the webhook URL names no instance: add ?instance={instanceId}' })
+        : jsonResponse(404, { error: `no instance \`${id}\` is connected` });
+    }
+    const body = await readBody(request, this.options.maxWebhookBytes ?? 4 * 1024 * 1024);
+    if (!body) return jsonResponse(413, { error: 'the body is larger than the webhook accepts' });
+    const routes = this.hosted.routesFor(receiver);
+    const caps: CallCapabilities = {
+      publish: this.forwarder.publisher([receiver.wit.id, ...routes.map((r) => r.instanceId)]),
+      log: (level, message) => this.componentLog(level, message),
+    };
+    try {
+      const response = await runtime.handleWebhook(caps, receiver.wit, routes, incomingRequest(request, url, body));
+      return toResponse(response);
+    } catch (error) {
+      const failure = error instanceof PluginFailure ? error : new PluginFailure('host', String(error));
+      this.countFailure(`plugin-${failure.kind}`);
+      this.logger.error('the component failed on a webhook; Meta will redeliver', { kind: failure.kind, error: failure.message });
+      return jsonResponse(500, { error: failure.message });
+    }
+  }
+
+  // ─────────────────────────────────────────────────────────────
+  // Health
+  // ─────────────────────────────────────────────────────────────
+
+  protected override async getHealthChecks(): Promise<HealthCheck[]> {
+    const checks = await super.getHealthChecks();
+    if (!this.runtime) {
+      checks.push({ name: 'component', status: 'fail', message: 'the component is not running (initialize not called, or destroyed)' });
+      return checks;
+    }
+    const stats = this.runtime.stats;
+    const waiting = stats.inbound.waiting + stats.outbound.waiting;
+    checks.push({
+      name: 'component',
+      status: waiting > 0 ? 'warn' : 'pass',
+      message: waiting > 0 ? `${waiting} calls wait for a component process` : `${componentInfo.contract} component running`,
+      data: { ...stats, failures: Object.fromEntries(this.failures), sha256: componentInfo.component.sha256 },
+    });
+    return checks;
+  }
+
+  // ─────────────────────────────────────────────────────────────
+  // Internals
+  // ─────────────────────────────────────────────────────────────
+
+  private requireRuntime(): ComponentRuntime {
+    if (!this.runtime) throw new Error('the WhatsApp Cloud plugin is not initialized');
+    return this.runtime;
+  }
+
+  /** What a call for `instance` may touch: its egress, publishing for it, logging. */
+  private capabilitiesOf(instance: HostedInstance): CallCapabilities {
+    return {
+      egress: { origins: instance.egress, maxResponseBytes: this.options.maxResponseBytes ?? 4 * 1024 * 1024, maxTimeoutMs: 60_000 },
+      publish: this.forwarder.publisher([instance.wit.id]),
+      log: (level, message) => this.componentLog(level, message),
+    };
+  }
+
+  private async markRead(instanceId: string, messageId: string, showTyping: boolean): Promise<void> {
+    const instance = this.hosted.get(instanceId);
+    if (!instance) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    const result = await this.requireRuntime().markRead(this.capabilitiesOf(instance), instance.wit, messageId, showTyping);
+    if (!result.ok) throw new WhatsAppCloudError(summarize(result.error));
+  }
+
+  /** Runs a component call during `connect`, turning a call failure into the instance's error. */
+  private async guard<T>(instanceId: string, config: InstanceConfig, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const summary = summarize(error instanceof PluginFailure ? error : new PluginFailure('host', String(error)));
+      this.setError(instanceId, config, summary);
+      throw new WhatsAppCloudError(summary);
+    }
+  }
+
+  private setStatus(instanceId: string, config: InstanceConfig, status: ConnectionStatus): void {
+    this.instances.setInstance(instanceId, config, status);
+  }
+
+  private setError(instanceId: string, config: InstanceConfig, summary: ErrorSummary): void {
+    this.setStatus(instanceId, config, {
+      state: 'error',
+      since: new Date(),
+      message: summary.message,
+      error: { code: summary.code, message: summary.message, retryable: summary.retryable },
+    });
+  }
+
+  private timingsOf(event: BusEvent): Record<string, number> | undefined {
+    if (event.type !== 'message.received' || event.occurredAt === undefined) return undefined;
+    return this.captureInboundTimings(event.occurredAt);
+  }
+
+  /** Bookkeeping once an event is on the bus. */
+  private async afterPublish(event: BusEvent): Promise<void> {
+    this.instances.recordActivity(event.instanceId);
+    const payload = event.payload;
+    if (event.type === 'message.received') {
+      if (event.metadata.timings && event.metadata.correlationId) this.captureT2(event.metadata.correlationId, event.metadata.timings);
+      if (typeof payload.chatId === 'string' && typeof payload.externalId === 'string' && payload.externalId) {
+        await this.chats.remember(event.instanceId, payload.chatId, payload.externalId).catch((error: unknown) => {
+          this.logger.warn('could not remember the chat of a message', { error: String(error) });
+        });
+      }
+    } else if (event.type === 'instance.disconnected') {
+      // Meta refused the token: the component said so; the instance stays hosted for webhooks.
+      const message = typeof payload.reason === 'string' ? payload.reason : 'Meta refused the credentials';
+      const code = typeof payload.errorCode === 'string' ? payload.errorCode : 'disconnected';
+      this.instances.updateStatus(event.instanceId, { state: 'error', since: new Date(), message, error: { code, message, retryable: false } });
+    }
+  }
+
+  private componentLog(level: string, message: string): void {
+    const line = `component: ${message}`;
+    if (level === 'error') this.logger.error(line);
+    else if (level === 'warn') this.logger.warn(line);
+    else if (level === 'info') this.logger.info(line);
+    else this.logger.debug(line);
+  }
+
+  private countFailure(kind: string): void {
+    this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
+  }
+}

@@ -1,0 +1,45 @@
+import type { ContentType } from '@omni/core/types';
+
+export interface OutgoingContent {
+  type: ContentType;
+  text?: string;
+  mediaUrl?: string;
+  mimeType?: string;
+  filename?: string;
+  caption?: string;
+  // reaction
+  emoji?: string;
+  targetMessageId?: string;
+  contact?: {
+    name: string;
+    phone?: string;
+    email?: string;
+  };
+  location?: {
+    latitude: number;
+    longitude: number;
+    name?: string;
+    address?: string;
+  };
+  pix?: {
+    merchantName: string;
+    key: string;
+    keyType: 'PHONE' | 'EMAIL' | 'CPF' | 'EVP';
+  };
+}
+
+export interface OutgoingMessage {
+  to: string;
+  content: OutgoingContent;
+  replyTo?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface SendResult {
+  success: boolean;
+  messageId?: string;
+  error?: string;
+  errorCode?: string;
+  retryable?: boolean;
+  timestamp: number;
+}

@@ -1,0 +1,135 @@
+/**
+ * The plugin as omni loads and manages it: discovery and `validatePluginInterface`,
+ * capabilities from the component, `connect` with config errors by field, status, profile,
+ * health, `disconnect`.
+ */
+
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { discoverAndRegisterPlugins, validatePluginInterface } from '@omni/channel-sdk';
+
+import plugin, { WhatsAppCloudError, WhatsAppCloudPlugin, componentInfo } from '../../src/index.js';
+import { FakeGraph, graphError } from '../support/fake-graph.js';
+import { testContext } from '../support/omni-context.js';
+import { instanceConfig } from '../support/whatsapp.js';
+
+describe('loading', () => {
+  test('the default export passes omni’s plugin validation', () => {
+    const result = validatePluginInterface(plugin);
+    assert.deepEqual(result.errors, []);
+    assert.equal(result.valid, true);
+    assert.equal(plugin.id, 'whatsapp-cloud');
+    assert.ok(plugin instanceof WhatsAppCloudPlugin);
+  });
+
+  test('omni’s discovery finds a copy of the built package in packages/ and registers it', async () => {
+    // An omni checkout in miniature: the built package copied (omni's scanner skips symlinks)
+    // into its `packages/`, beside nothing else.
+    const root = resolve(import.meta.dirname, '../..');
+    mkdirSync(join(root, 'test/generated'), { recursive: true });
+    const omni = mkdtempSync(join(root, 'test/generated/omni-'));
+    const packages = join(omni, 'packages');
+    try {
+      for (const part of ['package.json', 'src', 'generated']) {
+        cpSync(join(root, part), join(packages, 'channel-whatsapp-cloud', part), { recursive: true });
+      }
+      const result = await discoverAndRegisterPlugins({ packagesDir: packages });
+      assert.deepEqual(result.failed, []);
+      assert.deepEqual(result.registered.map((p) => [p.id, p.name, p.version]), [['whatsapp-cloud', plugin.name, plugin.version]]);
+      assert.notEqual(result.registered[0], plugin, 'the copy is its own module');
+    } finally {
+      rmSync(omni, { recursive: true, force: true });
+    }
+  });
+
+  test('capabilities come from the component’s plugin.info', () => {
+    const caps = plugin.capabilities;
+    assert.equal(caps.maxMessageLength, componentInfo.capabilities.maxTextLength);
+    assert.equal(caps.maxMessageLength, 4096);
+    assert.equal(caps.canSendText && caps.canSendMedia && caps.canSendTyping && caps.canSendButtons, true);
+    assert.equal(caps.canEditMessage || caps.canDeleteMessage || caps.canForwardMessage || caps.canSendPoll, false);
+    assert.deepEqual(caps.supportedMediaTypes.find((t) => t.mimeType === 'image/jpeg'), { mimeType: 'image/jpeg', maxSize: 5 * 1024 * 1024 });
+    assert.equal(caps.maxFileSize, 100 * 1024 * 1024);
+    assert.equal(componentInfo.contract, 'omni:channel@0.2.0');
+  });
+
+  test('the instance configuration schema is the component’s', () => {
+    const schema = new WhatsAppCloudPlugin().getConfigSchema() as { properties: Record<string, { writeOnly?: boolean }>; required: string[] };
+    assert.equal(schema.properties.appSecret?.writeOnly, true);
+    assert.ok(schema.required.includes('phoneNumberId'));
+  });
+});
+
+describe('instances', () => {
+  let graph: FakeGraph;
+  let subject: WhatsAppCloudPlugin;
+  const ctx = testContext();
+
+  before(async () => {
+    graph = await FakeGraph.start();
+    subject = new WhatsAppCloudPlugin();
+    await subject.initialize(ctx.context);
+  });
+  after(async () => {
+    await subject.destroy();
+    await graph.stop();
+  });
+
+  test('connect checks the credentials with Meta and publishes instance.connected with the profile', async () => {
+    await subject.connect('acme', instanceConfig('acme', graph.baseUrl));
+    const status = await subject.getStatus('acme');
+    assert.equal(status.state, 'connected');
+    assert.deepEqual(status.metadata, { profileName: 'Acme Support', ownerIdentifier: '+1 555-078-3881' });
+    assert.deepEqual(subject.getConnectedInstances(), ['acme']);
+    const [connected] = ctx.bus.of('instance.connected');
+    assert.equal(connected?.payload.profileName, 'Acme Support');
+    assert.equal(connected?.metadata.source, 'channel:whatsapp-cloud');
+    const profile = await subject.getProfile('acme');
+    assert.equal(profile.name, 'Acme Support');
+    assert.equal(profile.platformMetadata.quality_rating, 'GREEN');
+  });
+
+  test('configuration problems are named by field, before Meta is asked', async () => {
+    graph.clear();
+    const config = instanceConfig('broken', graph.baseUrl, { phoneNumberId: 'not-digits' });
+    delete config.credentials.appSecret;
+    await assert.rejects(subject.connect('broken', config), (error: unknown) => {
+      assert.ok(error instanceof WhatsAppCloudError);
+      assert.equal(error.code, 'invalid-config');
+      assert.deepEqual(error.problems.map((p) => p.field).sort(), ['/appSecret', '/phoneNumberId']);
+      return true;
+    });
+    assert.equal(graph.requests.length, 0);
+    const status = await subject.getStatus('broken');
+    assert.equal(status.state, 'error');
+    assert.equal(status.error?.code, 'invalid-config');
+  });
+
+  test('a token Meta refuses fails connect with its code and publishes instance.disconnected', async () => {
+    ctx.bus.clear();
+    graph.respond(graphError(401, 190, 'Error validating access token: The session has been invalidated'));
+    await assert.rejects(subject.connect('revoked', instanceConfig('revoked', graph.baseUrl)), { code: '190' });
+    assert.equal(ctx.bus.of('instance.disconnected')[0]?.payload.willReconnect, false);
+    assert.equal((await subject.getStatus('revoked')).state, 'error');
+  });
+
+  test('health reports the instances and the component', async () => {
+    const health = await subject.getHealth();
+    const component = health.checks.find((c) => c.name === 'component');
+    assert.equal(component?.status, 'pass');
+    assert.equal(component?.data?.sha256, componentInfo.component.sha256);
+    assert.equal(health.checks.find((c) => c.name === 'instances')?.status, 'warn');
+  });
+
+  test('disconnect publishes instance.disconnected and stops webhooks for the instance', async () => {
+    ctx.bus.clear();
+    await subject.disconnect('acme');
+    assert.equal(ctx.bus.of('instance.disconnected')[0]?.payload.instanceId, 'acme');
+    assert.equal((await subject.getStatus('acme')).state, 'disconnected');
+    const response = await subject.handleWebhook(new Request('http://omni.test/webhooks/whatsapp-cloud?instance=acme'));
+    assert.equal(response.status, 404);
+  });
+});

@@ -1,0 +1,43 @@
+/**
+ * A plugin under test: the real package (the component cargo built, transpiled by the build),
+ * initialized with a recording omni context, with instances on a fake Graph API.
+ */
+
+import { WhatsAppCloudPlugin, type WhatsAppCloudPluginOptions } from '../../src/index.js';
+import { FakeGraph } from './fake-graph.js';
+import { type TestContext, testContext } from './omni-context.js';
+import { instanceConfig } from './whatsapp.js';
+
+export interface Harness extends TestContext {
+  plugin: WhatsAppCloudPlugin;
+  graph: FakeGraph;
+  /** Waits recorded instead of slept. */
+  waits: number[];
+  close(): Promise<void>;
+}
+
+export async function startPlugin(options: WhatsAppCloudPluginOptions = {}, instances = ['acme']): Promise<Harness> {
+  const graph = await FakeGraph.start();
+  const ctx = testContext();
+  const waits: number[] = [];
+  const plugin = new WhatsAppCloudPlugin({
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...options,
+  });
+  await plugin.initialize(ctx.context);
+  for (const id of instances) await plugin.connect(id, instanceConfig(id, graph.baseUrl));
+  ctx.bus.clear();
+  graph.clear();
+  return {
+    ...ctx,
+    plugin,
+    graph,
+    waits,
+    async close() {
+      await plugin.destroy();
+      await graph.stop();
+    },
+  };
+}

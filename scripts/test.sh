@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Every test of the project, in one command (the README's): the Rust workspace (which builds the
+# components from source), then the omni package's tests on Bun and on Node.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test "$@"
+
+# The omni package: Bun from the npm registry when it is not installed, the package's pinned
+# dev dependencies, its build (the components cargo just built, transpiled), then its tests.
+BUN_VERSION=1.4.5
+if ! command -v bun >/dev/null || [ "$(bun --version)" != "$BUN_VERSION" ]; then
+    tools="$PWD/target/tools"
+    if [ ! -x "$tools/node_modules/.bin/bun" ] || [ "$("$tools/node_modules/.bin/bun" --version)" != "$BUN_VERSION" ]; then
+        echo "installing bun $BUN_VERSION into target/tools (from the npm registry)"
+        npm install --silent --no-audit --no-fund --prefix "$tools" "bun@$BUN_VERSION"
+    fi
+    export PATH="$tools/node_modules/.bin:$PATH"
+fi
+
+cd packages/channel-whatsapp-cloud
+npm ci --silent --no-audit --no-fund
+npm test
