@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use whatsapp_cloud_plugin::inbound::{Route, map_notification};
+use whatsapp_cloud_plugin::inbound::{Route, map_notification, no_media_links};
 
 const ROUTES: &[Route<'static>] = &[
     Route { instance_id: "acme", phone_number_id: "106540352242922" },
@@ -12,7 +12,7 @@ const ROUTES: &[Route<'static>] = &[
 ];
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(events) = map_notification(data, "acme", ROUTES) {
+    if let Ok(events) = map_notification(data, "acme", ROUTES, &no_media_links) {
         for event in events {
             assert_eq!(event.id.len(), 32);
             let payload: serde_json::Value = serde_json::from_str(&event.payload).expect("payloads are JSON");

@@ -34,6 +34,7 @@ fn caps() -> Capabilities {
         events: Some(Arc::new(Discard)),
         instances: vec!["bench".into()],
         channel_type: "whatsapp-cloud".into(),
+        media_links: None,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::Origin;
-use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient};
+use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks};
 use crate::config::HostConfig;
 use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
 use crate::runtime::{PluginError, PluginRuntime};
@@ -74,6 +74,7 @@ pub struct ChannelHost {
     instances: Vec<HostedInstance>,
     http: Arc<dyn HttpClient>,
     sink: Arc<dyn EventSink>,
+    media_links: Option<Arc<MediaLinks>>,
 }
 
 impl ChannelHost {
@@ -116,7 +117,19 @@ impl ChannelHost {
                 routing_keys: validated.routing_keys,
             });
         }
-        Ok(Self { runtime, info, instances, http, sink })
+        Ok(Self { runtime, info, instances, http, sink, media_links: None })
+    }
+
+    /// Hands out links to received media (`serve` answers them), so events carry a
+    /// `content.mediaUrl` omni can fetch.
+    pub fn with_media_links(mut self, links: MediaLinks) -> Self {
+        self.media_links = Some(Arc::new(links));
+        self
+    }
+
+    /// The media links this host hands out, if any.
+    pub fn media_links(&self) -> Option<&MediaLinks> {
+        self.media_links.as_deref()
     }
 
     /// The plugin's identity.
@@ -160,6 +173,7 @@ impl ChannelHost {
             events: Some(self.sink.clone()),
             instances: allowed,
             channel_type: self.info.id.clone(),
+            media_links: self.media_links.clone(),
         };
         Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request)?)
     }
@@ -284,6 +298,7 @@ impl ChannelHost {
             events: Some(self.sink.clone()),
             instances: vec![instance.id().to_owned()],
             channel_type: self.info.id.clone(),
+            media_links: self.media_links.clone(),
         }
     }
 }

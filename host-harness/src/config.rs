@@ -14,6 +14,11 @@
 //!
 //! [api]                                    # optional: the send API of `serve`
 //! token = { env = "OMNI_HOST_API_TOKEN" }
+//!
+//! [media]                                  # optional: links to received media, served by `serve`
+//! public_url = "https://omni-host.example.com"   # where omni reaches this host
+//! link_ttl_seconds = 3600                  # optional
+//! link_secret = { env = "OMNI_HOST_MEDIA_SECRET" }  # optional: shared by replicas
 //! ```
 
 use std::path::Path;
@@ -33,6 +38,33 @@ pub struct HostConfig {
     /// The send API (`serve`); off unless a token is set.
     #[serde(default)]
     pub api: Option<ApiSettings>,
+    /// Links to received media (`serve`); off unless a public URL is set.
+    #[serde(default)]
+    pub media: Option<MediaSettings>,
+}
+
+/// `[media]`: links to received media that omni fetches from `serve`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// The base URL omni reaches `serve` at; links are `{public_url}/media/{instance}/{media-id}`.
+    pub public_url: String,
+    /// How long a link stays valid (default 3600 s).
+    #[serde(default)]
+    pub link_ttl_seconds: Option<u64>,
+    /// Key signing the links; random per process when absent (replicas behind one load
+    /// balancer need the same one).
+    #[serde(default)]
+    pub link_secret: Option<Secret>,
+}
+
+impl MediaSettings {
+    /// The links these settings describe.
+    pub fn links(&self) -> anyhow::Result<crate::capabilities::MediaLinks> {
+        let key = self.link_secret.as_ref().map(Secret::resolve).transpose()?.map(String::into_bytes);
+        let ttl = std::time::Duration::from_secs(self.link_ttl_seconds.unwrap_or(3600));
+        crate::capabilities::MediaLinks::new(&self.public_url, key, ttl)
+    }
 }
 
 /// `[api]`: who may use the send API.

@@ -191,7 +191,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let metrics = Metrics::new();
             let sink: Arc<dyn EventSink> = Arc::new(CountingSink::new(open_sink(&tokio, &events)?, metrics.clone()));
             let runtime_config = RuntimeConfig { pooling: Some(max_concurrency), ..RuntimeConfig::default() };
-            let host = Arc::new(build_host(cli.component.as_deref(), runtime_config, &settings, sink)?);
+            let mut host = build_host(cli.component.as_deref(), runtime_config, &settings, sink)?;
+            if let Some(media) = &settings.media {
+                host = host.with_media_links(media.links().context("[media]")?);
+            }
+            let host = Arc::new(host);
             let api_token = settings.api.as_ref().map(|api| api.token.resolve()).transpose().context("[api] token")?;
             if api_token.is_none() {
                 tracing::warn!("no [api] token configured: the send API is off");

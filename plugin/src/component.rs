@@ -6,6 +6,7 @@
 use crate::host::Host;
 use crate::wit::events::{self, Event, PublishError};
 use crate::wit::logging::{self, Level};
+use crate::wit::media_links;
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
 use crate::wit::types::{ChannelError, ConfigProblem, Instance, InvalidField};
 use crate::wit::{media, messaging, plugin, webhook};
@@ -23,6 +24,9 @@ impl Host for WitHost {
     }
     fn log(&self, level: Level, message: &str) {
         logging::log(level, message)
+    }
+    fn media_link(&self, instance_id: &str, media_id: &str) -> Option<String> {
+        media_links::link(instance_id, media_id)
     }
 }
 

@@ -13,6 +13,11 @@ pub trait Host {
     fn publish(&self, events: &[Event]) -> Result<(), PublishError>;
     /// Writes a log record (the `logging.log` import).
     fn log(&self, level: Level, message: &str);
+    /// A link omni can fetch a received file from, if the host serves media (the
+    /// `media-links.link` import); hosts that serve none need not say so.
+    fn media_link(&self, _instance_id: &str, _media_id: &str) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -31,6 +36,8 @@ pub mod mock {
         pub published: RefCell<Vec<Event>>,
         pub publish_error: RefCell<Option<PublishError>>,
         pub logs: RefCell<Vec<(Level, String)>>,
+        /// Where media links point, when set: `{base}/{instance}/{media id}`.
+        pub media_base: RefCell<Option<String>>,
     }
 
     impl MockHost {
@@ -73,6 +80,10 @@ pub mod mock {
 
         fn log(&self, level: Level, message: &str) {
             self.logs.borrow_mut().push((level, message.to_owned()));
+        }
+
+        fn media_link(&self, instance_id: &str, media_id: &str) -> Option<String> {
+            self.media_base.borrow().as_ref().map(|base| format!("{base}/{instance_id}/{media_id}"))
         }
     }
 }

@@ -2,9 +2,42 @@
 
 use std::sync::Arc;
 
+use omni_host::capabilities::events::MemorySink;
+use omni_host::capabilities::{EventSink, MediaLinks};
 use omni_host::channel_host::ChannelHost;
-use omni_host::server::metrics::Metrics;
+use omni_host::fake_graph::FakeGraph;
+use omni_host::server::metrics::{CountingSink, Metrics};
 use omni_host::server::{self, AppState, ServerOptions};
+
+use crate::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, host_with, instance_toml};
+
+/// `serve` for the WhatsApp component with instance `acme` on a fake Graph API, publishing into
+/// memory (counted in the server's metrics).
+pub struct Served {
+    pub server: TestServer,
+    pub sink: Arc<MemorySink>,
+    pub graph: FakeGraph,
+}
+
+impl Served {
+    /// With `media_links`, the host hands out links to itself for received media.
+    pub fn start(options: ServerOptions, media_links: bool) -> Self {
+        let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
+        let sink = Arc::new(MemorySink::new());
+        let metrics = Metrics::new();
+        let counted: Arc<dyn EventSink> = Arc::new(CountingSink::new(sink.clone(), metrics.clone()));
+        let toml = instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url());
+        let mut host = host_with(&toml, std::time::Duration::from_secs(10), counted);
+        let runtime = TestServer::runtime();
+        let listener = TestServer::listen(&runtime);
+        if media_links {
+            let ttl = std::time::Duration::from_secs(600);
+            host = host.with_media_links(MediaLinks::new(&TestServer::url_of(&listener), None, ttl).expect("links"));
+        }
+        let server = TestServer::start_on(runtime, listener, Arc::new(host), metrics, options);
+        Self { server, sink, graph }
+    }
+}
 
 /// A server on `127.0.0.1:<free port>`; stops (finishing requests in flight) when shut down or
 /// dropped.
@@ -24,8 +57,29 @@ impl TestServer {
         metrics: Arc<Metrics>,
         options: ServerOptions,
     ) -> Self {
-        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a loopback port");
-        let base = format!("http://{}", listener.local_addr().unwrap());
+        let listener = Self::listen(&runtime);
+        Self::start_on(runtime, listener, host, metrics, options)
+    }
+
+    /// A loopback listener on a free port, for a host that must know its URL before it serves.
+    pub fn listen(runtime: &tokio::runtime::Runtime) -> tokio::net::TcpListener {
+        runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a loopback port")
+    }
+
+    /// The URL of a listener.
+    pub fn url_of(listener: &tokio::net::TcpListener) -> String {
+        format!("http://{}", listener.local_addr().expect("a bound listener"))
+    }
+
+    /// Serves `host` on `listener`.
+    pub fn start_on(
+        runtime: tokio::runtime::Runtime,
+        listener: tokio::net::TcpListener,
+        host: Arc<ChannelHost>,
+        metrics: Arc<Metrics>,
+        options: ServerOptions,
+    ) -> Self {
+        let base = Self::url_of(&listener);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let state = AppState::new(host, metrics.clone(), options);
         let task = runtime.spawn(server::serve(listener, state, async {

@@ -9,6 +9,7 @@ pub mod egress;
 pub mod events;
 pub mod http_client;
 pub mod limits;
+pub mod media_links;
 pub mod nats;
 
 use std::sync::Arc;
@@ -17,11 +18,12 @@ use std::time::{Duration, Instant};
 use crate::bindings::events::{Event, PublishError};
 use crate::bindings::logging::Level;
 use crate::bindings::outbound_http::{HttpError, Request, Response};
-use crate::bindings::{events as wit_events, logging, outbound_http, types};
+use crate::bindings::{events as wit_events, logging, media_links as wit_media_links, outbound_http, types};
 pub use egress::EgressPolicy;
 pub use events::{EventSink, OmniEvent, SinkError};
 pub use http_client::HttpClient;
 use limits::CallLimits;
+pub use media_links::MediaLinks;
 
 /// HTTP requests one call may make; a plugin looping on requests is cut off here.
 const MAX_HTTP_REQUESTS_PER_CALL: u32 = 16;
@@ -57,6 +59,8 @@ pub struct Capabilities {
     pub instances: Vec<String>,
     /// omni channel type, for subjects and metadata (`whatsapp-cloud`).
     pub channel_type: String,
+    /// Hands out links to received media; `None` when the host serves none.
+    pub media_links: Option<Arc<MediaLinks>>,
 }
 
 impl Capabilities {
@@ -69,6 +73,7 @@ impl Capabilities {
             events: None,
             instances: Vec::new(),
             channel_type: String::new(),
+            media_links: None,
         }
     }
 }
@@ -157,6 +162,16 @@ impl wit_events::Host for HostState {
             // Not the guest's business: trap, and let the caller answer 5xx.
             Err(SinkError::Broken(m)) => Err(HostFailure(format!("event sink: {m}")).into()),
         }
+    }
+}
+
+impl wit_media_links::Host for HostState {
+    fn link(&mut self, instance_id: String, media_id: String) -> wasmtime::Result<Option<String>> {
+        // Only for the instances of this call: a plugin cannot mint links for others.
+        if !self.caps.instances.contains(&instance_id) {
+            return Ok(None);
+        }
+        Ok(self.caps.media_links.as_ref().and_then(|links| links.link(&instance_id, &media_id)))
     }
 }
 

@@ -12,6 +12,7 @@ const METRICS: &[(&str, &str, &str)] = &[
     ("omni_events_published_total", "counter", "Events accepted by the event sink, by event type."),
     ("omni_event_publish_failures_total", "counter", "Batches the event sink did not accept, by reason."),
     ("omni_sends_total", "counter", "Message sends by instance and outcome."),
+    ("omni_media_downloads_total", "counter", "Received files served through media links, by instance and outcome."),
     ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
 ];
 

@@ -6,6 +6,7 @@
 //! semaphore makes excess requests wait rather than fail.
 
 mod api;
+mod media;
 pub mod metrics;
 mod request_id;
 mod webhook;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(webhooks)
         .merge(api)
+        .route("/media/{instance}/{media_id}", get(media::serve))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .layer(axum::middleware::from_fn(request_id::assign))

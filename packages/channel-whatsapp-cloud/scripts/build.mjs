@@ -74,6 +74,7 @@ async function describe(componentJs, digest) {
       'omni:channel/outbound-http': { send: refuse },
       'omni:channel/events': { publish: refuse },
       'omni:channel/logging': { log: () => {} },
+      'omni:channel/media-links': { link: refuse },
       'omni:channel/types': {},
     },
   );

@@ -22,6 +22,7 @@ import { splitConfig } from './config.js';
 import { type ErrorSummary, WhatsAppCloudError, problemList, summarize } from './errors.js';
 import { type BusEvent, EventForwarder } from './events.js';
 import { type HostedInstance, InstanceRegistry } from './instances.js';
+import { MediaLinks, mediaPath } from './media-links.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { type CallCapabilities, ComponentRuntime, PluginFailure, type RuntimeOptions } from './runtime/index.js';
 import { type WhatsAppSendResult, sendOmniMessage } from './sending.js';
@@ -40,11 +41,20 @@ export interface WhatsAppCloudPluginOptions {
   maxWebhookBytes?: number;
   /** Largest response read from the Graph API for ordinary calls. */
   maxResponseBytes?: number;
+  /** Where omni is reached for media links (default: omni's `webhookBaseUrl`). */
+  mediaBaseUrl?: string;
+  /** How long a media link stays valid (default 1 h). */
+  mediaLinkTtlMs?: number;
+  /** The key signing media links; random per process when absent (omni replicas behind one
+   * load balancer need the same one, at least 16 bytes). */
+  mediaLinkSecret?: string;
   /** Waits between retries (tests pass a recorder). */
   sleep?(ms: number): Promise<void>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** A 100 MB document plus headroom: what a media download may read. */
+const MEDIA_RESPONSE_BYTES = 110 * 1024 * 1024;
 
 export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   readonly id = componentInfo.id as ChannelType;
@@ -55,6 +65,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   private runtime: ComponentRuntime | undefined;
   private forwarder!: EventForwarder;
   private chats!: ChatIndex;
+  private links!: MediaLinks;
   private readonly hosted = new InstanceRegistry();
   private readonly failures = new Map<string, number>();
 
@@ -73,6 +84,11 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     }
     this.runtime = runtime;
     this.chats = new ChatIndex(context.storage, this.options.chatTtlMs ?? DAY_MS);
+    this.links = new MediaLinks(
+      this.options.mediaBaseUrl ?? context.config.webhookBaseUrl,
+      this.options.mediaLinkTtlMs ?? 60 * 60 * 1000,
+      this.options.mediaLinkSecret,
+    );
     this.forwarder = new EventForwarder({
       eventBus: context.eventBus,
       storage: context.storage,
@@ -219,6 +235,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   async handleWebhook(request: Request): Promise<Response> {
     const runtime = this.requireRuntime();
     const url = new URL(request.url);
+    const media = mediaPath(url);
+    if (media) return this.serveMedia(url, media.instanceId, media.mediaId);
     const id = instanceOf(url);
     const receiver = id === undefined ? this.hosted.soleApp() : this.hosted.get(id);
     if (!receiver) {
@@ -229,9 +247,12 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     const body = await readBody(request, this.options.maxWebhookBytes ?? 4 * 1024 * 1024);
     if (!body) return jsonResponse(413, { error: 'the body is larger than the webhook accepts' });
     const routes = this.hosted.routesFor(receiver);
+    const instances = [receiver.wit.id, ...routes.map((r) => r.instanceId)];
     const caps: CallCapabilities = {
-      publish: this.forwarder.publisher([receiver.wit.id, ...routes.map((r) => r.instanceId)]),
+      publish: this.forwarder.publisher(instances),
       log: (level, message) => this.componentLog(level, message),
+      // Links for the instances of this delivery only.
+      mediaLink: (instanceId, mediaId) => (instances.includes(instanceId) ? this.links.link(instanceId, mediaId) : undefined),
     };
     try {
       const response = await runtime.handleWebhook(caps, receiver.wit, routes, incomingRequest(request, url, body));
@@ -242,6 +263,35 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       this.logger.error('the component failed on a webhook; Meta will redeliver', { kind: failure.kind, error: failure.message });
       return jsonResponse(500, { error: failure.message });
     }
+  }
+
+  /** A received file, for whoever holds a link the component put in an event: the link is the
+   * credential (a signature and an expiry only this plugin can produce). */
+  private async serveMedia(url: URL, instanceId: string, mediaId: string): Promise<Response> {
+    const refusal = this.links.verify(instanceId, mediaId, url.searchParams.get('expires'), url.searchParams.get('signature'));
+    if (refusal === 'forged') return jsonResponse(403, { error: 'not a media link of this plugin' });
+    if (refusal === 'expired') return jsonResponse(410, { error: 'the media link has expired' });
+    const instance = this.hosted.get(instanceId);
+    if (!instance) return jsonResponse(404, { error: `no instance \`${instanceId}\` is connected` });
+    const caps = this.capabilitiesOf(instance, MEDIA_RESPONSE_BYTES);
+    let downloaded: Awaited<ReturnType<ComponentRuntime['downloadMedia']>>;
+    try {
+      downloaded = await this.requireRuntime().downloadMedia(caps, instance.wit, mediaId);
+    } catch (error) {
+      const failure = error instanceof PluginFailure ? error : new PluginFailure('host', String(error));
+      this.countFailure(`plugin-${failure.kind}`);
+      return jsonResponse(500, { error: failure.message });
+    }
+    if (!downloaded.ok) {
+      const summary = summarize(downloaded.error);
+      const status = downloaded.error.tag === 'invalid-request' ? 404 : downloaded.error.tag === 'unreachable' ? 503 : 502;
+      return jsonResponse(status, { error: downloaded.error.tag, message: summary.message, code: summary.code });
+    }
+    const { bytes, mimeType, sha256 } = downloaded.value;
+    return new Response(bytes as Uint8Array<ArrayBuffer>, {
+      status: 200,
+      headers: { 'content-type': mimeType, 'content-length': String(bytes.length), 'x-content-sha256': sha256 },
+    });
   }
 
   // ─────────────────────────────────────────────────────────────
@@ -275,9 +325,9 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   }
 
   /** What a call for `instance` may touch: its egress, publishing for it, logging. */
-  private capabilitiesOf(instance: HostedInstance): CallCapabilities {
+  private capabilitiesOf(instance: HostedInstance, maxResponseBytes = this.options.maxResponseBytes ?? 4 * 1024 * 1024): CallCapabilities {
     return {
-      egress: { origins: instance.egress, maxResponseBytes: this.options.maxResponseBytes ?? 4 * 1024 * 1024, maxTimeoutMs: 60_000 },
+      egress: { origins: instance.egress, maxResponseBytes, maxTimeoutMs: 120_000 },
       publish: this.forwarder.publisher([instance.wit.id]),
       log: (level, message) => this.componentLog(level, message),
     };

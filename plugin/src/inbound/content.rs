@@ -44,6 +44,8 @@ pub(crate) const CONTENT_RULES: &[ContentRule] = &[
     ContentRule { meta_type: "image", omni_type: "image", extract: media },
     ContentRule { meta_type: "video", omni_type: "video", extract: media },
     ContentRule { meta_type: "audio", omni_type: "audio", extract: media },
+    // Older API versions (and some BSPs) send voice notes as their own type.
+    ContentRule { meta_type: "voice", omni_type: "audio", extract: voice_note },
     ContentRule { meta_type: "document", omni_type: "document", extract: media },
     ContentRule { meta_type: "sticker", omni_type: "sticker", extract: media },
     ContentRule { meta_type: "location", omni_type: "location", extract: location },
@@ -62,9 +64,24 @@ pub(crate) const CONTENT_RULES: &[ContentRule] = &[
     ContentRule { meta_type: "unsupported", omni_type: "unknown", extract: nothing },
 ];
 
-/// The table key of a message: its `type`, refined by the subtype for interactive replies.
+/// A message's type: `type`, or — for a message without one — the one key it carries that names
+/// a type of [`CONTENT_RULES`] (`{"from", "id", "image": {...}}` is an image).
+pub(crate) fn meta_type(message: &Value) -> &str {
+    if let Some(meta_type) = message.get("type").and_then(Value::as_str) {
+        return meta_type;
+    }
+    let Some(object) = message.as_object() else { return "" };
+    let mut candidates =
+        object.keys().filter(|key| CONTENT_RULES.iter().any(|r| r.meta_type.split('.').next() == Some(key.as_str())));
+    match (candidates.next(), candidates.next()) {
+        (Some(only), None) => only,
+        _ => "",
+    }
+}
+
+/// The table key of a message: its type, refined by the subtype for interactive replies.
 fn rule_key(message: &Value) -> String {
-    let meta_type = message.get("type").and_then(Value::as_str).unwrap_or("");
+    let meta_type = meta_type(message);
     if meta_type == "interactive" {
         let sub = message.pointer("/interactive/type").and_then(Value::as_str).unwrap_or("");
         format!("interactive.{sub}")
@@ -80,8 +97,7 @@ pub(crate) fn extract(message: &Value) -> Content {
 
 fn extract_at_depth(message: &Value, depth: u8) -> Content {
     let key = rule_key(message);
-    let meta_type = message.get("type").and_then(Value::as_str).unwrap_or("");
-    let object = message.get(meta_type).unwrap_or(&Value::Null);
+    let object = message.get(meta_type(message)).unwrap_or(&Value::Null);
     let mut content = Content::default();
     // An edit carries the new message; an edit of an edit is not something Meta sends, and
     // refusing to recurse keeps hostile payloads from nesting without bound.
@@ -133,6 +149,12 @@ fn media(object: &Value, content: &mut Content) {
     if let Some(kind) = MEDIA_TYPES.into_iter().find(|kind| Some(*kind) == omni_type) {
         content.media = Some(Media { kind, object: object.clone() });
     }
+}
+
+/// The legacy `voice` type: an audio file that is a voice note.
+fn voice_note(object: &Value, content: &mut Content) {
+    media(object, content);
+    content.fields.insert("voice".into(), json!(true));
 }
 
 /// omni content types that carry a downloadable file.
@@ -336,6 +358,28 @@ mod tests {
         // An edit inside an edit is not followed.
         let nested = content(json!({"type": "edit", "edit": {"message": {"type": "edit", "edit": {}}}}));
         assert_eq!(nested["editedContent"]["type"], "unknown");
+    }
+
+    #[test]
+    fn legacy_voice_notes_are_audio() {
+        let c = extract(
+            &json!({"type": "voice", "voice": {"id": "9", "mime_type": "audio/ogg; codecs=opus", "sha256": "x"}}),
+        );
+        assert_eq!(c.fields["type"], "audio");
+        assert_eq!(c.fields["voice"], true);
+        assert_eq!(c.fields["mediaId"], "9");
+        assert_eq!(c.media.unwrap().kind, "audio");
+    }
+
+    #[test]
+    fn a_message_without_type_is_read_by_its_content_key() {
+        let c = extract(&json!({"from": "1", "id": "wamid.X", "timestamp": "1", "text": {"body": "typeless"}}));
+        assert_eq!(Value::Object(c.fields), json!({"type": "text", "text": "typeless"}));
+        let c = extract(&json!({"from": "1", "id": "wamid.X", "image": {"id": "5", "mime_type": "image/jpeg"}}));
+        assert_eq!(c.fields["type"], "image");
+        // Two candidate keys: ambiguous, unknown.
+        let c = extract(&json!({"text": {"body": "a"}, "image": {"id": "5"}}));
+        assert_eq!(c.fields["type"], "unknown");
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub(crate) const FIELD_RULES: &[FieldRule] = &[
     rule("group_settings_update", "custom.whatsapp-cloud.group.settings", Some("groups")),
     rule("group_status_update", "custom.whatsapp-cloud.group.status", Some("groups")),
     rule("smb_message_echoes", ECHO_EVENT, Some("message_echoes")),
+    rule("message_echoes", ECHO_EVENT, Some("message_echoes")),
+    rule("account_settings_update", "custom.whatsapp-cloud.account.settings", None),
 ];
 
 /// Messages the business sent from the WhatsApp Business app (coexistence). Not

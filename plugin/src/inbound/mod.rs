@@ -57,10 +57,21 @@ impl std::fmt::Display for InboundError {
     }
 }
 
+/// Where a received file can be fetched without Meta's token: the host's link for an instance
+/// and a media id, if it serves media (`media-links.link`).
+pub type MediaLinks<'a> = &'a dyn Fn(&str, &str) -> Option<String>;
+
+/// For hosts and tests without media links.
+pub fn no_media_links(_: &str, _: &str) -> Option<String> {
+    None
+}
+
 /// What a change is being mapped in the light of.
 pub(crate) struct ChangeContext<'a> {
     /// The instance the change is routed to.
     pub instance_id: &'a str,
+    /// Links to received media.
+    pub links: MediaLinks<'a>,
     /// The WABA id of the entry.
     pub business_account_id: Option<&'a str>,
     pub metadata: &'a Metadata,
@@ -68,8 +79,14 @@ pub(crate) struct ChangeContext<'a> {
     pub contacts: &'a [Value],
 }
 
-/// Maps a notification body to events. `receiver` gets what no route claims.
-pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Result<Vec<Event>, InboundError> {
+/// Maps a notification body to events. `receiver` gets what no route claims; `links` names
+/// the host's links to received files.
+pub fn map_notification(
+    body: &[u8],
+    receiver: &str,
+    routes: &[Route<'_>],
+    links: MediaLinks<'_>,
+) -> Result<Vec<Event>, InboundError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
     let notification = Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
     if notification.object.as_deref() != Some("whatsapp_business_account") {
@@ -82,7 +99,7 @@ pub fn map_notification(body: &[u8], receiver: &str, routes: &[Route<'_>]) -> Re
     let mut events = Vec::new();
     for entry in &notification.entry {
         for change in &entry.changes {
-            map_change(change, entry.id.as_deref(), receiver, routes, &mut events);
+            map_change(change, entry.id.as_deref(), receiver, routes, links, &mut events);
         }
     }
     Ok(events)
@@ -102,6 +119,7 @@ fn map_change(
     business_account_id: Option<&str>,
     receiver: &str,
     routes: &[Route<'_>],
+    links: MediaLinks<'_>,
     events: &mut Vec<Event>,
 ) {
     let field = change.field.as_deref().unwrap_or("");
@@ -130,7 +148,8 @@ fn map_change(
             }
         },
     };
-    let ctx = ChangeContext { instance_id, business_account_id, metadata: &value.metadata, contacts: &value.contacts };
+    let ctx =
+        ChangeContext { instance_id, links, business_account_id, metadata: &value.metadata, contacts: &value.contacts };
     match field_rule {
         Some(rule) => fields::map(&ctx, rule, &change.value, events),
         None => {

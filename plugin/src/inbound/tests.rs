@@ -43,7 +43,7 @@ fn text_message_in_omni_shape() {
         vec![text_message("wamid.A", "972987654321", "Body Text")],
         vec![json!({"profile": {"name": "Test Name"}, "wa_id": "972987654321", "user_id": "US.1349"})],
     ))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(events.len(), 1);
     let event = &events[0];
     assert_eq!(event.kind, EventKind::MessageReceived);
@@ -70,7 +70,7 @@ fn contacts_are_matched_by_id_not_position() {
             json!({"profile": {"name": "One"}, "wa_id": "111111111"}),
         ],
     ))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     let names: Vec<Value> = events.iter().map(|e| payload(e)["rawPayload"]["pushName"].clone()).collect();
     assert_eq!(names, [json!("One"), json!("Two")]);
 }
@@ -87,7 +87,7 @@ fn every_entry_change_and_message_in_order() {
         entries.push(json!({"id": format!("waba{e}"), "changes": changes}));
     }
     let body = serde_json::to_vec(&json!({"object": "whatsapp_business_account", "entry": entries})).unwrap();
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     let ids: Vec<Value> = events.iter().map(|e| payload(e)["externalId"].clone()).collect();
     let expected: Vec<Value> = ["000", "001", "002", "010", "011", "012", "100", "101", "102", "110", "111", "112"]
         .iter()
@@ -103,7 +103,7 @@ fn statuses_map_to_their_events_with_meta_timestamps() {
         .map(|s| json!({"id": "wamid.S", "status": s, "timestamp": "1750263773", "recipient_id": "16505551234"}))
         .collect();
     let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": statuses}))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     let kinds: Vec<&EventKind> = events.iter().map(|e| &e.kind).collect();
     assert_eq!(kinds, [&EventKind::MessageSent, &EventKind::MessageDelivered, &EventKind::MessageRead]);
     // Same id as the send path's `message.sent`.
@@ -121,7 +121,7 @@ fn failed_status_carries_code_and_retryable() {
                     "error_data": {"details": "more than 24 hours"}}],
     });
     let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": [status]}))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     let p = payload(&events[0]);
     assert_eq!(events[0].kind, EventKind::MessageFailed);
     assert_eq!(p["errorCode"], "131047");
@@ -140,7 +140,7 @@ fn changes_are_routed_by_phone_number_id_and_unknown_numbers_reported() {
     let mut unknown = messages_value(vec![text_message("wamid.C", "15550001111", "c")], vec![]);
     unknown["metadata"]["phone_number_id"] = json!("999");
     let body = notification(vec![change(other), change(unknown)]);
-    let events = map_notification(&body, "inst-a", &routes).unwrap();
+    let events = map_notification(&body, "inst-a", &routes, &no_media_links).unwrap();
     assert_eq!(events[0].instance_id, "inst-b");
     assert_eq!(events[1].instance_id, "inst-a");
     assert_eq!(events[1].kind, EventKind::Other(UNROUTED_EVENT.into()));
@@ -149,10 +149,13 @@ fn changes_are_routed_by_phone_number_id_and_unknown_numbers_reported() {
 
 #[test]
 fn unreadable_bodies_are_errors() {
-    assert!(matches!(map_notification(b"{", "i", ROUTES), Err(InboundError::NotJson(_))));
-    assert!(matches!(map_notification(b"[]", "i", ROUTES), Err(InboundError::BadShape(_))));
+    assert!(matches!(map_notification(b"{", "i", ROUTES, &no_media_links), Err(InboundError::NotJson(_))));
+    assert!(matches!(map_notification(b"[]", "i", ROUTES, &no_media_links), Err(InboundError::BadShape(_))));
     let bad = json!({"object": "whatsapp_business_account", "entry": [{"changes": "no"}]});
-    assert!(matches!(map_notification(bad.to_string().as_bytes(), "i", ROUTES), Err(InboundError::BadShape(_))));
+    assert!(matches!(
+        map_notification(bad.to_string().as_bytes(), "i", ROUTES, &no_media_links),
+        Err(InboundError::BadShape(_))
+    ));
 }
 
 #[test]
@@ -162,7 +165,7 @@ fn a_malformed_change_is_reported_and_the_rest_of_the_delivery_mapped() {
         json!({"field": ["odd"], "value": {"anything": true}}),
         change(messages_value(vec![text_message("wamid.OK", "16505551234", "still here")], vec![])),
     ]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), [UNHANDLED_EVENT, UNHANDLED_EVENT, "message.received"]);
     let malformed = payload(&events[0]);
     assert_eq!(malformed["field"], "messages");
@@ -182,7 +185,7 @@ fn ids_and_codes_sent_as_numbers_or_strings_are_read_alike() {
         }))]}],
     }))
     .unwrap();
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].instance_id, "inst-a", "routed by the numeric phone number id");
     let error = payload(&events[0]);
@@ -192,11 +195,11 @@ fn ids_and_codes_sent_as_numbers_or_strings_are_read_alike() {
 #[test]
 fn other_fields_and_objects_are_reported_not_refused() {
     let body = notification(vec![json!({"field": "some_future_field", "value": {"event": "X"}})]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(events[0].kind, EventKind::Other(UNHANDLED_EVENT.into()));
     assert_eq!(payload(&events[0])["field"], "some_future_field");
     let page = json!({"object": "page", "entry": []});
-    let events = map_notification(page.to_string().as_bytes(), "inst-a", ROUTES).unwrap();
+    let events = map_notification(page.to_string().as_bytes(), "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(payload(&events[0])["field"], "object");
 }
 
@@ -209,7 +212,7 @@ fn media_messages_also_yield_media_received() {
     let image = json!({"from": "15550001111", "id": "wamid.I", "timestamp": "1", "type": "image",
         "image": {"id": "987", "mime_type": "image/jpeg", "sha256": "c2hh", "caption": "look"}});
     let body = notification(vec![change(messages_value(vec![image], vec![]))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), ["message.received", "media.received"]);
     let media = payload(&events[1]);
     assert_eq!(media["eventId"], events[0].id.as_str());
@@ -224,7 +227,7 @@ fn reactions_are_published_twice_and_empty_emoji_means_removed() {
         "reaction": {"message_id": "wamid.TARGET", "emoji": emoji}})
     };
     let body = notification(vec![change(messages_value(vec![react("wamid.R1", "👍"), react("wamid.R2", "")], vec![]))]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), ["message.received", "reaction.received", "message.received", "reaction.removed"]);
     let added = payload(&events[1]);
     assert_eq!((added["messageId"].as_str(), added["emoji"].as_str()), (Some("wamid.TARGET"), Some("👍")));
@@ -237,7 +240,7 @@ fn senders_without_a_phone_number_are_known_by_their_bsuid() {
         json!({"from_user_id": "US.1349", "id": "wamid.U", "timestamp": "1", "type": "text", "text": {"body": "hi"}});
     let contact = json!({"profile": {"name": "Ana", "username": "@ana"}, "user_id": "US.1349"});
     let body = notification(vec![change(messages_value(vec![message], vec![contact]))]);
-    let p = payload(&map_notification(&body, "inst-a", ROUTES).unwrap()[0]);
+    let p = payload(&map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap()[0]);
     assert_eq!((p["from"].as_str(), p["chatId"].as_str()), (Some("US.1349"), Some("US.1349@bsuid")));
     assert_eq!(p["rawPayload"]["sender"]["username"], "@ana");
 }
@@ -248,7 +251,7 @@ fn played_is_reported_as_read_with_its_own_id() {
     let body = notification(vec![change(
         json!({"metadata": {"phone_number_id": PHONE}, "statuses": [status("read"), status("played")]}),
     )]);
-    let events = map_notification(&body, "inst-a", ROUTES).unwrap();
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), ["message.read", "message.read"]);
     assert_eq!(payload(&events[1])["playedAt"], 2000);
     assert_ne!(events[0].id, events[1].id);
@@ -261,7 +264,7 @@ fn account_level_fields_go_to_the_receiver_and_calls_to_their_number() {
         "calls": [{"id": "wacid.1", "event": "connect", "from": "1", "to": "2"}],
         "statuses": [{"id": "wacid.1", "type": "call", "status": "RINGING"}],
         "errors": [{"code": 12455, "message": "x"}]}});
-    let events = map_notification(&notification(vec![account, calls]), "receiver", ROUTES).unwrap();
+    let events = map_notification(&notification(vec![account, calls]), "receiver", ROUTES, &no_media_links).unwrap();
     assert_eq!(
         kinds(&events),
         ["custom.whatsapp-cloud.account.update", "custom.whatsapp-cloud.call", CALL_STATUS_EVENT, WEBHOOK_ERROR_EVENT]
@@ -277,7 +280,7 @@ fn business_echoes_are_not_received_messages() {
     let echo = json!({"field": "smb_message_echoes", "value": {"metadata": {"phone_number_id": PHONE},
         "message_echoes": [{"from": "15550783881", "to": "15550001111", "id": "wamid.E", "timestamp": "1",
                             "type": "text", "text": {"body": "sent from the app"}}]}});
-    let events = map_notification(&notification(vec![echo]), "inst-a", ROUTES).unwrap();
+    let events = map_notification(&notification(vec![echo]), "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), [ECHO_EVENT]);
     let p = payload(&events[0]);
     assert_eq!((p["chatId"].as_str(), p["fromMe"].as_bool()), (Some("15550001111@s.whatsapp.net"), Some(true)));
@@ -288,5 +291,76 @@ fn business_echoes_are_not_received_messages() {
 fn a_delivery_with_too_many_items_is_refused() {
     let statuses: Vec<Value> = (0..=MAX_ITEMS).map(|i| json!({"id": i.to_string(), "status": "read"})).collect();
     let body = notification(vec![change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": statuses}))]);
-    assert_eq!(map_notification(&body, "inst-a", ROUTES), Err(InboundError::TooManyItems(MAX_ITEMS + 1)));
+    assert_eq!(
+        map_notification(&body, "inst-a", ROUTES, &no_media_links),
+        Err(InboundError::TooManyItems(MAX_ITEMS + 1))
+    );
+}
+
+#[test]
+fn raw_payload_has_the_keys_omnis_persistence_reads() {
+    let mut reply = text_message("wamid.R", "972987654321", "yes");
+    reply["context"] = json!({"from": "15550783881", "id": "wamid.ORIGINAL", "forwarded": true});
+    let body = notification(vec![change(messages_value(
+        vec![reply],
+        vec![json!({"profile": {"name": "Test Name"}, "wa_id": "972987654321"})],
+    ))]);
+    let raw = payload(&map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap()[0])["rawPayload"].clone();
+    assert_eq!(raw["pushName"], "Test Name");
+    assert_eq!(raw["isFromMe"], false);
+    assert_eq!(raw["messageTimestamp"], 1_697_043_223);
+    assert_eq!(raw["isForwarded"], true);
+    assert_eq!(raw["quotedMessage"], json!({"id": "wamid.ORIGINAL", "from": "15550783881"}));
+    assert!(raw.get("isGroup").is_none());
+}
+
+#[test]
+fn a_sender_named_only_by_the_changes_contact() {
+    let message = json!({"id": "wamid.U", "timestamp": "1697043223", "type": "text", "text": {"body": "hi"}});
+    let contact = json!({"profile": {"name": "Ana", "username": "@ana"}, "user_id": "US.13491208655302741918"});
+    let body = notification(vec![change(messages_value(vec![message], vec![contact]))]);
+    let p = payload(&map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap()[0]);
+    assert_eq!(p["from"], "US.13491208655302741918");
+    assert_eq!(p["chatId"], "US.13491208655302741918@bsuid");
+    assert_eq!(p["rawPayload"]["pushName"], "Ana");
+}
+
+#[test]
+fn identity_changes_are_notices_not_user_text() {
+    let number = json!({"from": "16505551234", "id": "wamid.SYS1", "timestamp": "1750269342", "type": "system",
+        "system": {"body": "User Sheena Nelson changed from 16505551234 to 12195555358", "wa_id": "12195555358",
+                   "type": "user_changed_number"}});
+    let user_id = json!({"from_user_id": "US.222", "id": "wamid.SYS2", "timestamp": "1750269342", "type": "system",
+        "system": {"body": "User changed their user id", "type": "user_changed_user_id",
+                   "user_id": "US.222", "previous_user_id": "US.111"}});
+    let body = notification(vec![change(messages_value(vec![number, user_id], vec![]))]);
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e.kind == EventKind::Other(messages::IDENTITY_EVENT.into())));
+    let number = payload(&events[0]);
+    assert_eq!(
+        (number["systemType"].as_str(), number["previousChatId"].as_str(), number["chatId"].as_str()),
+        (Some("user_changed_number"), Some("16505551234@s.whatsapp.net"), Some("12195555358@s.whatsapp.net"))
+    );
+    assert_eq!((number["previousWaId"].as_str(), number["waId"].as_str()), (Some("16505551234"), Some("12195555358")));
+    let user_id = payload(&events[1]);
+    assert_eq!(
+        (user_id["previousChatId"].as_str(), user_id["chatId"].as_str()),
+        (Some("US.111@bsuid"), Some("US.222@bsuid"))
+    );
+    assert_eq!((user_id["previousUserId"].as_str(), user_id["userId"].as_str()), (Some("US.111"), Some("US.222")));
+}
+
+#[test]
+fn message_echoes_and_account_settings_updates_are_mapped() {
+    let echoes = json!({"field": "message_echoes", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE},
+        "message_echoes": [{"from": "15550783881", "to": "16505551234", "id": "wamid.ECHO", "timestamp": "1697043223",
+                            "type": "text", "text": {"body": "sent from the app"}}]}});
+    let settings = json!({"field": "account_settings_update", "value": {"phone_number": "15550783881", "type": "calling", "calling": {"status": "ENABLED"}}});
+    let events = map_notification(&notification(vec![echoes, settings]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(events[0].kind, EventKind::Other(ECHO_EVENT.into()));
+    assert_eq!(payload(&events[0])["chatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(events[1].kind, EventKind::Other("custom.whatsapp-cloud.account.settings".into()));
 }

@@ -41,7 +41,8 @@ pub fn handle(
             }))
             .collect();
 
-    let events = match inbound::map_notification(&request.body, &receiver.id, &routes) {
+    let links = |instance: &str, media_id: &str| host.media_link(instance, media_id);
+    let events = match inbound::map_notification(&request.body, &receiver.id, &routes, &links) {
         Ok(events) => events,
         Err(e) => {
             host.log(Level::Warn, &format!("instance {}: webhook refused: {e}", receiver.id));
@@ -147,6 +148,28 @@ mod tests {
         let body = String::from_utf8(text_body()).unwrap().replace("106540352242922", "222").into_bytes();
         assert_eq!(handle(&host, &instance(), &sample(), &[route], &signed(&body)).status, 200);
         assert_eq!(host.published.borrow()[0].instance_id, "inst-b");
+    }
+
+    #[test]
+    fn received_media_links_to_the_host() {
+        let host = MockHost::default();
+        *host.media_base.borrow_mut() = Some("https://omni.example.com/media".into());
+        let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": "106540352242922"},
+            "messages": [{"from": "15550001111", "id": "wamid.IMG", "timestamp": "1", "type": "image",
+                          "image": {"id": "1599807917628930", "mime_type": "image/jpeg", "sha256": "x"}}]
+        }}]}]})
+        .to_string()
+        .into_bytes();
+        assert_eq!(handle(&host, &instance(), &sample(), &[], &signed(&body)).status, 200);
+        let payloads = host.payloads();
+        let link = "https://omni.example.com/media/inst-a/1599807917628930";
+        assert_eq!(payloads[0]["content"]["mediaUrl"], link);
+        assert_eq!(payloads[1]["url"], link);
+        // Without a host that serves media there is no URL omni could fetch.
+        let host = MockHost::default();
+        handle(&host, &instance(), &sample(), &[], &signed(&body));
+        assert!(host.payloads()[0]["content"].get("mediaUrl").is_none());
     }
 
     fn sample() -> InstanceConfig {

@@ -17,6 +17,7 @@ fn imports_nothing_but_the_omni_channel_package() {
         [
             "omni:channel/events@0.2.0",
             "omni:channel/logging@0.2.0",
+            "omni:channel/media-links@0.2.0",
             "omni:channel/outbound-http@0.2.0",
             "omni:channel/types@0.2.0",
         ]

@@ -1,6 +1,7 @@
-//! Golden events: every webhook fixture under `tests/fixtures/webhooks/{meta,pywa,docs}` (each
-//! shaped like an example from Meta's OpenAPI spec, Meta's docs or pywa's tests) goes through the
-//! component, and its events must equal the reviewed snapshot in `snapshots/`.
+//! Golden events: every webhook fixture under `tests/fixtures/webhooks/{meta,pywa,docs,field}`
+//! (each shaped like an example from Meta's OpenAPI spec, Meta's docs, pywa's tests, or a shape
+//! seen in the field — other projects' tests and issue threads) goes through the component, and
+//! its events must equal the reviewed snapshot in `snapshots/`.
 //!
 //! After an intended change: `INSTA_UPDATE=always cargo test -p e2e-tests golden`, then review
 //! every changed `.snap` file before committing it.
@@ -23,7 +24,7 @@ fn normalise(event: OmniEvent) -> Value {
 #[test]
 fn every_fixture_maps_to_its_reviewed_events() {
     let host = TestHost::new();
-    insta::glob!("../../fixtures/webhooks", "{meta,pywa,docs}/*.json", |path| {
+    insta::glob!("../../fixtures/webhooks", "{meta,pywa,docs,field}/*.json", |path| {
         let body = std::fs::read(path).expect("fixture");
         let response = host.webhook(&signed_post(&body));
         assert_eq!(response.status, 200, "{}: {}", path.display(), text(&response));

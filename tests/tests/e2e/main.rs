@@ -7,6 +7,7 @@ mod component;
 mod golden;
 mod inbound;
 mod media;
+mod media_links;
 mod nats;
 mod omni_shapes;
 mod properties;

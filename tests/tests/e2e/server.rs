@@ -4,39 +4,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use e2e_tests::server::TestServer;
-use e2e_tests::{
-    ACCESS_TOKEN, APP_SECRET, INSTANCE, PHONE_NUMBER_ID, fixture, host_with, instance_toml, misbehaving_runtime,
-    throughput_limit,
-};
-use omni_host::capabilities::EventSink;
+use e2e_tests::server::{Served, TestServer};
+use e2e_tests::{APP_SECRET, INSTANCE, fixture, instance_toml, misbehaving_runtime, throughput_limit};
 use omni_host::capabilities::events::MemorySink;
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
 use omni_host::fake_graph::{FakeGraph, ScriptedResponse};
 use omni_host::server::ServerOptions;
-use omni_host::server::metrics::{CountingSink, Metrics};
+use omni_host::server::metrics::Metrics;
 use omni_host::signing::hub_signature;
 
 const API_TOKEN: &str = "test-api-token";
 
-/// A server for the WhatsApp component with a fake Graph API and an in-memory sink.
-struct Setup {
-    server: TestServer,
-    sink: Arc<MemorySink>,
-    graph: FakeGraph,
-}
-
-fn setup() -> Setup {
-    let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).unwrap();
-    let sink = Arc::new(MemorySink::new());
-    let metrics = Metrics::new();
-    let counted: Arc<dyn EventSink> = Arc::new(CountingSink::new(sink.clone(), metrics.clone()));
-    let host =
-        host_with(&instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url()), Duration::from_secs(10), counted);
+fn setup() -> Served {
     let options = ServerOptions { api_token: Some(API_TOKEN.into()), max_concurrency: 8, ..ServerOptions::default() };
-    let server = TestServer::start(TestServer::runtime(), Arc::new(host), metrics, options);
-    Setup { server, sink, graph }
+    Served::start(options, false)
 }
 
 fn post_webhook(base: &str, body: &[u8], signature: &str) -> (u16, String) {

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { deserialize } from 'node:v8';
 
 import { limitMemory } from './memory-limit.js';
-import { type ExportName, type FromProcess, type ToProcess, type WitResult, encodeFrame } from './protocol.js';
+import { type ExportName, type FromProcess, type HostOp, type ToProcess, type WitResult, encodeFrame } from './protocol.js';
 
 const STDIN = 0;
 const STDOUT = 1;
@@ -72,7 +72,7 @@ function receive(): ToProcess {
 }
 
 /** An import that waits for the plugin's answer. */
-function hostCall(op: 'http' | 'publish', arg: unknown): WitResult {
+function hostCall(op: HostOp, arg: unknown): WitResult {
   send({ kind: 'host', op, arg });
   const frame = receive();
   if (frame.kind !== 'reply') throw new Error(`expected a reply, got ${frame.kind}`);
@@ -84,6 +84,9 @@ const imports = {
   'omni:channel/events': { publish: (events: unknown) => hostCall('publish', events) },
   'omni:channel/logging': {
     log: (level: string, message: string) => send({ kind: 'log', level, message }),
+  },
+  'omni:channel/media-links': {
+    link: (instanceId: string, mediaId: string) => hostCall('link', [instanceId, mediaId]).val,
   },
   'omni:channel/types': {},
 };

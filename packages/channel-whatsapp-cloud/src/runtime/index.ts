@@ -44,6 +44,8 @@ export interface CallCapabilities {
   publish?: (events: Event[], signal: AbortSignal) => Promise<WitResult<undefined, PublishError>>;
   /** Where the component's log lines go. */
   log(level: string, message: string): void;
+  /** Links to received files that omni can fetch; without it the component gives none. */
+  mediaLink?(instanceId: string, mediaId: string): string | undefined;
 }
 
 export interface RuntimeOptions {
@@ -223,6 +225,7 @@ function callHost(caps: CallCapabilities): CallHost {
       return caps.publish(events as Event[], signal);
     },
     log: (level, message) => caps.log(level, message),
+    mediaLink: (instanceId, mediaId) => caps.mediaLink?.(instanceId, mediaId),
   };
 }
 

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
 import { PluginFailure } from './failure.js';
-import { type ExportName, FrameReader, type FromProcess, type WitResult, encodeFrame } from './protocol.js';
+import { type ExportName, FrameReader, type FromProcess, type HostOp, type WitResult, encodeFrame } from './protocol.js';
 
 /** What a call's imports do: the capabilities of that call. */
 export interface CallHost {
@@ -16,6 +16,8 @@ export interface CallHost {
   publish(events: unknown, signal: AbortSignal): Promise<WitResult>;
   /** `logging.log`. */
   log(level: string, message: string): void;
+  /** `media-links.link`: a fetchable link to a received file, if the plugin serves media. */
+  mediaLink(instanceId: string, mediaId: string): string | undefined;
 }
 
 /** How long a call may take. */
@@ -200,9 +202,9 @@ export class ComponentProcess {
     }
   }
 
-  private serveImport(running: Running, op: 'http' | 'publish', arg: unknown): void {
+  private serveImport(running: Running, op: HostOp, arg: unknown): void {
     this.pauseGuestClock(running);
-    const served = op === 'http' ? running.host.http(arg, running.abort.signal) : running.host.publish(arg, running.abort.signal);
+    const served = this.perform(running, op, arg);
     served
       .catch((error: unknown) => {
         // The capability itself failed: that is the host's bug, not something to hide from the
@@ -215,6 +217,20 @@ export class ComponentProcess {
         this.write({ kind: 'reply', value });
         this.startGuestClock(running);
       });
+  }
+
+  private async perform(running: Running, op: HostOp, arg: unknown): Promise<WitResult> {
+    const { host, abort } = running;
+    switch (op) {
+      case 'http':
+        return host.http(arg, abort.signal);
+      case 'publish':
+        return host.publish(arg, abort.signal);
+      case 'link': {
+        const [instanceId, mediaId] = arg as [string, string];
+        return { tag: 'ok', val: host.mediaLink(instanceId, mediaId) };
+      }
+    }
   }
 
   private settle(running: Running | undefined, finish: (running: Running) => void): void {

@@ -23,6 +23,10 @@ export type ExportName =
   | 'media.uploadMedia'
   | 'media.downloadMedia';
 
+/** The imports the plugin answers: `outbound-http.send`, `events.publish`, `media-links.link`
+ * (whose answer is `{tag: 'ok', val: link | undefined}`). */
+export type HostOp = 'http' | 'publish' | 'link';
+
 /** A WIT `result` as jco represents it. */
 export type WitResult<T = unknown, E = unknown> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 
@@ -38,7 +42,7 @@ export type FromProcess =
   /** The component is instantiated and waits for calls. */
   | { kind: 'ready' }
   /** The component called an import that needs an answer (it waits for a `reply`). */
-  | { kind: 'host'; op: 'http' | 'publish'; arg: unknown }
+  | { kind: 'host'; op: HostOp; arg: unknown }
   /** The component logged a line (no answer). */
   | { kind: 'log'; level: string; message: string }
   /** The export returned (`ok` for a WIT result's value, or a plain return value). */

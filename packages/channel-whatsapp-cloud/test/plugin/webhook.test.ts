@@ -4,6 +4,7 @@
  */
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { PHONE_NUMBER_ID } from '../support/fake-graph.js';
@@ -168,6 +169,47 @@ describe('routing', () => {
       assert.notEqual(PHONE_NUMBER_ID, '999999999999999');
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('received media', () => {
+  test('image, voice and document carry a link omni can fetch: the file, its size; a corrupt copy is refused', async () => {
+    const files = [
+      { type: 'image', bytes: Buffer.from('ffd8ffe0 a small jpeg'), mime: 'image/jpeg', extra: { caption: 'the broken part' } },
+      { type: 'audio', bytes: Buffer.from('OggS voice note frames'), mime: 'audio/ogg; codecs=opus', extra: { voice: true } },
+      { type: 'document', bytes: Buffer.from('%PDF-1.7 an invoice'), mime: 'application/pdf', extra: { filename: 'invoice.pdf' } },
+    ];
+    for (const file of files) {
+      h.bus.clear();
+      const mediaId = h.graph.storeMedia(file.bytes, file.mime);
+      const sha256 = createHash('sha256').update(file.bytes).digest('base64');
+      const body = JSON.stringify({
+        object: 'whatsapp_business_account',
+        entry: [{ id: '1', changes: [{ field: 'messages', value: {
+          messaging_product: 'whatsapp',
+          metadata: { display_phone_number: '15550783881', phone_number_id: PHONE_NUMBER_ID },
+          contacts: [{ profile: { name: 'Kerry Fisher' }, wa_id: '16315551181' }],
+          messages: [{ from: '16315551181', id: `wamid.MEDIA-${mediaId}`, timestamp: '1750263773', type: file.type,
+            [file.type]: { id: mediaId, mime_type: file.mime, sha256, ...file.extra } }],
+        } }] }],
+      });
+      assert.equal((await h.plugin.handleWebhook(webhookPost(body, { instance: 'acme' }))).status, 200);
+      const link = h.bus.of('message.received')[0]?.payload.content.mediaUrl as string;
+      assert.match(link, new RegExp(`/webhooks/whatsapp-cloud/media/acme/${mediaId}\\?expires=\\d+&signature=[0-9a-f]{64}$`));
+      assert.equal(h.bus.of('media.received')[0]?.payload.url, link);
+      const response = await h.plugin.handleWebhook(new Request(link));
+      assert.equal(response.status, 200, file.type);
+      assert.deepEqual(Buffer.from(await response.arrayBuffer()), file.bytes);
+      assert.equal(response.headers.get('content-length'), String(file.bytes.length));
+      assert.equal(response.headers.get('content-type'), file.mime);
+
+      (h.graph.media.get(mediaId) as { corrupted?: boolean }).corrupted = true;
+      const corrupt = await h.plugin.handleWebhook(new Request(link));
+      assert.equal(corrupt.status, 502);
+      assert.equal((await corrupt.json()).error, 'integrity');
+      const forged = await h.plugin.handleWebhook(new Request(link.replace(/.$/, (c) => (c === '0' ? '1' : '0'))));
+      assert.equal(forged.status, 403);
     }
   });
 });

@@ -28,6 +28,8 @@ export interface StoredMedia {
   bytes: Buffer;
   mimeType: string;
   filename?: string;
+  /** The CDN serves other bytes than the metadata describes (a corrupted copy). */
+  corrupted?: boolean;
 }
 
 export const ACCESS_TOKEN = 'EAAtestaccesstoken';
@@ -134,7 +136,9 @@ export class FakeGraph {
     const [version, object, edge] = segments;
     if (segments[0] === 'cdn' && object) {
       const media = this.media.get(object);
-      return media ? reply(200, media.bytes, { 'content-type': media.mimeType }) : reply(404, { error: 'gone' });
+      if (!media) return reply(404, { error: 'gone' });
+      const bytes = media.corrupted ? Buffer.concat([media.bytes.subarray(1), Buffer.from('!')]) : media.bytes;
+      return reply(200, bytes, { 'content-type': media.mimeType });
     }
     if (!version?.startsWith('v')) return reply(400, graphError(400, 100, 'Unknown path components').body);
     const phone = object !== undefined && this.phoneNumbers.has(object);
