@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use whatsapp_cloud_plugin::host::Host;
 use whatsapp_cloud_plugin::signature;
-use whatsapp_cloud_plugin::webhook::handle;
+use whatsapp_cloud_plugin::webhook::{DEFAULT_LIMITS, handle};
 use whatsapp_cloud_plugin::wit::events::{Event, PublishError};
 use whatsapp_cloud_plugin::wit::logging::Level;
 use whatsapp_cloud_plugin::wit::outbound_http::{HttpError, Request, Response};
@@ -44,6 +44,6 @@ fuzz_target!(|data: &[u8]| {
     }
     let receiver = Instance { id: "acme".into(), config: CONFIG.into() };
     let request = IncomingRequest { method: method.into(), path: "/".into(), query, headers, body };
-    let response = handle(&NullHost, &receiver, &[], &request);
+    let response = handle(&NullHost, &receiver, &[], &request, &DEFAULT_LIMITS);
     assert!(matches!(response.status, 200 | 400 | 401 | 403 | 405 | 413), "status {}", response.status);
 });

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use omni_host::WHATSAPP_CLOUD_COMPONENT;
 use omni_host::bindings::types::Instance;
-use omni_host::bindings::webhook::IncomingRequest;
+use omni_host::bindings::webhook::{DeliveryLimits, IncomingRequest};
 use omni_host::capabilities::{Capabilities, EgressPolicy, EventSink, OmniEvent, SinkError};
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::signing::hub_signature;
@@ -21,7 +21,7 @@ const BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"1022
 struct Discard;
 
 impl EventSink for Discard {
-    fn publish(&self, _: &[OmniEvent]) -> Result<(), SinkError> {
+    fn publish(&self, _: &[OmniEvent], _: std::time::Instant) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -76,6 +76,12 @@ mod native {
     }
 }
 
+/// `serve`'s defaults: 4 MiB bodies, 1 MiB events.
+const LIMITS: DeliveryLimits = DeliveryLimits {
+    max_body_bytes: omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY,
+    max_event_bytes: omni_host::capabilities::events::MAX_PAYLOAD_BYTES as u64,
+};
+
 fn webhook(c: &mut Criterion) {
     let mut group = c.benchmark_group("signed_text_webhook");
 
@@ -87,10 +93,19 @@ fn webhook(c: &mut Criterion) {
         body: BODY.as_bytes().to_vec(),
     };
     let native_instance = whatsapp_cloud_plugin::wit::types::Instance { id: "bench".into(), config: CONFIG.into() };
+    let native_limits = whatsapp_cloud_plugin::wit::webhook::DeliveryLimits {
+        max_body_bytes: LIMITS.max_body_bytes,
+        max_event_bytes: LIMITS.max_event_bytes,
+    };
     group.bench_function("native", |b| {
         b.iter(|| {
-            let response =
-                whatsapp_cloud_plugin::webhook::handle(&native::NullHost, &native_instance, &[], &native_request);
+            let response = whatsapp_cloud_plugin::webhook::handle(
+                &native::NullHost,
+                &native_instance,
+                &[],
+                &native_request,
+                &native_limits,
+            );
             assert_eq!(response.status, 200);
         })
     });
@@ -105,13 +120,13 @@ fn webhook(c: &mut Criterion) {
 
     let mut reused = pooled.reusable_instance(caps()).unwrap();
     group.bench_function("component_reused_instance", |b| {
-        b.iter(|| assert_eq!(reused.handle_webhook(&instance, &[], &request).unwrap().status, 200))
+        b.iter(|| assert_eq!(reused.handle_webhook(&instance, &[], &request, LIMITS).unwrap().status, 200))
     });
     group.bench_function("component_fresh_instance_pooling", |b| {
-        b.iter(|| assert_eq!(pooled.handle_webhook(caps(), &instance, &[], &request).unwrap().status, 200))
+        b.iter(|| assert_eq!(pooled.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200))
     });
     group.bench_function("component_fresh_instance_on_demand", |b| {
-        b.iter(|| assert_eq!(on_demand.handle_webhook(caps(), &instance, &[], &request).unwrap().status, 200))
+        b.iter(|| assert_eq!(on_demand.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200))
     });
     group.finish();
 

@@ -9,7 +9,7 @@ use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
 use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
-use crate::bindings::webhook::{IncomingRequest, OutgoingResponse, Route};
+use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::Origin;
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks};
 use crate::config::HostConfig;
@@ -75,7 +75,12 @@ pub struct ChannelHost {
     http: Arc<dyn HttpClient>,
     sink: Arc<dyn EventSink>,
     media_links: Option<Arc<MediaLinks>>,
+    /// Largest webhook body taken (the server refuses larger ones before reading them).
+    max_webhook_body: u64,
 }
+
+/// Meta documents deliveries of up to 3 MB: a little more is accepted.
+pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = 4 << 20;
 
 impl ChannelHost {
     /// Validates every instance with the plugin and derives its egress policy. Refuses to
@@ -117,7 +122,18 @@ impl ChannelHost {
                 routing_keys: validated.routing_keys,
             });
         }
-        Ok(Self { runtime, info, instances, http, sink, media_links: None })
+        Ok(Self { runtime, info, instances, http, sink, media_links: None, max_webhook_body: DEFAULT_MAX_WEBHOOK_BODY })
+    }
+
+    /// The largest webhook body taken (default [`DEFAULT_MAX_WEBHOOK_BODY`]).
+    pub fn with_max_webhook_body(mut self, bytes: u64) -> Self {
+        self.max_webhook_body = bytes;
+        self
+    }
+
+    /// What a delivery may be: its body, and each event (as the sink takes them).
+    pub fn delivery_limits(&self) -> DeliveryLimits {
+        DeliveryLimits { max_body_bytes: self.max_webhook_body, max_event_bytes: self.sink.max_event_bytes() as u64 }
     }
 
     /// Hands out links to received media (`serve` answers them), so events carry a
@@ -175,7 +191,7 @@ impl ChannelHost {
             channel_type: self.info.id.clone(),
             media_links: self.media_links.clone(),
         };
-        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request)?)
+        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request, self.delivery_limits())?)
     }
 
     /// Sends one message through instance `id` (one attempt).

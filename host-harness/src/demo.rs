@@ -110,7 +110,7 @@ pub fn run(
     };
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}");
-    let options = ServerOptions { api_token: Some(API_TOKEN.into()), max_concurrency: 16, ..ServerOptions::default() };
+    let options = ServerOptions { api_token: Some(API_TOKEN.into()), ..ServerOptions::default() }.with_concurrency(16);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let shutdown = async move {
         tokio::select! {

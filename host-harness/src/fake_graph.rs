@@ -249,11 +249,11 @@ async fn handle(
     if recorded.header("authorization") != Some(&format!("Bearer {}", state.access_token)) {
         return error(401, 190, "Invalid OAuth access token - Cannot parse access token");
     }
-    let scripted = state.script.lock().expect("fake lock").pop_front().filter(|s| !s.is_normal());
-    if let Some(scripted) = scripted {
-        if let Some(delay) = scripted.delay {
-            tokio::time::sleep(delay).await;
-        }
+    let scripted = state.script.lock().expect("fake lock").pop_front();
+    if let Some(delay) = scripted.as_ref().and_then(|s| s.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some(scripted) = scripted.filter(|s| !s.is_normal()) {
         let mut response =
             (StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::OK), scripted.body).into_response();
         for (name, value) in scripted.headers {

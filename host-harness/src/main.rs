@@ -82,12 +82,24 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         events: EventArgs,
-        /// Plugin calls running at once (pre-allocated instance slots); more requests wait.
+        /// Plugin calls running at once (pre-allocated instance slots), half of them kept for
+        /// webhooks and half for calls to Meta; more requests wait.
         #[arg(long, default_value_t = 64)]
         max_concurrency: u32,
-        /// Largest webhook body accepted, in bytes (larger: 413).
-        #[arg(long, default_value_t = 1 << 20)]
+        /// Largest webhook body accepted, in bytes (larger: 413). Meta sends up to 3 MB.
+        #[arg(long, default_value_t = omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY as usize)]
         max_body: usize,
+        /// Open connections at most; at the cap the oldest idle one is closed for a new one
+        /// (default: three quarters of the descriptor limit).
+        #[arg(long)]
+        max_connections: Option<usize>,
+        /// Seconds a connection has to send a complete request head (also the keep-alive idle
+        /// timeout).
+        #[arg(long, default_value_t = 10)]
+        header_timeout: u64,
+        /// Seconds requests in flight get to finish after SIGINT or SIGTERM.
+        #[arg(long, default_value_t = 15)]
+        shutdown_grace: u64,
     },
     /// Print the plugin's info and the component's imports and exports, as JSON.
     Info,
@@ -162,9 +174,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// Libraries whose protocol logs (at debug and trace) dump request headers, the bearer token
+/// included: capped at `info` whatever the filter asks, so that no secret is ever logged.
+const PROTOCOL_LOGGERS: &[&str] = &["ureq", "ureq_proto", "rustls", "hyper", "hyper_util", "h2", "async_nats"];
+
+/// The compiler's internals: millions of lines while the component compiles (measured: 5.5
+/// million in 35 s of `--log trace`, and `serve` not yet listening), of use to nobody running
+/// the host. Capped at `info` too; a directive names a target prefix.
+const COMPILER_LOGGERS: &[&str] = &["cranelift", "regalloc2", "wasmtime_internal_cranelift", "wasmtime_environ"];
+
 fn init_logging(filter: &str) {
-    let filter =
+    let mut filter =
         tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for target in PROTOCOL_LOGGERS.iter().chain(COMPILER_LOGGERS) {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
+    }
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -186,12 +210,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { config, listen, events, max_concurrency, max_body } => {
+        Command::Serve {
+            config,
+            listen,
+            events,
+            max_concurrency,
+            max_body,
+            max_connections,
+            header_timeout,
+            shutdown_grace,
+        } => {
             let settings = HostConfig::load(&config)?;
             let metrics = Metrics::new();
             let sink: Arc<dyn EventSink> = Arc::new(CountingSink::new(open_sink(&tokio, &events)?, metrics.clone()));
             let runtime_config = RuntimeConfig { pooling: Some(max_concurrency), ..RuntimeConfig::default() };
-            let mut host = build_host(cli.component.as_deref(), runtime_config, &settings, sink)?;
+            let mut host = build_host(cli.component.as_deref(), runtime_config, &settings, sink)?
+                .with_max_webhook_body(max_body as u64);
             if let Some(media) = &settings.media {
                 host = host.with_media_links(media.links().context("[media]")?);
             }
@@ -202,10 +236,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let options = ServerOptions {
                 webhook_body_limit: max_body,
-                max_concurrency: max_concurrency as usize,
                 api_token,
+                connections: server::ConnectionOptions {
+                    max_connections,
+                    header_read_timeout: Duration::from_secs(header_timeout),
+                    shutdown_grace: Duration::from_secs(shutdown_grace),
+                },
                 ..ServerOptions::default()
-            };
+            }
+            .with_concurrency(max_concurrency as usize);
             let listener = tokio
                 .block_on(tokio::net::TcpListener::bind(listen))
                 .with_context(|| format!("listening on {listen}"))?;
@@ -215,6 +254,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 AppState::new(host, metrics, options),
                 server::shutdown_signal(),
             ))?;
+            // Plugin calls still running past the grace are abandoned with the process.
+            tokio.shutdown_timeout(Duration::from_secs(1));
             Ok(ExitCode::SUCCESS)
         }
         Command::Info => {

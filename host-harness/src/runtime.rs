@@ -23,7 +23,7 @@ use crate::bindings::messaging::{
 };
 use crate::bindings::plugin::{ConnectionInfo, PluginInfo, ValidatedConfig};
 use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
-use crate::bindings::webhook::{IncomingRequest, OutgoingResponse, Route};
+use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::bindings::{ChannelPlugin, ChannelPluginPre};
 use crate::capabilities::{Capabilities, HostFailure, HostState};
 
@@ -34,7 +34,8 @@ pub struct RuntimeConfig {
     pub memory_limit: usize,
     /// Linear memory for media calls, which hold whole files.
     pub media_memory_limit: usize,
-    /// Guest computation a call may use (time in host functions does not count).
+    /// Guest computation a call may use, in CPU time of its thread: waiting for a core or in
+    /// host functions does not count.
     pub cpu_budget: Duration,
     /// Guest computation for media calls, which hash and copy whole files.
     pub media_cpu_budget: Duration,
@@ -154,7 +155,7 @@ pub struct PluginRuntime {
     component: Component,
     pre: ChannelPluginPre<HostState>,
     config: RuntimeConfig,
-    _ticker: EpochTicker,
+    _ticker: Arc<EpochTicker>,
 }
 
 impl PluginRuntime {
@@ -187,13 +188,33 @@ impl PluginRuntime {
         let mut linker = Linker::<HostState>::new(&engine);
         ChannelPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
         let pre = ChannelPluginPre::new(linker.instantiate_pre(&component).context("linking the component")?)?;
-        let ticker = EpochTicker::start(&engine);
+        let ticker = Arc::new(EpochTicker::start(&engine));
         Ok(Self { engine, component, pre, config, _ticker: ticker })
+    }
+
+    /// The same compiled component under other per-call bounds (CPU budgets, wall-clock bound):
+    /// compiling costs far more than a call, so hosts and tests that need two sets of bounds
+    /// compile once. Memory limits and pooling belong to the engine and stay as they are.
+    pub fn with_call_bounds(&self, cpu_budget: Duration, media_cpu_budget: Duration, wall_limit: Duration) -> Self {
+        let config = RuntimeConfig { cpu_budget, media_cpu_budget, wall_limit, ..self.config.clone() };
+        Self {
+            engine: self.engine.clone(),
+            component: self.component.clone(),
+            pre: self.pre.clone(),
+            config,
+            _ticker: self._ticker.clone(),
+        }
     }
 
     /// The engine (for inspecting the component's type).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// How many instances can live at once (`None`: no fixed bound). Callers running plugin
+    /// calls concurrently keep within it, or the extra calls fail to instantiate.
+    pub fn max_concurrent_instances(&self) -> Option<u32> {
+        self.config.pooling
     }
 
     /// The compiled component.
@@ -218,7 +239,7 @@ impl PluginRuntime {
     /// An instance kept across calls. Production never does this (a fresh store per call is the
     /// isolation the host promises); it exists to measure what that isolation costs.
     pub fn reusable_instance(&self, caps: Capabilities) -> Result<ReusableInstance, PluginError> {
-        let mut store = Store::new(&self.engine, HostState::new(caps, self.config.memory_limit));
+        let mut store = Store::new(&self.engine, HostState::new(caps, self.config.memory_limit, Duration::MAX / 4));
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(u64::MAX / 2);
         let plugin = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
@@ -258,9 +279,10 @@ impl PluginRuntime {
         receiver: &Instance,
         routes: &[Route],
         request: &IncomingRequest,
+        limits: DeliveryLimits,
     ) -> Result<OutgoingResponse, PluginError> {
         let response = self.call(caps, false, |plugin, store| {
-            plugin.omni_channel_webhook().call_handle_webhook(store, receiver, routes, request)
+            plugin.omni_channel_webhook().call_handle_webhook(store, receiver, routes, request, limits)
         })?;
         let size = response.body.len() + response.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
         if size > self.config.max_response_bytes {
@@ -351,14 +373,17 @@ impl PluginRuntime {
         f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let memory_limit = if media { self.config.media_memory_limit } else { self.config.memory_limit };
-        let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit));
+        let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit, self.config.wall_limit));
         store.limiter(|state| &mut state.limits);
         let cpu_budget = if media { self.config.media_cpu_budget } else { self.config.cpu_budget };
-        let wall_limit = self.config.wall_limit;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
             let state = ctx.data();
-            if state.guest_time() > cpu_budget || state.wall_time() > wall_limit {
+            // The CPU budget counts the guest's own computation (thread CPU time); once its
+            // events are published, only the wall bound stops it, so a call never fails after
+            // having published.
+            let over_budget = !state.published() && state.guest_cpu() > cpu_budget;
+            if over_budget || state.past_deadline() {
                 Ok(UpdateDeadline::Interrupt)
             } else {
                 Ok(UpdateDeadline::Continue(1))
@@ -410,10 +435,11 @@ impl ReusableInstance {
         receiver: &Instance,
         routes: &[Route],
         request: &IncomingRequest,
+        limits: DeliveryLimits,
     ) -> Result<OutgoingResponse, PluginError> {
         self.plugin
             .omni_channel_webhook()
-            .call_handle_webhook(&mut self.store, receiver, routes, request)
+            .call_handle_webhook(&mut self.store, receiver, routes, request, limits)
             .map_err(|e| classify(e, &self.store, false))
     }
 }

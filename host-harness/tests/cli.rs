@@ -1,7 +1,10 @@
 //! The `omni-host` binary, run as an operator would.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use omni_host::fake_graph::FakeGraph;
 
@@ -214,38 +217,177 @@ fn serve_documents_its_flags() {
     }
 }
 
+/// `omni-host serve` running on a free loopback port, stderr captured; killed if a test
+/// leaves it running.
+struct Serving {
+    child: std::process::Child,
+    port: u16,
+    /// Drains stderr as it comes (a trace log would fill the pipe and block the process).
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Serving {
+    /// Starts `serve` on the workspace's config with `extra` flags, and waits for `/healthz`.
+    fn start(dir: &Path, extra: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let config = dir.join("config.toml");
+        let mut args = vec!["serve", "--config", config.to_str().unwrap(), "--listen", &listen, "--events", "none"];
+        args.extend_from_slice(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_omni-host"))
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
+        let serving = Self { child, port, stderr: Some(stderr) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(reply) = serving.request(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
+                assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+                return serving;
+            }
+            assert!(Instant::now() < deadline, "serve never listened");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends raw request bytes on a fresh connection and reads until the server closes it.
+    fn request(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.write_all(bytes)?;
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply)?;
+        Ok(reply)
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits up to `bound` for the process to exit; `None` if it is still running.
+    fn exit_within(&mut self, bound: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + bound;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Everything the process wrote to stderr (once it has exited).
+    fn stderr(&mut self) -> String {
+        self.stderr.take().expect("stderr is read once").join().unwrap()
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
     let dir = workspace("serve", "https://graph.facebook.com");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_omni-host"))
-        .args([
-            "serve",
-            "--config",
-            dir.join("config.toml").to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--events",
-            "none",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let health = loop {
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            use std::io::{Read, Write};
-            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-            let mut reply = String::new();
-            stream.read_to_string(&mut reply).unwrap();
-            break reply;
-        }
-        assert!(std::time::Instant::now() < deadline, "serve never listened");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(status.success());
-    let exit = child.wait().unwrap();
+    let mut serving = Serving::start(&dir, &[]);
+    serving.terminate();
+    let exit = serving.exit_within(Duration::from_secs(20)).expect("serve exits on SIGTERM");
     assert!(exit.success(), "serve exited with {exit}");
+}
+
+#[test]
+fn serve_exits_within_its_shutdown_grace_though_a_request_is_half_sent() {
+    let dir = workspace("serve-grace", "https://graph.facebook.com");
+    let mut serving = Serving::start(&dir, &["--shutdown-grace", "1", "--header-timeout", "60"]);
+    // A request whose head is complete and whose body never comes, and one whose head never ends.
+    let mut half_sent = TcpStream::connect(("127.0.0.1", serving.port)).unwrap();
+    half_sent
+        .write_all(b"POST /webhooks/whatsapp-cloud/cli HTTP/1.1\r\nHost: x\r\ncontent-length: 5000\r\n\r\n{\"object\"")
+        .unwrap();
+    let mut half_head = TcpStream::connect(("127.0.0.1", serving.port)).unwrap();
+    half_head.write_all(b"POST /webhooks/whatsapp-cloud/cli HTTP/1.1\r\nHost: x\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    serving.terminate();
+    // The grace (1 s) plus the runtime's own shutdown bound (1 s), with room for a slow machine;
+    // before the bound existed one such request kept the process alive for 45 s and more.
+    let exit = serving.exit_within(Duration::from_secs(10)).expect("serve exits though requests are half-sent");
+    assert!(exit.success(), "serve exited with {exit}");
+    drop((half_sent, half_head));
+}
+
+/// Whether `log` holds any 12 characters of `secret` in a row: a protocol log's hex dump shows
+/// 16 bytes per row, so a secret of 40 characters or more leaves a whole row there.
+fn leaks(log: &str, secret: &str) -> bool {
+    secret.as_bytes().windows(12).any(|w| log.contains(std::str::from_utf8(w).unwrap()))
+}
+
+#[test]
+fn a_trace_log_of_serve_holds_no_secret() {
+    let (token, app_secret, verify) = (
+        "EAAGm0PX4ZCpsBAKZCtokenthatmustnevershowupinlogs",
+        "app-secret-0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c",
+        "verify-token-that-must-never-show-up-in-logs",
+    );
+    let api_token = "api-token-that-must-never-show-up-in-any-log";
+    let graph = FakeGraph::start(token, PHONE).unwrap();
+    let dir = workspace("serve-trace", &graph.base_url());
+    let config = std::fs::read_to_string(dir.join("config.toml"))
+        .unwrap()
+        .replace(TOKEN, token)
+        .replace(SECRET, app_secret)
+        .replace("cli-verify", verify);
+    std::fs::write(dir.join("config.toml"), format!("{config}\n[api]\ntoken = \"{api_token}\"\n")).unwrap();
+    let mut serving = Serving::start(&dir, &["--log", "trace"]);
+    // A send (the access token goes to Meta), a signed webhook and the verification handshake.
+    let message = r#"{"to": "16505551234", "content": {"type": "text", "text": "hi"}}"#;
+    let send = serving
+        .request(
+            format!(
+                "POST /api/v1/instances/cli/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {api_token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nConnection: close\r\n\r\n{message}",
+                message.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert!(send.starts_with("HTTP/1.1 200"), "{send}");
+    assert_eq!(graph.requests().len(), 1, "the send reached the Graph API");
+    let body = text_webhook();
+    let signature = omni_host::signing::hub_signature(app_secret.as_bytes(), body.as_bytes());
+    let webhook = serving
+        .request(
+            format!(
+                "POST /webhooks/whatsapp-cloud/cli HTTP/1.1\r\nHost: x\r\nx-hub-signature-256: {signature}\r\ncontent-length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert!(webhook.starts_with("HTTP/1.1 200"), "{webhook}");
+    let handshake = serving
+        .request(
+            format!(
+                "GET /webhooks/whatsapp-cloud/cli?hub.mode=subscribe&hub.challenge=7&hub.verify_token={verify} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    assert!(handshake.starts_with("HTTP/1.1 200"), "{handshake}");
+    serving.terminate();
+    serving.exit_within(Duration::from_secs(20)).expect("serve exits on SIGTERM");
+    let log = serving.stderr();
+    assert!(log.contains("Graph") || log.lines().count() > 50, "a trace log, not silence:\n{log}");
+    for secret in [token, app_secret, verify, api_token] {
+        assert!(!leaks(&log, secret), "the log holds part of {secret:?}:\n{log}");
+    }
 }

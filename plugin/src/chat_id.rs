@@ -59,10 +59,14 @@ impl Recipient {
 pub fn parse_recipient(to: &str) -> Result<Recipient, String> {
     let to = to.trim();
     if let Some(id) = to.strip_suffix(GROUP_SUFFIX) {
-        return non_empty(id).map(|id| Recipient::Group(id.to_owned()));
+        return group_id(id).map(|id| Recipient::Group(id.to_owned()));
     }
     if let Some(id) = to.strip_suffix(BSUID_SUFFIX) {
-        return non_empty(id).map(|id| Recipient::UserId(id.to_owned()));
+        return if is_bsuid(id) {
+            Ok(Recipient::UserId(id.to_owned()))
+        } else {
+            Err(format!("`{id}` is not a business-scoped user id (like US.13491208655302741918)"))
+        };
     }
     if let Some(user) = to.strip_suffix(USER_SUFFIX) {
         // Multi-device JIDs carry a device suffix (`123:4@s.whatsapp.net`).
@@ -105,8 +109,13 @@ fn phone_digits(s: &str) -> Result<String, String> {
     }
 }
 
-fn non_empty(id: &str) -> Result<&str, String> {
-    if id.is_empty() { Err("empty chat id".to_owned()) } else { Ok(id) }
+/// A group id as Meta gives them (URL-safe base64-like: letters, digits, `-`, `_`, `=`, `+`),
+/// at most 128 characters: it goes into the request body and into omni's chat ids.
+fn group_id(id: &str) -> Result<&str, String> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'+'));
+    if ok { Ok(id) } else { Err(format!("`{id}` is not a WhatsApp group id")) }
 }
 
 #[cfg(test)]
@@ -142,7 +151,18 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_recipient() {
-        for input in ["", "hello", "123", "1234567890123456", "x@lid", "@g.us", "55 11 abc"] {
+        for input in [
+            "",
+            "hello",
+            "123",
+            "1234567890123456",
+            "x@lid",
+            "@g.us",
+            "55 11 abc",
+            "x/y@g.us",
+            "a b@g.us",
+            "../x@bsuid",
+        ] {
             assert!(parse_recipient(input).is_err(), "{input} accepted");
         }
     }

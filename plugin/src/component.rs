@@ -63,9 +63,10 @@ impl webhook::Guest for Component {
         receiver: Instance,
         routes: Vec<webhook::Route>,
         request: webhook::IncomingRequest,
+        limits: webhook::DeliveryLimits,
     ) -> webhook::OutgoingResponse {
         install_panic_hook();
-        crate::webhook::handle(&WitHost, &receiver, &routes, &request)
+        crate::webhook::handle(&WitHost, &receiver, &routes, &request, &limits)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod server;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use omni_host::bindings::messaging::{Content, OutgoingMessage, TextContent};
 use omni_host::bindings::webhook::{IncomingRequest, OutgoingResponse};
@@ -34,12 +35,33 @@ pub fn runtime() -> Arc<PluginRuntime> {
     static RUNTIME: OnceLock<Arc<PluginRuntime>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| {
-            let config = RuntimeConfig { pooling: Some(16), ..RuntimeConfig::default() };
+            // As many instance slots as `serve` has by default, so servers under test run with
+            // their default concurrency.
+            let config = RuntimeConfig { pooling: Some(64), ..RuntimeConfig::default() };
             Arc::new(
                 PluginRuntime::new(omni_host::WHATSAPP_CLOUD_COMPONENT, config).expect("the plugin component loads"),
             )
         })
         .clone()
+}
+
+/// The WhatsApp Cloud component under a CPU budget of 250 ms, about four times what the guest
+/// computes for a 1,000-message delivery (measured: 54–60 ms): for tests that must tell the
+/// guest's CPU time from time spent waiting for a core.
+pub fn tight_budget_runtime() -> Arc<PluginRuntime> {
+    static RUNTIME: OnceLock<Arc<PluginRuntime>> = OnceLock::new();
+    RUNTIME.get_or_init(|| Arc::new(with_bounds(Duration::from_millis(250), Duration::from_secs(120)))).clone()
+}
+
+/// The WhatsApp Cloud component with a wall-clock bound of 1 s per call: for tests of what the
+/// bound covers.
+pub fn short_wall_runtime() -> Arc<PluginRuntime> {
+    static RUNTIME: OnceLock<Arc<PluginRuntime>> = OnceLock::new();
+    RUNTIME.get_or_init(|| Arc::new(with_bounds(Duration::from_secs(2), Duration::from_secs(1)))).clone()
+}
+
+fn with_bounds(cpu_budget: Duration, wall_limit: Duration) -> PluginRuntime {
+    runtime().with_call_bounds(cpu_budget, cpu_budget, wall_limit)
 }
 
 /// The misbehaving test component (see `tests/misbehaving-plugin`), with tight limits.
@@ -64,6 +86,14 @@ pub fn sandbox_config() -> RuntimeConfig {
     }
 }
 
+/// The delivery limits of a default host (4 MiB bodies, 1 MiB events).
+pub fn delivery_limits() -> omni_host::bindings::webhook::DeliveryLimits {
+    omni_host::bindings::webhook::DeliveryLimits {
+        max_body_bytes: omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY,
+        max_event_bytes: omni_host::capabilities::events::MAX_PAYLOAD_BYTES as u64,
+    }
+}
+
 /// A TOML `[[instances]]` table.
 pub fn instance_toml(id: &str, phone_number_id: &str, graph_base_url: &str) -> String {
     format!(
@@ -82,12 +112,22 @@ graph_base_url = "{graph_base_url}"
 
 /// A host over the shared component with the given configuration, HTTP client timeout and sink.
 pub fn host_with(config: &str, timeout: std::time::Duration, sink: Arc<dyn EventSink>) -> ChannelHost {
+    host_on(runtime(), config, timeout, sink)
+}
+
+/// [`host_with`] on another runtime.
+pub fn host_on(
+    runtime: Arc<PluginRuntime>,
+    config: &str,
+    timeout: std::time::Duration,
+    sink: Arc<dyn EventSink>,
+) -> ChannelHost {
     let config = HostConfig::parse(config).expect("test configuration parses");
     let http: Arc<dyn HttpClient> = Arc::new(UreqClient::new(ClientConfig {
         connect_timeout: std::time::Duration::from_secs(2),
         max_timeout: timeout,
     }));
-    ChannelHost::new(runtime(), &config, http, sink).expect("host starts")
+    ChannelHost::new(runtime, &config, http, sink).expect("host starts")
 }
 
 /// A host with one instance (`acme`) talking to a fresh fake Graph API, publishing into

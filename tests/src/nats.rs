@@ -10,12 +10,19 @@ pub struct NatsServer {
     pub port: u16,
     store: PathBuf,
     child: Option<Child>,
+    /// The server's `max_payload`, when not its default (1 MB).
+    max_payload: Option<usize>,
 }
 
 impl NatsServer {
     /// Starts one, or returns `None` when `nats-server` is not installed and the environment
     /// does not require it (`.ci/run` sets `OMNI_REQUIRE_NATS=1`, where a missing binary fails).
     pub fn start() -> Option<Self> {
+        Self::start_with(None)
+    }
+
+    /// As [`start`](Self::start), with the server's largest message set to `max_payload` bytes.
+    pub fn start_with(max_payload: Option<usize>) -> Option<Self> {
         let installed = Command::new("nats-server").arg("--version").stdout(Stdio::null()).status().is_ok();
         if !installed {
             assert!(
@@ -27,7 +34,7 @@ impl NatsServer {
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let store = std::env::temp_dir().join(format!("omni-nats-{}-{port}", std::process::id()));
-        let mut server = Self { port, store, child: None };
+        let mut server = Self { port, store, child: None, max_payload };
         server.spawn();
         Some(server)
     }
@@ -38,13 +45,15 @@ impl NatsServer {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
-            .arg(&self.store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts");
+        let mut command = Command::new("nats-server");
+        command.args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"]).arg(&self.store);
+        if let Some(max_payload) = self.max_payload {
+            std::fs::create_dir_all(&self.store).expect("a store directory");
+            let config = self.store.join("server.conf");
+            std::fs::write(&config, format!("max_payload: {max_payload}\n")).expect("writes the server config");
+            command.arg("-c").arg(config);
+        }
+        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("nats-server starts");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {

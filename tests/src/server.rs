@@ -6,10 +6,11 @@ use omni_host::capabilities::events::MemorySink;
 use omni_host::capabilities::{EventSink, MediaLinks};
 use omni_host::channel_host::ChannelHost;
 use omni_host::fake_graph::FakeGraph;
+use omni_host::runtime::PluginRuntime;
 use omni_host::server::metrics::{CountingSink, Metrics};
 use omni_host::server::{self, AppState, ServerOptions};
 
-use crate::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, host_with, instance_toml};
+use crate::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, host_on, instance_toml};
 
 /// `serve` for the WhatsApp component with instance `acme` on a fake Graph API, publishing into
 /// memory (counted in the server's metrics).
@@ -22,12 +23,17 @@ pub struct Served {
 impl Served {
     /// With `media_links`, the host hands out links to itself for received media.
     pub fn start(options: ServerOptions, media_links: bool) -> Self {
+        Self::start_with(crate::runtime(), options, media_links)
+    }
+
+    /// [`Served::start`] with the component loaded in `runtime`.
+    pub fn start_with(runtime: Arc<PluginRuntime>, options: ServerOptions, media_links: bool) -> Self {
         let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
         let sink = Arc::new(MemorySink::new());
         let metrics = Metrics::new();
         let counted: Arc<dyn EventSink> = Arc::new(CountingSink::new(sink.clone(), metrics.clone()));
         let toml = instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url());
-        let mut host = host_with(&toml, std::time::Duration::from_secs(10), counted);
+        let mut host = host_on(runtime, &toml, std::time::Duration::from_secs(10), counted);
         let runtime = TestServer::runtime();
         let listener = TestServer::listen(&runtime);
         if media_links {
@@ -106,6 +112,25 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             self.runtime.block_on(task).expect("server task").expect("server");
         }
+    }
+
+    /// Sends only a request head (`GET /x HTTP/1.1`, headers) over a fresh connection and returns
+    /// the status the server answers without waiting for a body.
+    pub fn head_only(&self, request_line: &str, headers: &[(&str, &str)]) -> u16 {
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("connects");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let mut head = format!("{request_line}\r\nhost: {address}\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("writes the head");
+        let mut answer = [0u8; 64];
+        let n = stream.read(&mut answer).expect("an answer before any body");
+        let text = String::from_utf8_lossy(&answer[..n]);
+        text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
     }
 
     /// An HTTP client that returns every status as a response.

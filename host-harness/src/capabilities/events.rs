@@ -3,15 +3,15 @@
 
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::bindings::events::{Event, EventKind};
 
-/// Largest payload accepted from a plugin for one event.
-const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+/// Largest payload accepted from a plugin for one event (a sink may take less).
+pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 /// Longest event id (it becomes a `Nats-Msg-Id` header).
 const MAX_ID_LEN: usize = 256;
 
@@ -137,7 +137,14 @@ pub enum SinkError {
 
 /// Where published events go: all or nothing per batch from the caller's view.
 pub trait EventSink: Send + Sync {
-    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError>;
+    /// Publishes a batch, giving up (as unavailable) at `deadline`: the call that publishes
+    /// has a wall-clock bound the sink must keep too.
+    fn publish(&self, events: &[OmniEvent], deadline: Instant) -> Result<(), SinkError>;
+
+    /// Largest event payload the sink takes; the plugin keeps events within it.
+    fn max_event_bytes(&self) -> usize {
+        MAX_PAYLOAD_BYTES
+    }
 }
 
 /// Keeps events in memory; can be switched to "unavailable" to simulate a bus outage.
@@ -169,7 +176,7 @@ impl MemorySink {
 }
 
 impl EventSink for MemorySink {
-    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
+    fn publish(&self, events: &[OmniEvent], _deadline: Instant) -> Result<(), SinkError> {
         if let Some(why) = self.outage.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?.clone() {
             return Err(SinkError::Unavailable(why));
         }
@@ -190,7 +197,7 @@ impl JsonLinesSink {
 }
 
 impl EventSink for JsonLinesSink {
-    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
+    fn publish(&self, events: &[OmniEvent], _deadline: Instant) -> Result<(), SinkError> {
         let mut buffer = Vec::new();
         for event in events {
             serde_json::to_writer(&mut buffer, event).map_err(|e| SinkError::Rejected(e.to_string()))?;
@@ -206,7 +213,7 @@ impl EventSink for JsonLinesSink {
 pub struct NullSink;
 
 impl EventSink for NullSink {
-    fn publish(&self, _events: &[OmniEvent]) -> Result<(), SinkError> {
+    fn publish(&self, _events: &[OmniEvent], _deadline: Instant) -> Result<(), SinkError> {
         Ok(())
     }
 }
@@ -327,9 +334,10 @@ mod tests {
         let sink = MemorySink::new();
         let e = OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{}"), "wa", &["inst".into()]).unwrap();
         sink.set_outage(Some("down"));
-        assert_eq!(sink.publish(std::slice::from_ref(&e)), Err(SinkError::Unavailable("down".into())));
+        let soon = Instant::now() + std::time::Duration::from_secs(1);
+        assert_eq!(sink.publish(std::slice::from_ref(&e), soon), Err(SinkError::Unavailable("down".into())));
         sink.set_outage(None);
-        sink.publish(&[e]).unwrap();
+        sink.publish(&[e], soon).unwrap();
         assert_eq!(sink.take().len(), 1);
         assert!(sink.events().is_empty());
     }

@@ -5,6 +5,7 @@
 //! [`limits`] bounds memory. The host functions below only glue them together and keep the
 //! accounting the runtime needs (time spent in the host does not count against the guest).
 
+pub mod cpu_clock;
 pub mod egress;
 pub mod events;
 pub mod http_client;
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::bindings::events::{Event, PublishError};
 use crate::bindings::logging::Level;
-use crate::bindings::outbound_http::{HttpError, Request, Response};
+use crate::bindings::outbound_http::{HttpError, Request, RequestProgress, Response};
 use crate::bindings::{events as wit_events, logging, media_links as wit_media_links, outbound_http, types};
 pub use egress::EgressPolicy;
 pub use events::{EventSink, OmniEvent, SinkError};
@@ -78,43 +79,68 @@ impl Capabilities {
     }
 }
 
+/// The part of a call's remaining time kept for the guest after host work (at most a quarter).
+const HOST_WORK_RESERVE: Duration = Duration::from_millis(250);
+
 /// The data of one call's store.
 pub struct HostState {
     pub(crate) limits: CallLimits,
     caps: Capabilities,
-    started: Instant,
-    host_time: Duration,
+    /// When the whole call must be over, host functions included.
+    deadline: Instant,
+    /// The thread's CPU time when the call started, and what host functions used since.
+    cpu_at_start: Duration,
+    host_cpu: Duration,
+    /// Whether the call's events are on the bus: from then on only the wall bound applies, so
+    /// a call is never failed after its events were published.
+    published: bool,
     http_requests: u32,
     log_records: u32,
 }
 
 impl HostState {
-    pub(crate) fn new(caps: Capabilities, memory_limit: usize) -> Self {
+    pub(crate) fn new(caps: Capabilities, memory_limit: usize, wall_limit: Duration) -> Self {
         Self {
             limits: CallLimits::new(memory_limit),
             caps,
-            started: Instant::now(),
-            host_time: Duration::ZERO,
+            deadline: Instant::now() + wall_limit,
+            cpu_at_start: cpu_clock::thread_cpu_time(),
+            host_cpu: Duration::ZERO,
+            published: false,
             http_requests: 0,
             log_records: 0,
         }
     }
 
-    /// Time the guest itself has computed during this call.
-    pub(crate) fn guest_time(&self) -> Duration {
-        self.started.elapsed().saturating_sub(self.host_time)
+    /// CPU time the guest itself has used during this call: the thread's, less what host
+    /// functions used. Waiting for a core, or for the network, counts for nothing.
+    pub(crate) fn guest_cpu(&self) -> Duration {
+        cpu_clock::thread_cpu_time().saturating_sub(self.cpu_at_start).saturating_sub(self.host_cpu)
     }
 
-    /// Time since the call started.
-    pub(crate) fn wall_time(&self) -> Duration {
-        self.started.elapsed()
+    /// Whether the call has run past its wall-clock bound.
+    pub(crate) fn past_deadline(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Whether the call's events were published (its budget no longer applies).
+    pub(crate) fn published(&self) -> bool {
+        self.published
+    }
+
+    /// How long host work on the guest's behalf (an HTTP request, a publish) may take: the
+    /// time left before the wall-clock bound, less a reserve in which the guest can still turn
+    /// a timeout into its typed error rather than be interrupted at the bound.
+    fn host_time_left(&self) -> Duration {
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        remaining.saturating_sub(HOST_WORK_RESERVE.min(remaining / 4))
     }
 
     /// Runs host work without charging it to the guest's CPU budget.
     fn in_host<T>(&mut self, work: impl FnOnce(&Self) -> T) -> T {
-        let start = Instant::now();
+        let start = cpu_clock::thread_cpu_time();
         let result = work(self);
-        self.host_time += start.elapsed();
+        self.host_cpu += cpu_clock::thread_cpu_time().saturating_sub(start);
         result
     }
 }
@@ -134,6 +160,14 @@ impl outbound_http::Host for HostState {
         let Some(client) = self.caps.http.clone() else {
             return Ok(Err(HttpError::DestinationNotAllowed("this call has no network access".into())));
         };
+        // The call's wall-clock bound holds for its requests too.
+        let remaining = self.host_time_left();
+        if remaining.is_zero() {
+            return Ok(Err(HttpError::Timeout(RequestProgress::NotSent)));
+        }
+        let mut request = request;
+        let cap = u32::try_from(remaining.as_millis()).unwrap_or(u32::MAX).max(1);
+        request.timeout_ms = Some(request.timeout_ms.map_or(cap, |ms| ms.min(cap)));
         let limit = self.caps.max_response_bytes;
         Ok(self.in_host(|_| client.send(&request, limit)))
     }
@@ -155,8 +189,12 @@ impl wit_events::Host for HostState {
                 return Ok(Err(PublishError::Rejected(why)));
             }
         };
-        match self.in_host(|_| sink.publish(&events)) {
-            Ok(()) => Ok(Ok(())),
+        let deadline = Instant::now() + self.host_time_left();
+        match self.in_host(|_| sink.publish(&events, deadline)) {
+            Ok(()) => {
+                self.published = true;
+                Ok(Ok(()))
+            }
             Err(SinkError::Unavailable(m)) => Ok(Err(PublishError::Unavailable(m))),
             Err(SinkError::Rejected(m)) => Ok(Err(PublishError::Rejected(m))),
             // Not the guest's business: trap, and let the caller answer 5xx.

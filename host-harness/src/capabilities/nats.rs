@@ -46,6 +46,8 @@ pub struct NatsSink {
     runtime: tokio::runtime::Handle,
     jetstream: jetstream::Context,
     ack_timeout: Duration,
+    /// The server's largest message.
+    max_payload: usize,
 }
 
 impl NatsSink {
@@ -59,26 +61,52 @@ impl NatsSink {
             .connect(url)
             .await
             .with_context(|| format!("connecting to NATS at {url}"))?;
+        let max_payload = client.server_info().max_payload;
         let jetstream = jetstream::new(client);
         ensure_streams(&jetstream, options).await?;
-        Ok(Self { runtime: tokio::runtime::Handle::current(), jetstream, ack_timeout: options.ack_timeout })
+        Ok(Self {
+            runtime: tokio::runtime::Handle::current(),
+            jetstream,
+            ack_timeout: options.ack_timeout,
+            max_payload,
+        })
     }
 
-    async fn publish_all(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
+    async fn publish_all(&self, events: &[OmniEvent], deadline: std::time::Instant) -> Result<(), SinkError> {
         let unavailable = |what: &str, e: &dyn std::fmt::Display| SinkError::Unavailable(format!("{what}: {e}"));
-        let mut acks = Vec::with_capacity(events.len());
+        // Each step waits at most the ack timeout, and never past the call's deadline.
+        let wait = || self.ack_timeout.min(deadline.saturating_duration_since(std::time::Instant::now()));
+        // Every message is checked before any is sent: a batch is all or nothing.
+        let mut bodies = Vec::with_capacity(events.len());
         for event in events {
             let body = serde_json::to_vec(&event.bus_message()).map_err(|e| SinkError::Rejected(e.to_string()))?;
+            if body.len() > self.max_payload {
+                // Permanent: redelivering the same event cannot make it smaller.
+                return Err(SinkError::Rejected(format!(
+                    "event {} has {} bytes, more than the NATS server's max_payload of {}",
+                    event.id,
+                    body.len(),
+                    self.max_payload
+                )));
+            }
+            bodies.push(body);
+        }
+        let mut acks = Vec::with_capacity(events.len());
+        for (event, body) in events.iter().zip(bodies) {
             let publish = PublishMessage::build().payload(body.into()).message_id(&event.id);
-            let sent =
-                tokio::time::timeout(self.ack_timeout, self.jetstream.send_publish(event.subject.clone(), publish))
-                    .await
-                    .map_err(|e| unavailable("publishing", &e))?
-                    .map_err(|e| unavailable("publishing", &e))?;
+            let sent = tokio::time::timeout(wait(), self.jetstream.send_publish(event.subject.clone(), publish))
+                .await
+                .map_err(|e| unavailable("publishing", &e))?
+                .map_err(|e| match e.kind() {
+                    jetstream::context::PublishErrorKind::MaxPayloadExceeded => {
+                        SinkError::Rejected(format!("publishing: {e}"))
+                    }
+                    _ => unavailable("publishing", &e),
+                })?;
             acks.push(sent);
         }
         for ack in acks {
-            tokio::time::timeout(self.ack_timeout, ack)
+            tokio::time::timeout(wait(), ack)
                 .await
                 .map_err(|e| unavailable("waiting for JetStream's ack", &e))?
                 .map_err(|e| unavailable("JetStream refused the event", &e))?;
@@ -87,9 +115,16 @@ impl NatsSink {
     }
 }
 
+/// What omni's envelope (`{id, type, timestamp, metadata}`) adds to a payload, with room.
+const ENVELOPE_BYTES: usize = 4 << 10;
+
 impl EventSink for NatsSink {
-    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
-        self.runtime.block_on(self.publish_all(events))
+    fn publish(&self, events: &[OmniEvent], deadline: std::time::Instant) -> Result<(), SinkError> {
+        self.runtime.block_on(self.publish_all(events, deadline))
+    }
+
+    fn max_event_bytes(&self) -> usize {
+        self.max_payload.saturating_sub(ENVELOPE_BYTES).min(super::events::MAX_PAYLOAD_BYTES)
     }
 }
 

@@ -14,15 +14,16 @@
 //! that says whose fault it was: 400 the request, 502 Meta, 503 unreachable, 504 unknown outcome.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use super::AppState;
+use super::guards::{BodyLimit, limit_body};
 use super::request_id::RequestId;
+use super::{AppState, Lane, ServerOptions};
 use crate::bindings::media::MediaUpload;
 use crate::bindings::messaging::OutgoingMessage;
 use crate::bindings::types::ChannelError;
@@ -30,30 +31,26 @@ use crate::channel_host::HostError;
 use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, SendOutcome};
 use crate::wire;
 
-pub fn routes() -> Router<AppState> {
+/// The API's routes, each with its body limit: small for the JSON routes, large only for
+/// uploads. The bearer token is checked (by `guards::require_token`, layered by the caller)
+/// before any of them reads a body.
+pub fn routes(options: &ServerOptions) -> Router<AppState> {
+    let limited = |bytes: usize, deadline: std::time::Duration| {
+        (DefaultBodyLimit::max(bytes), axum::middleware::from_fn_with_state(BodyLimit { bytes, deadline }, limit_body))
+    };
+    let small = limited(options.small_body_limit, options.body_read_timeout);
+    let message = limited(options.send_body_limit, options.body_read_timeout);
+    let file = limited(options.media_body_limit, options.upload_read_timeout);
     Router::new()
-        .route("/api/v1/instances/{instance}/messages", post(send))
-        .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read))
-        .route("/api/v1/instances/{instance}/media", post(upload))
+        .route("/api/v1/instances/{instance}/messages", post(send).layer(message))
+        .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read).layer(small.clone()))
+        .route("/api/v1/instances/{instance}/media", post(upload).layer(file))
         .route("/api/v1/instances/{instance}/media/{media_id}", get(download))
-        .route("/api/v1/instances/{instance}/connect", post(connect))
+        .route("/api/v1/instances/{instance}/connect", post(connect).layer(small))
 }
 
 fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
-}
-
-/// Checks the bearer token in constant time and returns the refusal, if any; the API is off
-/// without a configured token.
-fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
-    let Some(token) = &state.options.api_token else {
-        return Some(json_error(StatusCode::NOT_FOUND, "api-disabled", "the send API is off: configure [api] token"));
-    };
-    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    let matches = given.is_some_and(|given| {
-        given.len() == token.len() && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    });
-    (!matches).then(|| json_error(StatusCode::UNAUTHORIZED, "unauthorized", "missing or wrong bearer token"))
 }
 
 /// The status for a typed channel error.
@@ -84,15 +81,11 @@ async fn send(
     State(state): State<AppState>,
     Path(instance): Path<String>,
     Extension(request_id): Extension<RequestId>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
-        return refusal;
-    }
     let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
     let json = String::from_utf8_lossy(&body).into_owned();
-    let decoded = match state.run_plugin(move |host| host.decode_outgoing(&json, &[])).await {
+    let decoded = match state.run_plugin(Lane::Egress, move |host| host.decode_outgoing(&json, &[])).await {
         Ok(Ok(decoded)) => decoded,
         Ok(Err(field)) => {
             state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "invalid")]);
@@ -141,7 +134,7 @@ async fn send_part(
     loop {
         let options = plan.options();
         let (id, msg, attempt) = (instance.to_owned(), message.clone(), options.clone());
-        let result = state.run_plugin(move |host| host.send_message(&id, &msg, &attempt)).await?;
+        let result = state.run_plugin(Lane::Egress, move |host| host.send_message(&id, &msg, &attempt)).await?;
         match result {
             Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
             Err(error) => match plan.after_failure(&error) {
@@ -152,7 +145,8 @@ async fn send_part(
                 AfterFailure::Stop { failure_held_back } => {
                     if failure_held_back {
                         let (id, msg, err) = (instance.to_owned(), message.clone(), error.clone());
-                        let report = state.run_plugin(move |host| host.report_send_failure(&id, &msg, &options, &err));
+                        let report = state
+                            .run_plugin(Lane::Egress, move |host| host.report_send_failure(&id, &msg, &options, &err));
                         if let Err(e) = report.await {
                             tracing::warn!("message.failed of an abandoned send not published: {e}");
                         }
@@ -173,12 +167,8 @@ struct ReadBody {
 async fn mark_read(
     State(state): State<AppState>,
     Path((instance, message_id)): Path<(String, String)>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
-        return refusal;
-    }
     let read: ReadBody = if body.is_empty() {
         ReadBody::default()
     } else {
@@ -187,7 +177,7 @@ async fn mark_read(
             Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-json", &e.to_string()),
         }
     };
-    match state.run_plugin(move |host| host.mark_read(&instance, &message_id, read.typing)).await {
+    match state.run_plugin(Lane::Egress, move |host| host.mark_read(&instance, &message_id, read.typing)).await {
         Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
         Ok(Err(error)) => channel_error(&error),
         Err(e) => host_error(e),
@@ -209,9 +199,6 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
-        return refusal;
-    }
     let kind = match query.kind.as_deref() {
         None => None,
         Some(name) => match wire::parse_media_kind(name) {
@@ -223,22 +210,15 @@ async fn upload(
     };
     let mime_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let upload = MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind };
-    match state.run_plugin(move |host| host.upload_media(&instance, &upload)).await {
+    match state.run_plugin(Lane::Egress, move |host| host.upload_media(&instance, &upload)).await {
         Ok(Ok(id)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
         Ok(Err(error)) => channel_error(&error),
         Err(e) => host_error(e),
     }
 }
 
-async fn download(
-    State(state): State<AppState>,
-    Path((instance, media_id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
-        return refusal;
-    }
-    match state.run_plugin(move |host| host.download_media(&instance, &media_id)).await {
+async fn download(State(state): State<AppState>, Path((instance, media_id)): Path<(String, String)>) -> Response {
+    match state.run_plugin(Lane::Egress, move |host| host.download_media(&instance, &media_id)).await {
         Ok(Ok(media)) => {
             let mut response = (StatusCode::OK, media.bytes).into_response();
             for (name, value) in [("content-type", media.mime_type), ("x-content-sha256", media.sha256)] {
@@ -253,11 +233,8 @@ async fn download(
     }
 }
 
-async fn connect(State(state): State<AppState>, Path(instance): Path<String>, headers: HeaderMap) -> Response {
-    if let Some(refusal) = refusal(&state, &headers) {
-        return refusal;
-    }
-    match state.run_plugin(move |host| host.connect(&instance)).await {
+async fn connect(State(state): State<AppState>, Path(instance): Path<String>) -> Response {
+    match state.run_plugin(Lane::Egress, move |host| host.connect(&instance)).await {
         Ok(Ok(info)) => Json(serde_json::json!({
             "profileName": info.profile_name,
             "ownerIdentifier": info.owner_identifier,

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::AppState;
+use super::{AppState, Lane};
 use crate::capabilities::media_links::LinkRefusal;
 
 #[derive(Deserialize)]
@@ -40,7 +40,7 @@ pub async fn serve(
         Err(LinkRefusal::Expired) => return refusal(StatusCode::GONE, "expired", "the media link has expired"),
     }
     let label = instance.clone();
-    match state.run_plugin(move |host| host.download_media(&instance, &media_id)).await {
+    match state.run_plugin(Lane::Egress, move |host| host.download_media(&instance, &media_id)).await {
         Ok(Ok(media)) => {
             state.metrics.inc("omni_media_downloads_total", &[("instance", &label), ("outcome", "served")]);
             let mut response = (StatusCode::OK, media.bytes).into_response();

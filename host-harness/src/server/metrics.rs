@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use crate::capabilities::{EventSink, OmniEvent, SinkError};
 
@@ -14,7 +15,12 @@ const METRICS: &[(&str, &str, &str)] = &[
     ("omni_sends_total", "counter", "Message sends by instance and outcome."),
     ("omni_media_downloads_total", "counter", "Received files served through media links, by instance and outcome."),
     ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
+    ("omni_connections_refused_total", "counter", "Connections refused at the cap with none idle to close."),
 ];
+
+/// Series one metric may have. Some label values come from signed payloads (event types name
+/// Meta's statuses): past this, new series are counted under the value `other`.
+const MAX_SERIES_PER_METRIC: usize = 256;
 
 /// Upper bounds of the webhook latency histogram, in seconds.
 const BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -43,8 +49,13 @@ impl Metrics {
     /// Adds one to a counter.
     pub fn inc(&self, name: &'static str, labels: &[(&'static str, &str)]) {
         debug_assert!(METRICS.iter().any(|(n, ..)| *n == name), "unknown metric {name}");
-        let labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        *self.counters.lock().expect("metrics lock").entry((name, labels)).or_default() += 1;
+        let mut counters = self.counters.lock().expect("metrics lock");
+        let mut key: (&'static str, Labels) = (name, labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect());
+        if !counters.contains_key(&key) && counters.keys().filter(|(n, _)| *n == name).count() >= MAX_SERIES_PER_METRIC
+        {
+            key.1 = labels.iter().map(|(k, _)| (*k, "other".to_owned())).collect();
+        }
+        *counters.entry(key).or_default() += 1;
     }
 
     /// Records a webhook's answer time.
@@ -118,8 +129,8 @@ impl CountingSink {
 }
 
 impl EventSink for CountingSink {
-    fn publish(&self, events: &[OmniEvent]) -> Result<(), SinkError> {
-        let result = self.inner.publish(events);
+    fn publish(&self, events: &[OmniEvent], deadline: Instant) -> Result<(), SinkError> {
+        let result = self.inner.publish(events, deadline);
         match &result {
             Ok(()) => {
                 for event in events {
@@ -136,6 +147,10 @@ impl EventSink for CountingSink {
             }
         }
         result
+    }
+
+    fn max_event_bytes(&self) -> usize {
+        self.inner.max_event_bytes()
     }
 }
 
@@ -156,5 +171,19 @@ mod tests {
         assert!(text.contains("omni_webhook_duration_seconds_bucket{le=\"0.005\"} 1\n"));
         assert!(text.contains("omni_webhook_duration_seconds_count 1\n"));
         assert_eq!(m.counter("omni_webhook_requests_total", &[("outcome", "ok")]), 2);
+    }
+
+    #[test]
+    fn label_values_from_payloads_cannot_grow_the_series_without_bound() {
+        let m = Metrics::default();
+        for i in 0..10 * MAX_SERIES_PER_METRIC {
+            m.inc("omni_events_published_total", &[("event", &format!("custom.whatsapp-cloud.status.s{i}"))]);
+        }
+        let series = m.render().lines().filter(|l| l.starts_with("omni_events_published_total{")).count();
+        assert_eq!(series, MAX_SERIES_PER_METRIC + 1, "the cap and `other`");
+        assert_eq!(m.counter("omni_events_published_total", &[("event", "other")]), 9 * MAX_SERIES_PER_METRIC as u64);
+        // Series already known keep counting under their own labels.
+        m.inc("omni_events_published_total", &[("event", "custom.whatsapp-cloud.status.s0")]);
+        assert_eq!(m.counter("omni_events_published_total", &[("event", "custom.whatsapp-cloud.status.s0")]), 2);
     }
 }

@@ -2,10 +2,15 @@
 //! metrics, over HTTP on tokio.
 //!
 //! The plugin runs on tokio's blocking threads (wasmtime calls and their host functions block),
-//! at most `max_concurrency` at once: the pooling allocator has that many slots, and the
-//! semaphore makes excess requests wait rather than fail.
+//! in two lanes with their own capacity: webhooks, and everything that calls Meta (sends, media,
+//! connect). No slow Graph API can make Meta's deliveries or its verification wait. The pooling
+//! allocator has a slot for every permit of both lanes, so excess requests wait rather than fail.
+//! `connections` keeps the listener itself safe to face the internet; `guards` checks tokens
+//! and body limits before any body is read.
 
 mod api;
+pub mod connections;
+pub mod guards;
 mod media;
 pub mod metrics;
 mod request_id;
@@ -13,42 +18,81 @@ mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio::sync::Semaphore;
 
 use crate::channel_host::{ChannelHost, HostError};
 use crate::retry::RetryPolicy;
+pub use connections::ConnectionOptions;
 use metrics::Metrics;
 
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// Largest webhook body read; larger ones get 413 before the plugin sees them.
+    /// Largest webhook body read; an announced larger one gets 413 before it is read.
     pub webhook_body_limit: usize,
+    /// Largest omni message (JSON) through the send API: room for a 16 MB file as base64.
+    pub send_body_limit: usize,
     /// Largest media upload through the send API.
     pub media_body_limit: usize,
-    /// Plugin calls running at once (match the runtime's pooling slots).
-    pub max_concurrency: usize,
+    /// Largest body of the other API routes (read receipts, connect).
+    pub small_body_limit: usize,
+    /// Time for a whole request body to arrive.
+    pub body_read_timeout: Duration,
+    /// Time for a whole media upload to arrive (up to `media_body_limit` bytes).
+    pub upload_read_timeout: Duration,
+    /// Plugin calls for webhooks running at once.
+    pub webhook_concurrency: usize,
+    /// Plugin calls that reach Meta (sends, media, connect) running at once.
+    pub egress_concurrency: usize,
     /// Bearer token of the send API; `None` disables it.
     pub api_token: Option<String>,
     /// How sends are retried.
     pub retry: RetryPolicy,
+    /// The listener's connection limits and timeouts.
+    pub connections: ConnectionOptions,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
-            webhook_body_limit: 1 << 20,
+            webhook_body_limit: crate::channel_host::DEFAULT_MAX_WEBHOOK_BODY as usize,
+            send_body_limit: 24 << 20,
             media_body_limit: 110 << 20,
-            max_concurrency: 64,
+            small_body_limit: 64 << 10,
+            body_read_timeout: Duration::from_secs(30),
+            upload_read_timeout: Duration::from_secs(300),
+            webhook_concurrency: 32,
+            egress_concurrency: 32,
             api_token: None,
             retry: RetryPolicy::default(),
+            connections: ConnectionOptions::default(),
         }
     }
+}
+
+impl ServerOptions {
+    /// Splits `total` plugin calls between the lanes, webhooks getting the larger half.
+    pub fn with_concurrency(mut self, total: usize) -> Self {
+        let total = total.max(2);
+        self.egress_concurrency = total / 2;
+        self.webhook_concurrency = total - self.egress_concurrency;
+        self
+    }
+}
+
+/// Which capacity a plugin call uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Meta's webhooks: never waits behind calls to Meta.
+    Webhook,
+    /// Calls that reach Meta: sends, media, connect.
+    Egress,
 }
 
 /// What every handler shares.
@@ -57,22 +101,35 @@ pub struct AppState {
     pub host: Arc<ChannelHost>,
     pub metrics: Arc<Metrics>,
     pub options: Arc<ServerOptions>,
-    permits: Arc<Semaphore>,
+    webhook_permits: Arc<Semaphore>,
+    egress_permits: Arc<Semaphore>,
 }
 
 impl AppState {
-    pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, options: ServerOptions) -> Self {
-        let permits = Arc::new(Semaphore::new(options.max_concurrency.max(1)));
-        Self { host, metrics, options: Arc::new(options), permits }
+    pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, mut options: ServerOptions) -> Self {
+        // More concurrent calls than the runtime has instance slots would fail the extra ones
+        // (a webhook among them): the lanes share the slots instead.
+        let slots = host.runtime().max_concurrent_instances().map_or(usize::MAX, |n| n as usize);
+        if options.webhook_concurrency + options.egress_concurrency > slots {
+            options = options.with_concurrency(slots);
+        }
+        let webhook_permits = Arc::new(Semaphore::new(options.webhook_concurrency.max(1)));
+        let egress_permits = Arc::new(Semaphore::new(options.egress_concurrency.max(1)));
+        Self { host, metrics, options: Arc::new(options), webhook_permits, egress_permits }
     }
 
-    /// Runs plugin work on a blocking thread, within the concurrency limit, in the caller's
+    /// Runs plugin work on a blocking thread, within its lane's capacity, in the caller's
     /// tracing span (so plugin logs carry the request id).
     pub async fn run_plugin<T: Send + 'static>(
         &self,
+        lane: Lane,
         work: impl FnOnce(&ChannelHost) -> Result<T, HostError> + Send + 'static,
     ) -> Result<T, HostError> {
-        let _permit = self.permits.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let permits = match lane {
+            Lane::Webhook => &self.webhook_permits,
+            Lane::Egress => &self.egress_permits,
+        };
+        let _permit = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
         let host = self.host.clone();
         let span = tracing::Span::current();
         let result = tokio::task::spawn_blocking(move || span.in_scope(|| work(&host))).await;
@@ -91,12 +148,18 @@ impl AppState {
 
 /// The routes.
 pub fn router(state: AppState) -> Router {
-    let webhook_limit = state.options.webhook_body_limit;
-    let media_limit = state.options.media_body_limit;
+    let options = state.options.clone();
+    let deadline = options.body_read_timeout;
     let webhooks = Router::new()
         .route("/webhooks/whatsapp-cloud/{instance}", get(webhook::handle).post(webhook::handle))
-        .layer(DefaultBodyLimit::max(webhook_limit));
-    let api = api::routes().layer(DefaultBodyLimit::max(media_limit));
+        .layer(axum::extract::DefaultBodyLimit::max(options.webhook_body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            guards::BodyLimit { bytes: options.webhook_body_limit, deadline },
+            guards::limit_body,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), webhook::count));
+    let api =
+        api::routes(&options).route_layer(axum::middleware::from_fn_with_state(state.clone(), guards::require_token));
     Router::new()
         .merge(webhooks)
         .merge(api)
@@ -120,7 +183,8 @@ async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     ([("content-type", "text/plain; version=0.0.4")], state.metrics.render())
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// Serves until `shutdown` completes, then finishes the requests in flight (within the
+/// shutdown grace).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -128,7 +192,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let addr: SocketAddr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let connections = state.options.connections.clone();
+    let metrics = state.metrics.clone();
+    let refused = move || metrics.inc("omni_connections_refused_total", &[]);
+    connections::serve(listener, router(state), connections, refused, shutdown).await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -4,11 +4,12 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::{AppState, Lane};
 use crate::bindings::webhook::IncomingRequest;
 use crate::channel_host::HostError;
 
@@ -20,12 +21,30 @@ pub async fn handle(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let (mut response, outcome) = answer(&state, &instance, method, uri, headers, body).await;
+    response.extensions_mut().insert(Outcome(outcome));
+    response
+}
+
+/// How a webhook request ended, for the metrics (set by the handler on its response).
+#[derive(Clone, Copy)]
+pub struct Outcome(pub &'static str);
+
+/// Middleware around the webhook route, guards included: counts every request by instance and
+/// outcome, and times it. A request refused before the handler (an announced body over the
+/// limit) counts as `too_large`.
+pub async fn count(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // Metric labels only ever name configured instances.
-    let known = state.host.instance(&instance).is_ok();
-    let label = if known { instance.as_str() } else { "unknown" };
-    let (response, outcome) = answer(&state, &instance, method, uri, headers, body).await;
-    state.metrics.inc("omni_webhook_requests_total", &[("instance", label), ("outcome", outcome)]);
+    let instance = request.uri().path().rsplit('/').next().unwrap_or("").to_owned();
+    let label = if state.host.instance(&instance).is_ok() { instance } else { "unknown".into() };
+    let response = next.run(request).await;
+    let outcome = match response.extensions().get::<Outcome>() {
+        Some(Outcome(outcome)) => outcome,
+        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        None => "refused",
+    };
+    state.metrics.inc("omni_webhook_requests_total", &[("instance", &label), ("outcome", outcome)]);
     state.metrics.observe_webhook(started.elapsed().as_secs_f64());
     response
 }
@@ -54,7 +73,7 @@ async fn answer(
         body: body.to_vec(),
     };
     let id = instance.to_owned();
-    match state.run_plugin(move |host| host.handle_webhook(&id, &request)).await {
+    match state.run_plugin(Lane::Webhook, move |host| host.handle_webhook(&id, &request)).await {
         Ok(response) => {
             let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let outcome = outcome(&method, response.status);

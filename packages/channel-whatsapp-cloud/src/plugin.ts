@@ -37,8 +37,12 @@ export interface WhatsAppCloudPluginOptions {
   dedupTtlMs?: number;
   /** How long a chat's last received message is remembered (for read receipts and typing). */
   chatTtlMs?: number;
-  /** Largest webhook body accepted (Meta documents deliveries of up to 3 MB). */
+  /** Largest webhook body accepted (default 4 MiB; Meta documents deliveries of up to 3 MB). */
   maxWebhookBytes?: number;
+  /** Largest event payload published (default 1 MiB less 16 KiB for omni's envelope: NATS's
+   * default `max_payload`). The component sheds the raw copy of a larger event, or reports the
+   * item instead, so the rest of the delivery is still published. */
+  maxEventBytes?: number;
   /** Largest response read from the Graph API for ordinary calls. */
   maxResponseBytes?: number;
   /** Where omni is reached for media links (default: omni's `webhookBaseUrl`). */
@@ -53,6 +57,8 @@ export interface WhatsAppCloudPluginOptions {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024 - 16 * 1024;
 /** A 100 MB document plus headroom: what a media download may read. */
 const MEDIA_RESPONSE_BYTES = 110 * 1024 * 1024;
 
@@ -244,8 +250,13 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
         ? jsonResponse(400, { error: 'the webhook URL names no instance: add ?instance={instanceId}' })
         : jsonResponse(404, { error: `no instance \`${id}\` is connected` });
     }
-    const body = await readBody(request, this.options.maxWebhookBytes ?? 4 * 1024 * 1024);
+    const maxBodyBytes = this.options.maxWebhookBytes ?? DEFAULT_MAX_WEBHOOK_BYTES;
+    const body = await readBody(request, maxBodyBytes);
     if (!body) return jsonResponse(413, { error: 'the body is larger than the webhook accepts' });
+    const limits = {
+      maxBodyBytes: BigInt(maxBodyBytes),
+      maxEventBytes: BigInt(this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES),
+    };
     const routes = this.hosted.routesFor(receiver);
     const instances = [receiver.wit.id, ...routes.map((r) => r.instanceId)];
     const caps: CallCapabilities = {
@@ -255,7 +266,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       mediaLink: (instanceId, mediaId) => (instances.includes(instanceId) ? this.links.link(instanceId, mediaId) : undefined),
     };
     try {
-      const response = await runtime.handleWebhook(caps, receiver.wit, routes, incomingRequest(request, url, body));
+      const response = await runtime.handleWebhook(caps, receiver.wit, routes, incomingRequest(request, url, body), limits);
       return toResponse(response);
     } catch (error) {
       const failure = error instanceof PluginFailure ? error : new PluginFailure('host', String(error));

@@ -44,18 +44,21 @@ pub const ERROR_TABLE: &[ErrorRule] = &[
     rule(130429..=130429, Throttled, Some((1_000, 2)), "throughput limit reached for the phone number"),
     rule(4..=4, Throttled, Some((60_000, 2)), "application request limit reached"),
     rule(80007..=80007, Throttled, Some((60_000, 2)), "WhatsApp Business Account rate limit reached"),
+    rule(131048..=131048, Throttled, Some((60_000, 2)), "spam rate limit: the number may send fewer messages for now"),
     // Passing failures on Meta's side.
     rule(1..=1, Transient, Some(TRANSIENT_BACKOFF), "unknown API error"),
     rule(2..=2, Transient, Some(TRANSIENT_BACKOFF), "API service temporarily unavailable"),
     rule(131000..=131000, Transient, Some(TRANSIENT_BACKOFF), "something went wrong"),
     rule(131016..=131016, Transient, Some(TRANSIENT_BACKOFF), "service overloaded"),
     rule(131057..=131057, Transient, Some((60_000, 2)), "business account in maintenance mode"),
-    // Credentials: stop and mark the instance disconnected.
+    // The token itself is unusable: stop and mark the instance disconnected.
     rule(0..=0, Auth, None, "authentication exception"),
-    rule(3..=3, Auth, None, "API method not permitted for this app"),
-    rule(10..=10, Auth, None, "permission denied"),
+    rule(102..=102, Auth, None, "API session expired or invalid"),
     rule(190..=190, Auth, None, "access token expired or invalid"),
-    rule(200..=299, Auth, None, "API permission missing"),
+    // A permission about one capability or asset: this request is refused, the token still works.
+    rule(3..=3, Terminal, None, "API method not permitted for this app"),
+    rule(10..=10, Terminal, None, "permission denied"),
+    rule(200..=299, Terminal, None, "API permission missing"),
     // The request itself is wrong or not allowed: retrying repeats the failure.
     rule(100..=100, Terminal, None, "invalid parameter"),
     rule(368..=368, Terminal, None, "temporarily blocked for policy violations"),
@@ -241,9 +244,13 @@ mod tests {
     }
 
     #[test]
-    fn expired_token_is_auth() {
+    fn only_an_unusable_token_is_auth() {
         assert_eq!(from_response(401, &[], &graph_error(190, None)).class, Auth);
-        assert_eq!(from_response(403, &[], &graph_error(230, None)).class, Auth);
+        assert_eq!(from_response(401, &[], &graph_error(102, None)).class, Auth);
+        // Permission errors concern one capability or asset: the token still works.
+        for code in [3, 10, 200, 230, 299] {
+            assert_eq!(from_response(403, &[], &graph_error(code, None)).class, Terminal, "{code}");
+        }
     }
 
     #[test]
@@ -274,6 +281,14 @@ mod tests {
         assert_eq!(e.trace_id.as_deref(), Some("T1"));
         assert_eq!(e.class, Transient);
         assert_eq!(from_response(500, &[], b"").message, "HTTP 500");
+    }
+
+    #[test]
+    fn the_spam_rate_limit_is_throttling() {
+        let e = from_response(400, &[], &graph_error(131048, None));
+        assert_eq!(e.class, Throttled);
+        assert!(e.retry.is_some());
+        assert!(is_retryable_code(131048));
     }
 
     #[test]

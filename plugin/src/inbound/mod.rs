@@ -43,9 +43,10 @@ pub enum InboundError {
     TooManyItems(usize),
 }
 
-/// Most items (messages, statuses, errors, other fields' entries) one delivery may hold. Meta
-/// batches far fewer; the bound keeps a hostile body from turning into millions of events.
-pub const MAX_ITEMS: usize = 5_000;
+/// Most items (messages, statuses, errors, other fields' entries) one delivery may hold: a 3 MB
+/// delivery of compact statuses has about 10,000; the bound keeps a hostile body from turning
+/// into millions of events.
+pub const MAX_ITEMS: usize = 12_000;
 
 impl std::fmt::Display for InboundError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -112,10 +112,16 @@ fn insert_failure(payload: &mut Map<String, Value>, status: &Value) {
 }
 
 /// Keeps a status name usable inside an event subject.
+/// A status name fit for an event type (a subject token): lowercase letters, digits, `_`, `-`,
+/// at most [`MAX_STATUS_NAME`] of them; anything longer is `unknown` (its name stays in
+/// `providerStatus`), so that no status can make an event type the bus refuses.
 fn sanitise(state: &str) -> String {
     let name: String = state
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c.to_ascii_lowercase() } else { '_' })
         .collect();
-    if name.is_empty() { "unknown".into() } else { name }
+    if name.is_empty() || name.len() > MAX_STATUS_NAME { "unknown".into() } else { name }
 }
+
+/// Longest status name kept in an event type (Meta's are a few letters).
+const MAX_STATUS_NAME: usize = 32;

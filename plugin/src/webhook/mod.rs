@@ -1,5 +1,6 @@
 //! The webhook endpoint: GET verification handshakes and signed POST notifications.
 
+pub mod bounds;
 mod notification;
 mod query;
 mod verification;
@@ -8,15 +9,20 @@ use crate::config::InstanceConfig;
 use crate::host::Host;
 use crate::wit::logging::Level;
 use crate::wit::types::Instance;
-use crate::wit::webhook::{IncomingRequest, OutgoingResponse, Route};
+use crate::wit::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 
-/// Largest notification body accepted. Meta's notifications are a few KB; batches stay far
-/// below this. Larger bodies get 413 before any parsing.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// What hosts that do not say otherwise can take: Meta documents deliveries of up to 3 MB.
+pub const DEFAULT_LIMITS: DeliveryLimits = DeliveryLimits { max_body_bytes: 4 << 20, max_event_bytes: 1 << 20 };
 
 /// Handles one webhook request for `receiver`, routing changes to the instances of `routes`
 /// when they own the phone number a change is about.
-pub fn handle(host: &dyn Host, receiver: &Instance, routes: &[Route], request: &IncomingRequest) -> OutgoingResponse {
+pub fn handle(
+    host: &dyn Host,
+    receiver: &Instance,
+    routes: &[Route],
+    request: &IncomingRequest,
+    limits: &DeliveryLimits,
+) -> OutgoingResponse {
     let config = match InstanceConfig::parse(&receiver.config) {
         Ok(config) => config,
         Err(problems) => {
@@ -28,7 +34,7 @@ pub fn handle(host: &dyn Host, receiver: &Instance, routes: &[Route], request: &
     };
     match request.method.to_ascii_uppercase().as_str() {
         "GET" => verification::handle(&config, &request.query),
-        "POST" => notification::handle(host, receiver, &config, routes, request),
+        "POST" => notification::handle(host, receiver, &config, routes, request, limits),
         _ => {
             let mut response = json_response(405, &serde_json::json!({"error": "method not allowed"}));
             response.headers.push(("allow".into(), "GET, POST".into()));

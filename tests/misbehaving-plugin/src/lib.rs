@@ -51,6 +51,7 @@ mod component {
             receiver: Instance,
             _: Vec<webhook::Route>,
             request: webhook::IncomingRequest,
+            _: webhook::DeliveryLimits,
         ) -> webhook::OutgoingResponse {
             let ok = |body: Vec<u8>| webhook::OutgoingResponse { status: 200, headers: Vec::new(), body };
             match request.body.as_slice() {

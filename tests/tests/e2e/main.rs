@@ -5,6 +5,7 @@
 
 mod component;
 mod golden;
+mod hostile;
 mod inbound;
 mod media;
 mod media_links;

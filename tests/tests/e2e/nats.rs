@@ -42,12 +42,7 @@ fn server(nats: &NatsServer) -> TestServer {
     let metrics = Metrics::new();
     let sink = Arc::new(CountingSink::new(Arc::new(sink), metrics.clone()));
     let host = host_with(&instance_toml(INSTANCE, PHONE_NUMBER_ID, "http://127.0.0.1:9"), Duration::from_secs(2), sink);
-    TestServer::start(
-        runtime,
-        Arc::new(host),
-        metrics,
-        ServerOptions { max_concurrency: 8, ..ServerOptions::default() },
-    )
+    TestServer::start(runtime, Arc::new(host), metrics, ServerOptions::default().with_concurrency(8))
 }
 
 fn deliver(base: &str, body: &[u8]) -> u16 {

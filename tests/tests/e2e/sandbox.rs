@@ -27,7 +27,13 @@ fn caps(sink: &Arc<MemorySink>) -> Capabilities {
 
 fn call(body: &str) -> Result<omni_host::bindings::webhook::OutgoingResponse, PluginError> {
     let sink = Arc::new(MemorySink::new());
-    misbehaving_runtime().handle_webhook(caps(&sink), &instance(), &[], &post(body.as_bytes(), &[]))
+    misbehaving_runtime().handle_webhook(
+        caps(&sink),
+        &instance(),
+        &[],
+        &post(body.as_bytes(), &[]),
+        e2e_tests::delivery_limits(),
+    )
 }
 
 /// The plugin still answers normally.
@@ -69,8 +75,9 @@ fn an_oversize_response_is_refused() {
 #[test]
 fn events_for_other_instances_are_refused() {
     let sink = Arc::new(MemorySink::new());
-    let response =
-        misbehaving_runtime().handle_webhook(caps(&sink), &instance(), &[], &post(b"foreign-event", &[])).unwrap();
+    let response = misbehaving_runtime()
+        .handle_webhook(caps(&sink), &instance(), &[], &post(b"foreign-event", &[]), e2e_tests::delivery_limits())
+        .unwrap();
     assert_eq!(response.status, 403, "the plugin saw a typed refusal");
     assert!(String::from_utf8_lossy(&response.body).contains("Rejected"));
     assert!(sink.events().is_empty());
@@ -88,7 +95,8 @@ fn egress_outside_the_allowlist_is_refused() {
     };
     let mut request = post(b"slow-host", &[]);
     request.query = format!("{}/anything", graph.base_url());
-    let response = misbehaving_runtime().handle_webhook(caps, &instance(), &[], &request).unwrap();
+    let response =
+        misbehaving_runtime().handle_webhook(caps, &instance(), &[], &request, e2e_tests::delivery_limits()).unwrap();
     assert_eq!(response.body, b"599", "the request failed in the plugin");
     assert!(graph.requests().is_empty(), "nothing left the host");
 }
@@ -110,7 +118,8 @@ fn time_spent_in_the_host_does_not_count_against_the_guest() {
     request.method = "POST".into();
     request.body = b"slow-host".to_vec();
     request.query = format!("{}/anything", graph.base_url());
-    let response = misbehaving_runtime().handle_webhook(caps, &instance(), &[], &request).unwrap();
+    let response =
+        misbehaving_runtime().handle_webhook(caps, &instance(), &[], &request, e2e_tests::delivery_limits()).unwrap();
     assert_eq!(response.body, b"200", "the call completed after the slow response");
     assert_eq!(graph.requests().len(), 1);
 }

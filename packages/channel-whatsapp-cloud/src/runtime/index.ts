@@ -21,7 +21,12 @@ import type {
 } from '../../generated/component/interfaces/omni-channel-messaging.js';
 import type { ConnectionInfo, PluginInfo, ValidatedConfig } from '../../generated/component/interfaces/omni-channel-plugin.js';
 import type { ChannelError, ConfigProblem, Instance, InvalidField } from '../../generated/component/interfaces/omni-channel-types.js';
-import type { IncomingRequest, OutgoingResponse, Route } from '../../generated/component/interfaces/omni-channel-webhook.js';
+import type {
+  DeliveryLimits,
+  IncomingRequest,
+  OutgoingResponse,
+  Route,
+} from '../../generated/component/interfaces/omni-channel-webhook.js';
 import { type EgressPolicy, send } from './egress.js';
 import { PluginFailure } from './failure.js';
 import { ComponentPool, type PoolStats } from './pool.js';
@@ -139,8 +144,14 @@ export class ComponentRuntime {
     return this.result('plugin.connect', [instance], caps, this.outbound);
   }
 
-  handleWebhook(caps: CallCapabilities, receiver: Instance, routes: Route[], request: IncomingRequest): Promise<OutgoingResponse> {
-    return this.value('webhook.handleWebhook', [receiver, routes, request], caps);
+  handleWebhook(
+    caps: CallCapabilities,
+    receiver: Instance,
+    routes: Route[],
+    request: IncomingRequest,
+    limits: DeliveryLimits,
+  ): Promise<OutgoingResponse> {
+    return this.value('webhook.handleWebhook', [receiver, routes, request, limits], caps);
   }
 
   decodeOutgoing(message: string, attachments: Attachment[]): Promise<Result<DecodedMessage, InvalidField>> {

@@ -31,4 +31,4 @@ export type {
   ProviderError,
   RetrySchedule,
 } from '../../generated/component/interfaces/omni-channel-types.js';
-export type { IncomingRequest, OutgoingResponse, Route } from '../../generated/component/interfaces/omni-channel-webhook.js';
+export type { DeliveryLimits, IncomingRequest, OutgoingResponse, Route } from '../../generated/component/interfaces/omni-channel-webhook.js';

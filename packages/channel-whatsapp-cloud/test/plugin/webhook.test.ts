@@ -213,3 +213,31 @@ describe('received media', () => {
     }
   });
 });
+
+describe('an event larger than omni takes', () => {
+  let small: Harness;
+  before(async () => {
+    small = await startPlugin({ maxEventBytes: 64 * 1024 });
+  });
+  after(async () => {
+    await small.close();
+  });
+
+  test('sheds its raw copy, or is reported, and never costs the rest of the delivery', async () => {
+    const messages = [
+      { from: '15550000001', id: 'wamid.SMALL', text: 'hello' },
+      { from: '15550000002', id: 'wamid.LARGE', text: 'l'.repeat(40_000) },
+      { from: '15550000003', id: 'wamid.HUGE', text: 'h'.repeat(100_000) },
+    ];
+    const response = await small.plugin.handleWebhook(webhookPost(notification({ messages }), { instance: 'acme' }));
+    assert.equal(response.status, 200);
+    const received = small.bus.of('message.received');
+    assert.deepEqual(received.map((e) => e.payload.externalId), ['wamid.SMALL', 'wamid.LARGE']);
+    assert.equal(received[1]?.payload.content.text.length, 40_000);
+    assert.equal(received[1]?.payload.rawPayload.truncated, true);
+    const reports = small.bus.of('custom.whatsapp-cloud.webhook.unpublishable');
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]?.payload.externalId, 'wamid.HUGE');
+    assert.equal(reports[0]?.payload.event, 'message.received');
+  });
+});

@@ -16,6 +16,8 @@ import { ComponentRuntime, PluginFailure } from '../../dist/runtime/index.js';
 const MISBEHAVING = fileURLToPath(new URL('../generated/misbehaving/misbehaving_plugin.js', import.meta.url));
 const instance = { id: 'acme', config: '{}' };
 const silent = { log() {} };
+/** `omni-host`'s defaults: 4 MiB bodies, 1 MiB events. */
+const LIMITS = { maxBodyBytes: 4n << 20n, maxEventBytes: 1n << 20n };
 
 function request(body, query = '') {
   return { method: 'POST', path: '/w', query, headers: [], body: new TextEncoder().encode(body) };
@@ -37,7 +39,7 @@ describe('a misbehaving component', () => {
 
   async function failure(body) {
     try {
-      await runtime.handleWebhook(silent, instance, [], request(body));
+      await runtime.handleWebhook(silent, instance, [], request(body), LIMITS);
     } catch (error) {
       assert.ok(error instanceof PluginFailure, String(error));
       return error;
@@ -46,7 +48,7 @@ describe('a misbehaving component', () => {
   }
 
   async function echoes() {
-    const response = await runtime.handleWebhook(silent, instance, [], request('still here'));
+    const response = await runtime.handleWebhook(silent, instance, [], request('still here'), LIMITS);
     assert.equal(response.status, 200);
     assert.equal(new TextDecoder().decode(response.body), 'still here');
   }
@@ -79,7 +81,7 @@ describe('a misbehaving component', () => {
 
   test('more calls than processes wait their turn', async () => {
     const bodies = Array.from({ length: 12 }, (_, i) => `call ${i}`);
-    const responses = await Promise.all(bodies.map((b) => runtime.handleWebhook(silent, instance, [], request(b))));
+    const responses = await Promise.all(bodies.map((b) => runtime.handleWebhook(silent, instance, [], request(b), LIMITS)));
     assert.deepEqual(responses.map((r) => new TextDecoder().decode(r.body)), bodies);
   });
 
@@ -93,11 +95,11 @@ describe('a misbehaving component', () => {
     const origin = `http://127.0.0.1:${server.address().port}`;
     try {
       const caps = (origins) => ({ egress: { origins, maxResponseBytes: 1024, maxTimeoutMs: 2_000 }, log() {} });
-      const allowed = await runtime.handleWebhook(caps([origin]), instance, [], request('slow-host', `${origin}/ok`));
+      const allowed = await runtime.handleWebhook(caps([origin]), instance, [], request('slow-host', `${origin}/ok`), LIMITS);
       assert.equal(new TextDecoder().decode(allowed.body), '204');
-      const refused = await runtime.handleWebhook(caps(['http://127.0.0.2:1']), instance, [], request('slow-host', `${origin}/nope`));
+      const refused = await runtime.handleWebhook(caps(['http://127.0.0.2:1']), instance, [], request('slow-host', `${origin}/nope`), LIMITS);
       assert.equal(new TextDecoder().decode(refused.body), '599');
-      const none = await runtime.handleWebhook(silent, instance, [], request('slow-host', `${origin}/none`));
+      const none = await runtime.handleWebhook(silent, instance, [], request('slow-host', `${origin}/none`), LIMITS);
       assert.equal(new TextDecoder().decode(none.body), '599');
       assert.deepEqual(seen, ['/ok']);
     } finally {
@@ -133,8 +135,8 @@ describe('the WhatsApp Cloud component', () => {
     });
     const published = [];
     const caps = { publish: async (events) => (published.push(...events), { tag: 'ok', val: undefined }), log() {} };
-    assert.equal((await runtime.handleWebhook(caps, wit, [], signed('s3cret'))).status, 200);
-    assert.equal((await runtime.handleWebhook(caps, wit, [], signed('wrong'))).status, 401);
+    assert.equal((await runtime.handleWebhook(caps, wit, [], signed('s3cret'), LIMITS)).status, 200);
+    assert.equal((await runtime.handleWebhook(caps, wit, [], signed('wrong'), LIMITS)).status, 401);
   });
 
   test('names every configuration problem', async () => {
