@@ -48,6 +48,9 @@ pub enum HostError {
     UnknownInstance(String),
     /// The plugin failed (trap, limit...).
     Plugin(PluginError),
+    /// No capacity for the call within the time a caller may wait (`serve`'s queue timeout):
+    /// the call was never made, so it is safe to retry.
+    Busy(std::time::Duration),
 }
 
 impl std::fmt::Display for HostError {
@@ -55,6 +58,7 @@ impl std::fmt::Display for HostError {
         match self {
             Self::UnknownInstance(id) => write!(f, "no instance `{id}` is configured"),
             Self::Plugin(e) => e.fmt(f),
+            Self::Busy(waited) => write!(f, "the host is busy: no capacity for the call within {} s", waited.as_secs()),
         }
     }
 }

@@ -74,6 +74,10 @@ fn host_error(error: HostError) -> Response {
             json_error(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
         }
         HostError::Plugin(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
+        HostError::Busy(_) => {
+            let body = serde_json::json!({ "error": "busy", "message": error.to_string(), "retryable": true });
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
     }
 }
 

@@ -94,13 +94,6 @@ impl Registry {
     fn remove(&self, id: u64) {
         self.open.lock().expect("registry lock").remove(&id);
     }
-
-    /// Asks every connection to close once idle.
-    fn close_all(&self) {
-        for tracked in self.open.lock().expect("registry lock").values() {
-            tracked.close.notify_one();
-        }
-    }
 }
 
 /// Counts a request as in progress until its response is ready.
@@ -129,7 +122,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let cap = options.cap();
     let registry = Arc::new(Registry::default());
-    let stopping = Arc::new(Notify::new());
+    // Set once, on shutdown: every connection task sees it, however late it started.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -153,8 +147,9 @@ pub async fn serve(
                 };
                 let app = app.clone();
                 let registry = registry.clone();
-                let stopping = stopping.clone();
+                let mut stopping = stopping.clone();
                 let header_timeout = options.header_read_timeout;
+                let busy = in_flight.clone();
                 tasks.spawn(async move {
                     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                         let guard = InFlight::start(&in_flight);
@@ -176,9 +171,13 @@ pub async fn serve(
                             connection.as_mut().graceful_shutdown();
                             let _ = connection.await;
                         }
-                        () = stopping.notified() => {
-                            connection.as_mut().graceful_shutdown();
-                            let _ = connection.await;
+                        // Shutting down: a connection with no request in progress (idle, or
+                        // still sending a head) is closed now; a request in progress finishes.
+                        () = async { drop(stopping.wait_for(|stopping| *stopping).await) } => {
+                            if busy.load(Ordering::Acquire) > 0 {
+                                connection.as_mut().graceful_shutdown();
+                                let _ = connection.await;
+                            }
                         }
                     }
                     registry.remove(id);
@@ -189,8 +188,7 @@ pub async fn serve(
     }
     tracing::info!(open = tasks.len(), "shutting down: finishing requests in flight");
     drop(listener);
-    stopping.notify_waiters();
-    registry.close_all();
+    let _ = stop.send(true);
     let drained =
         tokio::time::timeout(options.shutdown_grace, async { while tasks.join_next().await.is_some() {} }).await;
     if drained.is_err() {

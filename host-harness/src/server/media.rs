@@ -64,6 +64,9 @@ pub async fn serve(
         Err(crate::channel_host::HostError::UnknownInstance(id)) => {
             refusal(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
         }
+        Err(e @ crate::channel_host::HostError::Busy(_)) => {
+            refusal(StatusCode::SERVICE_UNAVAILABLE, "busy", &e.to_string())
+        }
         Err(e) => refusal(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
     }
 }

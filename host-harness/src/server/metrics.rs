@@ -16,6 +16,11 @@ const METRICS: &[(&str, &str, &str)] = &[
     ("omni_media_downloads_total", "counter", "Received files served through media links, by instance and outcome."),
     ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
     ("omni_connections_refused_total", "counter", "Connections refused at the cap with none idle to close."),
+    (
+        "omni_calls_shed_total",
+        "counter",
+        "Requests refused with 503 after waiting the queue timeout for capacity, by lane.",
+    ),
 ];
 
 /// Series one metric may have. Some label values come from signed payloads (event types name

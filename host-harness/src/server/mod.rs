@@ -50,6 +50,10 @@ pub struct ServerOptions {
     pub webhook_concurrency: usize,
     /// Plugin calls that reach Meta (sends, media, connect) running at once.
     pub egress_concurrency: usize,
+    /// How long a request may wait for capacity in its lanes, all its calls together, before
+    /// it is refused with 503 (the call was never made, so it is safe to retry; Meta redelivers
+    /// a refused webhook).
+    pub queue_timeout: Duration,
     /// Bearer token of the send API; `None` disables it.
     pub api_token: Option<String>,
     /// How sends are retried.
@@ -69,6 +73,7 @@ impl Default for ServerOptions {
             upload_read_timeout: Duration::from_secs(300),
             webhook_concurrency: 32,
             egress_concurrency: 32,
+            queue_timeout: Duration::from_secs(30),
             api_token: None,
             retry: RetryPolicy::default(),
             connections: ConnectionOptions::default(),
@@ -93,6 +98,16 @@ pub enum Lane {
     Webhook,
     /// Calls that reach Meta: sends, media, connect.
     Egress,
+}
+
+impl Lane {
+    /// The lane's metric label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Egress => "egress",
+        }
+    }
 }
 
 /// What every handler shares.
@@ -129,7 +144,17 @@ impl AppState {
             Lane::Webhook => &self.webhook_permits,
             Lane::Egress => &self.egress_permits,
         };
-        let _permit = permits.clone().acquire_owned().await.expect("the semaphore is never closed");
+        // The wait for capacity is bounded per request, over all of its calls (a send decodes,
+        // then sends each part, each call in the lane).
+        let queue_timeout = self.options.queue_timeout;
+        let arrived = request_id::ARRIVED.try_with(|at| *at).unwrap_or_else(|_| std::time::Instant::now());
+        let until = tokio::time::Instant::from_std(arrived + queue_timeout);
+        let Ok(permit) = tokio::time::timeout_at(until, permits.clone().acquire_owned()).await else {
+            self.metrics.inc("omni_calls_shed_total", &[("lane", lane.name())]);
+            tracing::warn!(lane = lane.name(), "no capacity within the queue timeout: the request is refused");
+            return Err(HostError::Busy(queue_timeout));
+        };
+        let _permit = permit.expect("the semaphore is never closed");
         let host = self.host.clone();
         let span = tracing::Span::current();
         let result = tokio::task::spawn_blocking(move || span.in_scope(|| work(&host))).await;

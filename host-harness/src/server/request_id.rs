@@ -24,6 +24,12 @@ fn fresh() -> String {
     format!("{:016x}", epoch.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)))
 }
 
+tokio::task_local! {
+    /// When the current request arrived: the time it may wait for capacity counts from here,
+    /// over all of its plugin calls.
+    pub static ARRIVED: std::time::Instant;
+}
+
 /// The id of the current request, as set by [`assign`].
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
@@ -39,7 +45,8 @@ pub async fn assign(mut request: Request, next: Next) -> Response {
         .unwrap_or_else(fresh);
     request.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let arrived = std::time::Instant::now();
+    let mut response = ARRIVED.scope(arrived, next.run(request)).instrument(span.clone()).await;
     span.in_scope(|| tracing::info!(status = response.status().as_u16(), "answered"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);

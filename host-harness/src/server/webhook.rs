@@ -88,6 +88,8 @@ async fn answer(
             (reply, outcome)
         }
         Err(HostError::UnknownInstance(_)) => (error(StatusCode::NOT_FOUND, "no such instance"), "unknown_instance"),
+        // Overloaded: 503 makes Meta redeliver later, when there is room.
+        Err(e @ HostError::Busy(_)) => (error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), "busy"),
         // The plugin trapped or ran out of budget: 500 makes Meta redeliver later.
         Err(HostError::Plugin(_)) => {
             (error(StatusCode::INTERNAL_SERVER_ERROR, "the channel plugin failed"), "plugin_failed")

@@ -307,3 +307,36 @@ fn a_calls_wall_clock_bound_covers_the_graph_requests_it_makes() {
     let error = host.send_message(INSTANCE, &message, &options).unwrap().unwrap_err();
     assert!(matches!(error, ChannelError::OutcomeUnknown(_)), "{error:?}");
 }
+
+#[test]
+fn a_call_that_finds_no_capacity_in_time_is_refused_as_busy_and_retryable() {
+    let options = ServerOptions {
+        api_token: Some(API_TOKEN.into()),
+        egress_concurrency: 1,
+        queue_timeout: Duration::from_millis(300),
+        ..ServerOptions::default()
+    };
+    let s = Served::start(options, false);
+    s.graph.script(ScriptedResponse::normal().delayed(Duration::from_secs(3)));
+    let send = |text: &str| {
+        let message = json!({"to": "16505551234", "content": {"type": "text", "text": text}});
+        TestServer::client()
+            .post(format!("{}/api/v1/instances/{INSTANCE}/messages", s.server.base))
+            .header("authorization", format!("Bearer {API_TOKEN}"))
+            .send(message.to_string())
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        let stuck = scope.spawn(|| send("first").status().as_u16());
+        std::thread::sleep(Duration::from_millis(300));
+        let mut refused = send("second");
+        assert_eq!(refused.status().as_u16(), 503);
+        let body: Value = serde_json::from_str(&refused.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!((body["error"].as_str(), body["retryable"].as_bool()), (Some("busy"), Some(true)));
+        // The webhook lane is not the one that is full.
+        assert_eq!(deliver(&s.server.base, &batch(1, 20)), 200);
+        assert_eq!(stuck.join().unwrap(), 200, "the call holding the lane finishes");
+    });
+    assert_eq!(s.graph.requests().len(), 1, "the refused send never reached Meta");
+    assert_eq!(s.server.metrics.counter("omni_calls_shed_total", &[("lane", "egress")]), 1);
+}
