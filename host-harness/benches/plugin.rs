@@ -1,11 +1,19 @@
-//! What the sandbox costs: one signed text webhook (a message.received event) handled by the
-//! same plugin logic natively, in a reused component instance, and in a fresh instance per call
-//! (what `serve` does) with and without the pooling allocator; instantiation alone; loading a
-//! precompiled component. `cargo bench -p omni-host`; figures in BENCHMARKS.md.
+//! What the sandbox costs, on the payloads every benchmark shares (`bench/payloads`: a text, a
+//! status, a batch of 20 messages, a literal UTF-8 text), each handled:
+//!
+//! - `floor`: the least any handler does — HMAC-SHA256 over the body and a typed, borrowing
+//!   parse of the fields an event needs (no event built);
+//! - `native`: the plugin's own modules compiled for the host;
+//! - `component_reused`: the component, one instance kept across calls;
+//! - `component_fresh`: a fresh instance per call with the pooling allocator (what `serve`
+//!   does), and `component_fresh_on_demand` without it.
+//!
+//! Also instantiation alone and loading a precompiled component. `cargo bench -p omni-host
+//! --bench plugin`; figures in BENCHMARKS.md.
 
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use omni_host::WHATSAPP_CLOUD_COMPONENT;
 use omni_host::bindings::types::Instance;
 use omni_host::bindings::webhook::{DeliveryLimits, IncomingRequest};
@@ -15,13 +23,27 @@ use omni_host::signing::hub_signature;
 
 const SECRET: &str = "bench-app-secret";
 const CONFIG: &str = r#"{"appSecret":"bench-app-secret","webhookVerifyToken":"t","phoneNumberId":"106540352242922","businessAccountId":"102290129340398","accessToken":"EAAbench","graphBaseUrl":"http://127.0.0.1:9"}"#;
-const BODY: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Kerry Fisher"},"wa_id":"16315551234"}],"messages":[{"from":"16315551234","id":"wamid.ABGGFlCGg0cvAgo-sJQh43L5Pe4W","timestamp":"1603059201","text":{"body":"Hello, is the shop open on Sunday?"},"type":"text"}]},"field":"messages"}]}]}"#;
+
+/// The shared payloads, by name, and the events each must give.
+const PAYLOADS: &[(&str, &[u8], usize)] = &[
+    ("text", include_bytes!("../../bench/payloads/text.json"), 1),
+    ("status", include_bytes!("../../bench/payloads/status.json"), 1),
+    ("batch20", include_bytes!("../../bench/payloads/batch20.json"), 20),
+    ("non_ascii", include_bytes!("../../bench/payloads/non_ascii.json"), 1),
+];
+
+/// `serve`'s defaults: 4 MiB bodies, 1 MiB events.
+const LIMITS: DeliveryLimits = DeliveryLimits {
+    max_body_bytes: omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY,
+    max_event_bytes: omni_host::capabilities::events::MAX_PAYLOAD_BYTES as u64,
+};
 
 /// Accepts and forgets events: the bench measures the plugin, not a bus.
 struct Discard;
 
 impl EventSink for Discard {
-    fn publish(&self, _: &[OmniEvent], _: std::time::Instant) -> Result<(), SinkError> {
+    fn publish(&self, events: &[OmniEvent], _: std::time::Instant) -> Result<(), SinkError> {
+        std::hint::black_box(events);
         Ok(())
     }
 }
@@ -38,21 +60,84 @@ fn caps() -> Capabilities {
     }
 }
 
-fn request() -> IncomingRequest {
+fn request(body: &[u8]) -> IncomingRequest {
     IncomingRequest {
         method: "POST".into(),
         path: "/webhooks/whatsapp-cloud/bench".into(),
         query: String::new(),
         headers: vec![
             ("content-type".into(), "application/json".into()),
-            ("x-hub-signature-256".into(), hub_signature(SECRET.as_bytes(), BODY.as_bytes())),
+            ("x-hub-signature-256".into(), hub_signature(SECRET.as_bytes(), body)),
         ],
-        body: BODY.as_bytes().to_vec(),
+        body: body.to_vec(),
     }
 }
 
 fn instance() -> Instance {
     Instance { id: "bench".into(), config: CONFIG.into() }
+}
+
+mod floor {
+    //! The floor: what every webhook handler must do at least — check the signature and read
+    //! the fields an event needs — in plain Rust, typed and borrowing, building nothing.
+    use hmac::{KeyInit, Mac};
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Notification<'a> {
+        #[serde(borrow)]
+        entry: Vec<Entry<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Entry<'a> {
+        #[serde(borrow)]
+        changes: Vec<Change<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Change<'a> {
+        #[serde(borrow)]
+        value: Value<'a>,
+    }
+    #[derive(Deserialize)]
+    struct Value<'a> {
+        #[serde(borrow, default)]
+        messages: Vec<Item<'a>>,
+        #[serde(borrow, default)]
+        statuses: Vec<Item<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Item<'a> {
+        id: &'a str,
+        #[serde(borrow, default)]
+        from: Option<&'a str>,
+        #[serde(borrow, default)]
+        timestamp: Option<&'a str>,
+        #[serde(borrow, default)]
+        text: Option<Text<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Text<'a> {
+        #[serde(borrow)]
+        body: std::borrow::Cow<'a, str>,
+    }
+
+    /// The items read, once the signature holds.
+    pub fn handle(secret: &[u8], signature: &str, body: &[u8]) -> usize {
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
+        mac.update(body);
+        let expected = hex::decode(signature.trim_start_matches("sha256=")).expect("hex");
+        mac.verify_slice(&expected).expect("the signature holds");
+        let notification: Notification<'_> = serde_json::from_slice(body).expect("a notification");
+        let items = notification
+            .entry
+            .iter()
+            .flat_map(|e| &e.changes)
+            .flat_map(|c| c.value.messages.iter().chain(&c.value.statuses));
+        items.fold(0, |read, i| {
+            std::hint::black_box((i.id, i.from, i.timestamp, i.text.as_ref().map(|t| &t.body)));
+            read + 1
+        })
+    }
 }
 
 mod native {
@@ -76,58 +161,59 @@ mod native {
     }
 }
 
-/// `serve`'s defaults: 4 MiB bodies, 1 MiB events.
-const LIMITS: DeliveryLimits = DeliveryLimits {
-    max_body_bytes: omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY,
-    max_event_bytes: omni_host::capabilities::events::MAX_PAYLOAD_BYTES as u64,
-};
-
 fn webhook(c: &mut Criterion) {
-    let mut group = c.benchmark_group("signed_text_webhook");
-
-    let native_request = whatsapp_cloud_plugin::wit::webhook::IncomingRequest {
-        method: "POST".into(),
-        path: "/".into(),
-        query: String::new(),
-        headers: request().headers,
-        body: BODY.as_bytes().to_vec(),
-    };
-    let native_instance = whatsapp_cloud_plugin::wit::types::Instance { id: "bench".into(), config: CONFIG.into() };
-    let native_limits = whatsapp_cloud_plugin::wit::webhook::DeliveryLimits {
-        max_body_bytes: LIMITS.max_body_bytes,
-        max_event_bytes: LIMITS.max_event_bytes,
-    };
-    group.bench_function("native", |b| {
-        b.iter(|| {
-            let response = whatsapp_cloud_plugin::webhook::handle(
-                &native::NullHost,
-                &native_instance,
-                &[],
-                &native_request,
-                &native_limits,
-            );
-            assert_eq!(response.status, 200);
-        })
-    });
-
     let pooled =
         PluginRuntime::new(WHATSAPP_CLOUD_COMPONENT, RuntimeConfig { pooling: Some(16), ..RuntimeConfig::default() })
             .unwrap();
     let on_demand =
         PluginRuntime::new(WHATSAPP_CLOUD_COMPONENT, RuntimeConfig { pooling: None, ..RuntimeConfig::default() })
             .unwrap();
-    let (request, instance) = (request(), instance());
-
+    let instance = instance();
+    let native_instance = whatsapp_cloud_plugin::wit::types::Instance { id: "bench".into(), config: CONFIG.into() };
+    let native_limits = whatsapp_cloud_plugin::wit::webhook::DeliveryLimits {
+        max_body_bytes: LIMITS.max_body_bytes,
+        max_event_bytes: LIMITS.max_event_bytes,
+    };
     let mut reused = pooled.reusable_instance(caps()).unwrap();
-    group.bench_function("component_reused_instance", |b| {
-        b.iter(|| assert_eq!(reused.handle_webhook(&instance, &[], &request, LIMITS).unwrap().status, 200))
-    });
-    group.bench_function("component_fresh_instance_pooling", |b| {
-        b.iter(|| assert_eq!(pooled.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200))
-    });
-    group.bench_function("component_fresh_instance_on_demand", |b| {
-        b.iter(|| assert_eq!(on_demand.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200))
-    });
+
+    let mut group = c.benchmark_group("webhook");
+    for &(name, body, events) in PAYLOADS {
+        let request = request(body);
+        let signature = request.headers[1].1.clone();
+        group.bench_function(BenchmarkId::new("floor", name), |b| {
+            b.iter(|| assert_eq!(floor::handle(SECRET.as_bytes(), &signature, body), events))
+        });
+        let native_request = whatsapp_cloud_plugin::wit::webhook::IncomingRequest {
+            method: request.method.clone(),
+            path: request.path.clone(),
+            query: String::new(),
+            headers: request.headers.clone(),
+            body: body.to_vec(),
+        };
+        group.bench_function(BenchmarkId::new("native", name), |b| {
+            b.iter(|| {
+                let response = whatsapp_cloud_plugin::webhook::handle(
+                    &native::NullHost,
+                    &native_instance,
+                    &[],
+                    &native_request,
+                    &native_limits,
+                );
+                assert_eq!(response.status, 200);
+            })
+        });
+        group.bench_function(BenchmarkId::new("component_reused", name), |b| {
+            b.iter(|| assert_eq!(reused.handle_webhook(&instance, &[], &request, LIMITS).unwrap().status, 200))
+        });
+        group.bench_function(BenchmarkId::new("component_fresh", name), |b| {
+            b.iter(|| assert_eq!(pooled.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200))
+        });
+        group.bench_function(BenchmarkId::new("component_fresh_on_demand", name), |b| {
+            b.iter(|| {
+                assert_eq!(on_demand.handle_webhook(caps(), &instance, &[], &request, LIMITS).unwrap().status, 200)
+            })
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("instantiate");

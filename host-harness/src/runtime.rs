@@ -46,6 +46,9 @@ pub struct RuntimeConfig {
     /// `Some(n)`: pre-allocate slots for `n` concurrent instances (pooling allocator, fastest
     /// instantiation); `None`: allocate on demand.
     pub pooling: Option<u32>,
+    /// With pooling: how much of each slot's memory stays resident between calls (reset in
+    /// place). Costs up to this much resident memory per slot that has run a large call.
+    pub keep_resident: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -59,6 +62,8 @@ impl Default for RuntimeConfig {
             wall_limit: Duration::from_secs(120),
             max_response_bytes: 1 << 20,
             pooling: Some(64),
+            // The component's initial memory (stack, data, first heap region).
+            keep_resident: 1 << 20,
         }
     }
 }
@@ -448,6 +453,11 @@ impl ReusableInstance {
 fn engine_config(config: &RuntimeConfig) -> anyhow::Result<Config> {
     let mut engine = Config::new();
     engine.epoch_interruption(true);
+    // For profiling the plugin's own code: `perf` reads /tmp/perf-<pid>.map for the names of
+    // the compiled wasm functions (a development switch; it costs nothing when unset).
+    if std::env::var_os("OMNI_HOST_PERF_MAP").is_some() {
+        engine.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     if let Some(slots) = config.pooling {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(slots)
@@ -455,6 +465,15 @@ fn engine_config(config: &RuntimeConfig) -> anyhow::Result<Config> {
             .total_memories(slots * 2)
             .total_tables(slots * 4)
             .max_memory_size(config.memory_limit.max(config.media_memory_limit));
+        // A slot reused for the next call is reset in place rather than given back to the
+        // kernel: the pages a call touched are found with PAGEMAP_SCAN (Linux 6.7+; elsewhere
+        // the first `keep_resident` bytes are reset with memset) and zeroed, so the next call
+        // neither faults them in again nor pays for the madvise and its TLB shootdowns.
+        // Measured on the text webhook (fresh instance per call): 57 µs without, 22 µs with,
+        // together with the component's small stack and initial memory (plugin/build.rs).
+        pool.linear_memory_keep_resident(config.keep_resident)
+            .table_keep_resident(config.keep_resident)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         engine.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     Ok(engine)

@@ -4,6 +4,8 @@
 //! so the schema omni shows and the checks the plugin runs cannot drift apart.
 
 use serde_json::{Map, Value, json};
+
+use crate::json::Node;
 use sha2::{Digest, Sha256};
 
 use crate::wit::plugin::ValidatedConfig;
@@ -125,8 +127,9 @@ impl std::fmt::Debug for InstanceConfig {
 impl InstanceConfig {
     /// Parses and validates a configuration, reporting every problem at once.
     pub fn parse(json: &str) -> Result<Self, Vec<ConfigProblem>> {
-        let values = resolve(json)?;
-        let take = |key: &str| values.get(key).cloned().unwrap_or_default();
+        let mut values = resolve(json)?;
+        let mut take =
+            |key: &str| values.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| std::mem::take(v)).unwrap_or_default();
         Ok(Self {
             app_secret: take(APP_SECRET),
             verify_token: take(VERIFY_TOKEN),
@@ -152,10 +155,8 @@ const META_MEDIA_ORIGIN: &str = "https://lookaside.fbsbx.com";
 /// answers for.
 pub fn validate(json: &str) -> Result<ValidatedConfig, Vec<ConfigProblem>> {
     let values = resolve(json)?;
-    let object: Map<String, Value> = SETTINGS
-        .iter()
-        .filter_map(|s| values.get(s.key).map(|v| (s.key.to_owned(), Value::String(v.clone()))))
-        .collect();
+    let object: Map<String, Value> =
+        values.into_iter().map(|(key, value)| (key.to_owned(), Value::String(value))).collect();
     let config = InstanceConfig::parse(&Value::Object(object.clone()).to_string())?;
     let graph = origin(&config.graph_base_url);
     let mut egress = vec![graph.clone()];
@@ -230,11 +231,12 @@ pub fn schema() -> String {
     .to_string()
 }
 
-/// Checks every setting and returns the string value of each, defaults included.
-fn resolve(json: &str) -> Result<std::collections::BTreeMap<&'static str, String>, Vec<ConfigProblem>> {
+/// Checks every setting and returns the string value of each, defaults included, in
+/// [`SETTINGS`] order.
+fn resolve(json: &str) -> Result<Vec<(&'static str, String)>, Vec<ConfigProblem>> {
     let problem = |field: &str, message: String| ConfigProblem { field: field.to_owned(), message };
-    let object = match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(object)) => object,
+    let object = match Node::parse(json.as_bytes()) {
+        Ok(object @ Node::Object(_)) => object,
         Ok(_) => {
             return Err(vec![problem("", "the configuration must be a JSON object".into())]);
         }
@@ -243,33 +245,34 @@ fn resolve(json: &str) -> Result<std::collections::BTreeMap<&'static str, String
         }
     };
     let mut problems = Vec::new();
-    for key in object.keys() {
-        if !SETTINGS.iter().any(|s| s.key == key) {
+    // A key repeated in the text is one setting (the last value counts, as in a JSON object).
+    let mut unknown: Vec<&str> = Vec::new();
+    for (key, _) in object.members().unwrap_or_default() {
+        if !SETTINGS.iter().any(|s| s.key == key) && !unknown.contains(&key.as_ref()) {
+            unknown.push(key);
             problems.push(problem(&format!("/{key}"), format!("unknown setting `{key}`")));
         }
     }
-    let mut values = std::collections::BTreeMap::new();
+    let mut values = Vec::with_capacity(SETTINGS.len());
     for setting in SETTINGS {
-        let pointer = format!("/{}", setting.key);
+        let pointer = || format!("/{}", setting.key);
         let value = match object.get(setting.key) {
-            None | Some(Value::Null) => match setting.default {
+            None | Some(Node::Null) => match setting.default {
                 Some(default) => default.to_owned(),
                 None => {
-                    problems.push(problem(&pointer, format!("`{}` is required", setting.key)));
+                    problems.push(problem(&pointer(), format!("`{}` is required", setting.key)));
                     continue;
                 }
             },
-            Some(Value::String(s)) => s.clone(),
+            Some(Node::Str(s)) => s.to_string(),
             Some(_) => {
-                problems.push(problem(&pointer, format!("`{}` must be a string", setting.key)));
+                problems.push(problem(&pointer(), format!("`{}` must be a string", setting.key)));
                 continue;
             }
         };
         match check(setting.rule, &value) {
-            Ok(()) => {
-                values.insert(setting.key, value);
-            }
-            Err(why) => problems.push(problem(&pointer, format!("`{}` {why}", setting.key))),
+            Ok(()) => values.push((setting.key, value)),
+            Err(why) => problems.push(problem(&pointer(), format!("`{}` {why}", setting.key))),
         }
     }
     if problems.is_empty() { Ok(values) } else { Err(problems) }

@@ -46,7 +46,8 @@ pub fn connect(host: &dyn Host, instance: &Instance) -> Result<ConnectionInfo, C
             "ownerIdentifier": info.owner_identifier,
             "qualityRating": info.quality_rating,
             "phoneNumberId": config.phone_number_id,
-        }),
+        })
+        .to_string(),
     }
     .build();
     if let Err(e) = host.publish(&[event]) {
@@ -82,7 +83,8 @@ pub fn report_if_disconnected(host: &dyn Host, instance_id: &str, error: &Channe
             "errorCode": e.code.map(|c| c.to_string()),
             // A new token has to be configured; retrying with this one cannot reconnect.
             "willReconnect": false,
-        }),
+        })
+        .to_string(),
     }
     .build();
     if let Err(publish) = host.publish(&[event]) {

@@ -1,6 +1,5 @@
 //! Building omni events: names, deterministic ids, the WIT `event` record.
 
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::wit::events::{Event, EventKind};
@@ -35,7 +34,9 @@ pub fn event_id(instance_id: &str, kind: &EventKind, key: &[&str]) -> String {
         hasher.update(part.as_bytes());
     }
     let digest = hasher.finalize();
-    hex::encode(&digest[..16])
+    let mut id = [0u8; 32];
+    hex::encode_to_slice(&digest[..16], &mut id).expect("32 digits for 16 bytes");
+    String::from_utf8_lossy(&id).into_owned()
 }
 
 /// Everything needed to publish one event.
@@ -46,7 +47,8 @@ pub struct EventSpec<'a> {
     pub key: &'a [&'a str],
     pub correlation_id: Option<String>,
     pub occurred_at_ms: Option<u64>,
-    pub payload: Value,
+    /// The payload's JSON text (an object).
+    pub payload: String,
 }
 
 impl EventSpec<'_> {
@@ -58,7 +60,7 @@ impl EventSpec<'_> {
             instance_id: self.instance_id.to_owned(),
             correlation_id: self.correlation_id,
             occurred_at_ms: self.occurred_at_ms,
-            payload: self.payload.to_string(),
+            payload: self.payload,
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod graph;
 pub mod host;
 pub mod inbound;
 pub mod info;
+pub mod json;
 pub mod lenient;
 pub mod media;
 pub mod media_rules;
@@ -36,5 +37,7 @@ pub mod outbound;
 pub mod signature;
 pub mod webhook;
 
+#[cfg(target_arch = "wasm32")]
+mod allocator;
 #[cfg(target_arch = "wasm32")]
 mod component;

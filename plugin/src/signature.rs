@@ -61,7 +61,8 @@ pub fn verify(secret: &[u8], body: &[u8], values: &[&str]) -> Result<(), Signatu
     if digest.len() != 64 {
         return Err(SignatureError::Malformed);
     }
-    let expected = hex::decode(digest).map_err(|_| SignatureError::Malformed)?;
+    let mut expected = [0u8; 32];
+    hex::decode_to_slice(digest, &mut expected).map_err(|_| SignatureError::Malformed)?;
     let mut mac = mac(secret);
     mac.update(body);
     // `verify_slice` compares in constant time.

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::bindings::events::{Event, EventKind};
 
@@ -16,7 +17,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
 const MAX_ID_LEN: usize = 256;
 
 /// One omni event as it goes onto the bus: also the line format of the JSON-lines sink.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OmniEvent {
     /// The plugin's deterministic id: the bus's deduplication key.
@@ -30,9 +31,48 @@ pub struct OmniEvent {
     /// When it happened (the provider's time when known), Unix ms.
     pub timestamp: u64,
     /// omni's `EventMetadata`.
-    pub metadata: Value,
-    /// omni's payload for `event`.
-    pub payload: Value,
+    pub metadata: EventMetadata,
+    /// omni's payload for `event`: the plugin's JSON text, checked and carried as it is (the
+    /// host builds no tree of it). [`OmniEvent::payload`] parses it, for readers.
+    #[serde(rename = "payload")]
+    pub payload_json: Box<RawValue>,
+}
+
+impl PartialEq for OmniEvent {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.id, &self.event, &self.subject, &self.instance_id, &self.channel_type, self.timestamp, &self.metadata)
+            == (
+                &other.id,
+                &other.event,
+                &other.subject,
+                &other.instance_id,
+                &other.channel_type,
+                other.timestamp,
+                &other.metadata,
+            )
+            && self.payload_json.get() == other.payload_json.get()
+    }
+}
+
+/// omni's `EventMetadata`, as the channel fills it in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventMetadata {
+    /// The provider's id for what happened (a wamid), else the event id.
+    pub correlation_id: String,
+    pub instance_id: String,
+    pub channel_type: String,
+    /// `channel:{channelType}`.
+    pub source: String,
+    pub timings: Timings,
+}
+
+/// When the event happened by the provider's clock, and when the channel saw it (Unix ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<u64>,
+    pub channel: u64,
 }
 
 /// omni's name for a WIT event kind.
@@ -70,47 +110,57 @@ impl OmniEvent {
         if event.payload.len() > MAX_PAYLOAD_BYTES {
             return Err(format!("a {}-byte payload exceeds the {MAX_PAYLOAD_BYTES}-byte limit", event.payload.len()));
         }
-        let payload: Value = serde_json::from_str(&event.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
-        if !payload.is_object() {
+        // Checked, not parsed into a tree: the payload goes on as the plugin wrote it.
+        let payload = RawValue::from_string(event.payload).map_err(|e| format!("payload is not JSON: {e}"))?;
+        if !payload.get().trim_start().starts_with('{') {
             return Err("payload must be a JSON object".into());
         }
         let now = now_ms();
-        let mut timings = serde_json::Map::new();
-        if let Some(at) = event.occurred_at_ms {
-            timings.insert("platform".into(), json!(at));
-        }
-        timings.insert("channel".into(), json!(now));
         Ok(Self {
             subject: format!("{name}.{channel_type}.{}", event.instance_id),
-            metadata: json!({
-                "correlationId": event.correlation_id.as_deref().unwrap_or(&event.id),
-                "instanceId": event.instance_id,
-                "channelType": channel_type,
-                "source": format!("channel:{channel_type}"),
-                "timings": timings,
-            }),
+            metadata: EventMetadata {
+                correlation_id: event.correlation_id.unwrap_or_else(|| event.id.clone()),
+                instance_id: event.instance_id.clone(),
+                channel_type: channel_type.to_owned(),
+                source: format!("channel:{channel_type}"),
+                timings: Timings { platform: event.occurred_at_ms, channel: now },
+            },
             timestamp: event.occurred_at_ms.unwrap_or(now),
             id: event.id,
             event: name,
             instance_id: event.instance_id,
             channel_type: channel_type.to_owned(),
-            payload,
+            payload_json: payload,
         })
+    }
+
+    /// The payload as a JSON value (parsed on each call: for tests and tools, not the hot path).
+    pub fn payload(&self) -> Value {
+        serde_json::from_str(self.payload_json.get()).expect("checked when the event was made")
+    }
+
+    /// The message omni's bus carries: omni's `OmniEvent` (`{id, type, payload, timestamp,
+    /// metadata}`), the subject and channel being in the NATS subject.
+    pub fn bus_message(&self) -> BusMessage<'_> {
+        BusMessage {
+            id: &self.id,
+            kind: &self.event,
+            payload: &self.payload_json,
+            timestamp: self.timestamp,
+            metadata: &self.metadata,
+        }
     }
 }
 
-impl OmniEvent {
-    /// The message omni's bus carries: omni's `OmniEvent` (`{id, type, payload, timestamp,
-    /// metadata}`), the subject and channel being in the NATS subject.
-    pub fn bus_message(&self) -> Value {
-        json!({
-            "id": self.id,
-            "type": self.event,
-            "payload": self.payload,
-            "timestamp": self.timestamp,
-            "metadata": self.metadata,
-        })
-    }
+/// omni's `OmniEvent` on the bus, borrowing from the host's event.
+#[derive(Serialize)]
+pub struct BusMessage<'a> {
+    pub id: &'a str,
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    pub payload: &'a RawValue,
+    pub timestamp: u64,
+    pub metadata: &'a EventMetadata,
 }
 
 /// Whether `s` is one or more dot-separated subject tokens of `[A-Za-z0-9_-]`.
@@ -293,9 +343,10 @@ mod tests {
         .unwrap();
         assert_eq!(e.subject, "message.received.whatsapp-cloud.inst");
         assert_eq!(e.timestamp, 1_697_043_223_000);
-        assert_eq!(e.metadata["source"], "channel:whatsapp-cloud");
-        assert_eq!(e.metadata["correlationId"], "0123456789abcdef");
-        assert_eq!(e.metadata["timings"]["platform"], 1_697_043_223_000u64);
+        assert_eq!(e.metadata.source, "channel:whatsapp-cloud");
+        assert_eq!(e.metadata.correlation_id, "0123456789abcdef");
+        assert_eq!(e.metadata.timings.platform, Some(1_697_043_223_000));
+        assert_eq!(e.payload(), serde_json::json!({"a": 1}));
         let line = serde_json::to_value(&e).unwrap();
         for key in ["id", "event", "subject", "instanceId", "channelType", "metadata", "payload", "timestamp"] {
             assert!(line.get(key).is_some(), "{key}");
@@ -314,6 +365,8 @@ mod tests {
         assert!(OmniEvent::from_wit(event(EventKind::Other("a b".into()), "inst", "{}"), "wa", &ok).is_err());
         assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "[1]"), "wa", &ok).is_err());
         assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{"), "wa", &ok).is_err());
+        assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", "{} {}"), "wa", &ok).is_err());
+        assert!(OmniEvent::from_wit(event(EventKind::MessageSent, "inst", " \"x\""), "wa", &ok).is_err());
         let mut bad_id = event(EventKind::MessageSent, "inst", "{}");
         bad_id.id = "has space".into();
         assert!(OmniEvent::from_wit(bad_id, "wa", &ok).is_err());

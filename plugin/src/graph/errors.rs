@@ -3,7 +3,7 @@
 
 use std::ops::RangeInclusive;
 
-use serde_json::Value;
+use crate::json::Node;
 
 use crate::lenient::{code_field, str_field};
 use crate::wit::types::{ErrorClass, ProviderError, RetrySchedule};
@@ -113,18 +113,18 @@ pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> 
     let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
     // `{"error": {...}}`, read field by field: a field of an unexpected type (other Graph
     // endpoints send `error_data` as a string) must not cost the code that classifies it.
-    let envelope = serde_json::from_slice::<Value>(body).ok();
-    let error = envelope.as_ref().and_then(|v| v.get("error")).filter(|e| e.is_object());
+    let envelope = Node::parse(body).ok();
+    let error = envelope.as_ref().and_then(|v| v.get("error")).filter(|e| e.members().is_some());
     let (code, subcode, error_type, message, details, trace, transient) = match error {
         Some(e) => {
             let text = |key: &str| str_field(e, key).map(|s| s.into_owned());
             let details = match e.get("error_data") {
-                Some(Value::String(details)) => Some(details.clone()),
+                Some(Node::Str(details)) => Some(details.to_string()),
                 Some(data) => str_field(data, "details").map(|s| s.into_owned()),
                 None => None,
             };
-            let transient = matches!(e.get("is_transient"), Some(Value::Bool(true)))
-                || matches!(e.get("is_transient"), Some(Value::String(s)) if s == "true");
+            let transient = matches!(e.get("is_transient"), Some(Node::Bool(true)))
+                || matches!(e.get("is_transient"), Some(Node::Str(s)) if s == "true");
             (
                 code_field(e, "code"),
                 code_field(e, "error_subcode"),

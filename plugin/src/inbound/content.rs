@@ -6,26 +6,80 @@
 //! `targetMessageId`, `location`, `contact`...). Interactive and button replies become text,
 //! as omni expects, with the reply's id kept in [`Content::reply`].
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+
+use crate::json::{Node, Object};
 
 /// What a message says, in omni's terms.
 #[derive(Debug, Default)]
-pub(crate) struct Content {
+pub(crate) struct Content<'n> {
     /// omni's `content` object.
-    pub fields: Map<String, Value>,
-    /// The id and title of the button or list row a reply picked, for `rawPayload.reply`.
-    pub reply: Option<Value>,
+    pub fields: Fields<'n>,
+    /// The id and title of the button or list row a reply picked (JSON), for
+    /// `rawPayload.reply`.
+    pub reply: Option<String>,
     /// Media the message carries, for `media.received`.
-    pub media: Option<Media>,
+    pub media: Option<Media<'n>>,
 }
 
 /// Media attached to a message.
 #[derive(Debug, Clone)]
-pub(crate) struct Media {
+pub(crate) struct Media<'n> {
     /// omni's content type (`image`, `audio`...).
     pub kind: &'static str,
     /// Meta's media object (`id`, `mime_type`, `sha256`, ...).
-    pub object: Value,
+    pub object: &'n Node<'n>,
+}
+
+/// One value of the content object.
+#[derive(Debug, Clone)]
+pub(crate) enum Field<'n> {
+    Str(Cow<'n, str>),
+    Bool(bool),
+    /// Meta's data, as it came.
+    Node(&'n Node<'n>),
+    /// JSON written here (a nested object).
+    Json(String),
+}
+
+/// The content object's members; setting a key again replaces its value.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Fields<'n>(Vec<(&'static str, Field<'n>)>);
+
+impl<'n> Fields<'n> {
+    pub fn set(&mut self, key: &'static str, value: Field<'n>) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Field<'n>> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// A member's value when it is text.
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        match self.get(key)? {
+            Field::Str(s) => Some(s),
+            Field::Node(node) => node.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The object's JSON text.
+    pub fn to_json(&self) -> String {
+        let mut object = Object::with_capacity(64);
+        for (key, value) in &self.0 {
+            match value {
+                Field::Str(s) => object.str(key, s),
+                Field::Bool(b) => object.bool(key, *b),
+                Field::Node(node) => object.node(key, node),
+                Field::Json(json) => object.json(key, json),
+            };
+        }
+        object.finish()
+    }
 }
 
 /// How one Meta message type becomes omni content.
@@ -35,7 +89,7 @@ pub(crate) struct ContentRule {
     /// omni's `content.type`.
     pub omni_type: &'static str,
     /// Fills in the content from the type's object (`message[type]`).
-    extract: fn(&Value, &mut Content),
+    extract: for<'n> fn(&'n Node<'n>, &mut Content<'n>),
 }
 
 /// Every message type the channel understands. Anything else becomes `unknown`.
@@ -66,73 +120,71 @@ pub(crate) const CONTENT_RULES: &[ContentRule] = &[
 
 /// A message's type: `type`, or — for a message without one — the one key it carries that names
 /// a type of [`CONTENT_RULES`] (`{"from", "id", "image": {...}}` is an image).
-pub(crate) fn meta_type(message: &Value) -> &str {
-    if let Some(meta_type) = message.get("type").and_then(Value::as_str) {
+pub(crate) fn meta_type<'n>(message: &'n Node<'_>) -> &'n str {
+    if let Some(meta_type) = message.get("type").and_then(Node::as_str) {
         return meta_type;
     }
-    let Some(object) = message.as_object() else { return "" };
+    let names_a_type = |key: &str| CONTENT_RULES.iter().any(|r| r.meta_type.split('.').next() == Some(key));
     let mut candidates =
-        object.keys().filter(|key| CONTENT_RULES.iter().any(|r| r.meta_type.split('.').next() == Some(key.as_str())));
-    match (candidates.next(), candidates.next()) {
-        (Some(only), None) => only,
-        _ => "",
-    }
+        message.members().unwrap_or_default().iter().map(|(k, _)| k.as_ref()).filter(|k| names_a_type(k));
+    let Some(first) = candidates.next() else { return "" };
+    // A key repeated is still one key.
+    if candidates.all(|other| other == first) { first } else { "" }
 }
 
 /// The table key of a message: its type, refined by the subtype for interactive replies.
-fn rule_key(message: &Value) -> String {
+fn rule_key<'n>(message: &'n Node<'_>) -> Cow<'n, str> {
     let meta_type = meta_type(message);
     if meta_type == "interactive" {
-        let sub = message.pointer("/interactive/type").and_then(Value::as_str).unwrap_or("");
-        format!("interactive.{sub}")
+        let sub = message.pointer("/interactive/type").and_then(Node::as_str).unwrap_or("");
+        Cow::Owned(format!("interactive.{sub}"))
     } else {
-        meta_type.to_owned()
+        Cow::Borrowed(meta_type)
     }
 }
 
 /// The omni content of a message object.
-pub(crate) fn extract(message: &Value) -> Content {
+pub(crate) fn extract<'n>(message: &'n Node<'n>) -> Content<'n> {
     extract_at_depth(message, 0)
 }
 
-fn extract_at_depth(message: &Value, depth: u8) -> Content {
+fn extract_at_depth<'n>(message: &'n Node<'n>, depth: u8) -> Content<'n> {
     let key = rule_key(message);
-    let object = message.get(meta_type(message)).unwrap_or(&Value::Null);
+    let object = message.get(meta_type(message)).unwrap_or(&crate::json::NULL);
     let mut content = Content::default();
     // An edit carries the new message; an edit of an edit is not something Meta sends, and
     // refusing to recurse keeps hostile payloads from nesting without bound.
     let rule = CONTENT_RULES.iter().find(|r| r.meta_type == key).filter(|r| depth == 0 || r.meta_type != "edit");
     match rule {
         Some(rule) => {
-            content.fields.insert("type".into(), json!(rule.omni_type));
+            content.fields.set("type", Field::Str(Cow::Borrowed(rule.omni_type)));
             (rule.extract)(object, &mut content);
         }
-        None => {
-            content.fields.insert("type".into(), json!("unknown"));
-        }
+        None => content.fields.set("type", Field::Str(Cow::Borrowed("unknown"))),
     }
-    if content.fields["type"] == "unknown" {
+    if content.fields.get_str("type") == Some("unknown") {
         // Which of Meta's types this was, so a consumer can still make sense of it.
-        content.fields.insert("providerType".into(), json!(key));
+        content.fields.set("providerType", Field::Str(Cow::Owned(key.into_owned())));
     }
     content
 }
 
-fn set_str(content: &mut Content, key: &str, object: &Value, field: &str) {
-    if let Some(value) = object.get(field).and_then(Value::as_str) {
-        content.fields.insert(key.into(), json!(value));
+/// `content[key]` = `object[field]`, when that is a string.
+fn set_str<'n>(content: &mut Content<'n>, key: &'static str, object: &'n Node<'n>, field: &str) {
+    if let Some(Node::Str(value)) = object.get(field) {
+        content.fields.set(key, Field::Str(Cow::Borrowed(value)));
     }
 }
 
-fn nothing(_: &Value, _: &mut Content) {}
+fn nothing<'n>(_: &'n Node<'n>, _: &mut Content<'n>) {}
 
-fn text(object: &Value, content: &mut Content) {
+fn text<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "text", object, "body");
 }
 
 /// image, video, audio, document, sticker: `{id, mime_type, sha256, caption?, filename?,
 /// voice?, animated?, url?}`. The caption is also the text, as in omni's WhatsApp channel.
-fn media(object: &Value, content: &mut Content) {
+fn media<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "mediaId", object, "id");
     set_str(content, "mimeType", object, "mime_type");
     set_str(content, "sha256", object, "sha256");
@@ -141,149 +193,155 @@ fn media(object: &Value, content: &mut Content) {
     set_str(content, "filename", object, "filename");
     set_str(content, "url", object, "url");
     for flag in ["voice", "animated"] {
-        if let Some(value) = object.get(flag).and_then(Value::as_bool) {
-            content.fields.insert(flag.into(), json!(value));
+        if let Some(value) = object.get(flag).and_then(Node::as_bool) {
+            content.fields.set(flag, Field::Bool(value));
         }
     }
-    let omni_type = content.fields.get("type").and_then(Value::as_str);
+    let omni_type = content.fields.get_str("type");
     if let Some(kind) = MEDIA_TYPES.into_iter().find(|kind| Some(*kind) == omni_type) {
-        content.media = Some(Media { kind, object: object.clone() });
+        content.media = Some(Media { kind, object });
     }
 }
 
 /// The legacy `voice` type: an audio file that is a voice note.
-fn voice_note(object: &Value, content: &mut Content) {
+fn voice_note<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     media(object, content);
-    content.fields.insert("voice".into(), json!(true));
+    content.fields.set("voice", Field::Bool(true));
 }
 
 /// omni content types that carry a downloadable file.
 const MEDIA_TYPES: [&str; 5] = ["image", "video", "audio", "document", "sticker"];
 
-fn location(object: &Value, content: &mut Content) {
-    let mut location = Map::new();
-    for (key, field) in
-        [("latitude", "latitude"), ("longitude", "longitude"), ("name", "name"), ("address", "address"), ("url", "url")]
-    {
-        if let Some(value) = object.get(field).filter(|v| !v.is_null()) {
-            location.insert(key.into(), value.clone());
-        }
+fn location<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    let mut location = Object::with_capacity(128);
+    for key in ["latitude", "longitude", "name", "address", "url"] {
+        location.opt_node(key, object.get(key).filter(|v| !v.is_null()));
     }
-    content.fields.insert("location".into(), Value::Object(location));
+    content.fields.set("location", Field::Json(location.finish()));
 }
 
 /// Contact cards: omni's single `contact {name, phone}` from the first card, every card as Meta
 /// sent it in `contacts`, and the names as text.
-fn contacts(object: &Value, content: &mut Content) {
-    let cards = object.as_array().cloned().unwrap_or_default();
-    let name = |card: &Value| card.pointer("/name/formatted_name").and_then(Value::as_str).map(str::to_owned);
-    let names: Vec<String> = cards.iter().filter_map(name).collect();
+fn contacts<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    let cards = object.as_array().unwrap_or_default();
+    let name = |card: &'n Node<'n>| card.pointer("/name/formatted_name").and_then(Node::as_str);
+    let names: Vec<&str> = cards.iter().filter_map(name).collect();
     if !names.is_empty() {
-        content.fields.insert("text".into(), json!(names.join(", ")));
+        content.fields.set("text", Field::Str(Cow::Owned(names.join(", "))));
     }
     if let Some(first) = cards.first() {
-        let mut contact = Map::new();
-        if let Some(n) = name(first) {
-            contact.insert("name".into(), json!(n));
-        }
-        if let Some(phone) = first.pointer("/phones/0/phone").and_then(Value::as_str) {
-            contact.insert("phone".into(), json!(phone));
-        }
-        if let Some(email) = first.pointer("/emails/0/email").and_then(Value::as_str) {
-            contact.insert("email".into(), json!(email));
-        }
-        content.fields.insert("contact".into(), Value::Object(contact));
+        let mut contact = Object::with_capacity(96);
+        contact
+            .opt_str("name", name(first))
+            .opt_str("phone", first.pointer("/phones/0/phone").and_then(Node::as_str))
+            .opt_str("email", first.pointer("/emails/0/email").and_then(Node::as_str));
+        content.fields.set("contact", Field::Json(contact.finish()));
     }
-    content.fields.insert("contacts".into(), Value::Array(cards));
+    let cards = if object.as_array().is_some() { Field::Node(object) } else { Field::Json("[]".into()) };
+    content.fields.set("contacts", cards);
 }
 
 /// `interactive.button_reply` / `list_reply`: the picked title as text, its id kept.
-fn picked_reply(object: &Value, content: &mut Content) {
+fn picked_reply<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     // `object` is the `interactive` object; the reply sits under its subtype.
-    let sub = object.get("type").and_then(Value::as_str).unwrap_or("");
-    let picked = object.get(sub).unwrap_or(&Value::Null);
+    let sub = object.get("type").and_then(Node::as_str).unwrap_or("");
+    let picked = object.get(sub).unwrap_or(&crate::json::NULL);
     set_str(content, "text", picked, "title");
-    let mut reply = json!({ "type": sub, "id": picked.get("id"), "title": picked.get("title") });
-    if let Some(description) = picked.get("description") {
-        reply["description"] = description.clone();
-    }
-    content.reply = Some(reply);
+    let mut reply = Object::with_capacity(96);
+    reply
+        .str("type", sub)
+        .node_or_null("id", picked.get("id"))
+        .node_or_null("title", picked.get("title"))
+        .opt_node("description", picked.get("description"));
+    content.reply = Some(reply.finish());
 }
 
 /// `interactive.nfm_reply`: a WhatsApp Flow's answer. Its `response_json` is parsed when it is
 /// JSON, kept as text otherwise.
-fn flow_reply(object: &Value, content: &mut Content) {
-    let flow = object.get("nfm_reply").unwrap_or(&Value::Null);
+fn flow_reply<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    let flow = object.get("nfm_reply").unwrap_or(&crate::json::NULL);
     set_str(content, "text", flow, "body");
-    let response = match flow.get("response_json") {
-        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or_else(|_| json!(s)),
-        Some(other) => other.clone(),
-        None => Value::Null,
+    let mut reply = Object::with_capacity(128);
+    reply.str("type", "nfm_reply").node_or_null("name", flow.get("name")).node_or_null("body", flow.get("body"));
+    match flow.get("response_json") {
+        Some(Node::Str(s)) => match Node::parse(s.as_bytes()) {
+            Ok(response) => reply.node("response", &response),
+            Err(_) => reply.str("response", s),
+        },
+        other => reply.node_or_null("response", other),
     };
-    content.reply = Some(json!({
-        "type": "nfm_reply",
-        "name": flow.get("name"),
-        "body": flow.get("body"),
-        "response": response,
-    }));
+    content.reply = Some(reply.finish());
 }
 
 /// `interactive.call_permission_reply`: not a message to answer, but kept whole.
-fn call_permission(object: &Value, content: &mut Content) {
-    let reply = object.get("call_permission_reply").cloned().unwrap_or(Value::Null);
-    content.reply = Some(json!({ "type": "call_permission_reply", "response": reply }));
+fn call_permission<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    let mut reply = Object::with_capacity(96);
+    reply.str("type", "call_permission_reply").node_or_null("response", object.get("call_permission_reply"));
+    content.reply = Some(reply.finish());
 }
 
 /// `button`: a template's quick-reply button: its text as text, its payload as the reply id.
-fn template_button(object: &Value, content: &mut Content) {
+fn template_button<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "text", object, "text");
-    content.reply = Some(json!({ "type": "button", "id": object.get("payload"), "title": object.get("text") }));
+    let mut reply = Object::with_capacity(96);
+    reply.str("type", "button").node_or_null("id", object.get("payload")).node_or_null("title", object.get("text"));
+    content.reply = Some(reply.finish());
 }
 
 /// A missing or empty emoji means the reaction was removed.
-fn reaction(object: &Value, content: &mut Content) {
-    let emoji = object.get("emoji").and_then(Value::as_str).unwrap_or("");
-    content.fields.insert("emoji".into(), json!(emoji));
+fn reaction<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    let emoji = object.get("emoji").and_then(Node::as_str).unwrap_or("");
+    content.fields.set("emoji", Field::Str(Cow::Borrowed(emoji)));
     set_str(content, "targetMessageId", object, "message_id");
 }
 
-fn order(object: &Value, content: &mut Content) {
-    if let Some(text) = object.get("text").and_then(Value::as_str).filter(|t| !t.is_empty()) {
-        content.fields.insert("text".into(), json!(text));
+fn order<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
+    if let Some(text) = object.get("text").and_then(Node::as_str).filter(|t| !t.is_empty()) {
+        content.fields.set("text", Field::Str(Cow::Borrowed(text)));
     }
-    content.fields.insert("order".into(), object.clone());
+    content.fields.set("order", Field::Node(object));
 }
 
 /// `system`: a number or identity change, told in `body`.
-fn system(object: &Value, content: &mut Content) {
+fn system<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "text", object, "body");
     set_str(content, "systemType", object, "type");
-    content.fields.insert("system".into(), object.clone());
+    content.fields.set("system", Field::Node(object));
 }
 
 /// `edit`: points at the original message and carries its new content.
-fn edit(object: &Value, content: &mut Content) {
+fn edit<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "targetMessageId", object, "original_message_id");
     if let Some(message) = object.get("message") {
         let edited = extract_at_depth(message, 1);
         if let Some(text) = edited.fields.get("text") {
-            content.fields.insert("text".into(), text.clone());
+            content.fields.set("text", text.clone());
         }
-        content.fields.insert("editedContent".into(), Value::Object(edited.fields));
+        content.fields.set("editedContent", Field::Json(edited.fields.to_json()));
     }
 }
 
 /// `revoke`: the user deleted a message.
-fn revoke(object: &Value, content: &mut Content) {
+fn revoke<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "targetMessageId", object, "original_message_id");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
+
+    /// What [`extract`] makes of `message`: the content object, the reply and the media kind.
+    fn extracted(message: Value) -> (Value, Option<Value>, Option<&'static str>) {
+        let text = message.to_string();
+        let node = Node::parse(text.as_bytes()).unwrap();
+        let c = extract(&node);
+        let reply = c.reply.as_deref().map(|r| serde_json::from_str(r).unwrap());
+        (serde_json::from_str(&c.fields.to_json()).unwrap(), reply, c.media.map(|m| m.kind))
+    }
 
     fn content(message: Value) -> Value {
-        Value::Object(extract(&message).fields)
+        extracted(message).0
     }
 
     #[test]
@@ -303,14 +361,14 @@ mod tests {
 
     #[test]
     fn media_keeps_id_mime_sha_and_caption_as_text() {
-        let c = extract(&json!({"type": "document", "document": {"id": "1", "mime_type": "application/pdf",
-            "sha256": "abc", "caption": "Q3", "filename": "q3.pdf"}}));
+        let (fields, _, media) = extracted(json!({"type": "document", "document": {"id": "1",
+            "mime_type": "application/pdf", "sha256": "abc", "caption": "Q3", "filename": "q3.pdf"}}));
         assert_eq!(
-            Value::Object(c.fields),
+            fields,
             json!({"type": "document", "mediaId": "1", "mimeType": "application/pdf", "sha256": "abc",
                    "caption": "Q3", "text": "Q3", "filename": "q3.pdf"})
         );
-        assert_eq!(c.media.unwrap().kind, "document");
+        assert_eq!(media, Some("document"));
     }
 
     #[test]
@@ -321,23 +379,27 @@ mod tests {
 
     #[test]
     fn replies_become_text_with_their_id_kept() {
-        let c = extract(&json!({"type": "interactive", "interactive": {"type": "list_reply",
+        let (fields, reply, _) = extracted(json!({"type": "interactive", "interactive": {"type": "list_reply",
             "list_reply": {"id": "express", "title": "Express", "description": "1 day"}}}));
-        assert_eq!(Value::Object(c.fields), json!({"type": "text", "text": "Express"}));
+        assert_eq!(fields, json!({"type": "text", "text": "Express"}));
         assert_eq!(
-            c.reply.unwrap(),
+            reply.unwrap(),
             json!({"type": "list_reply", "id": "express", "title": "Express", "description": "1 day"})
         );
-        let c = extract(&json!({"type": "button", "button": {"payload": "STOP", "text": "Stop promotions"}}));
-        assert_eq!(c.fields["text"], "Stop promotions");
-        assert_eq!(c.reply.unwrap()["id"], "STOP");
+        let (fields, reply, _) =
+            extracted(json!({"type": "button", "button": {"payload": "STOP", "text": "Stop promotions"}}));
+        assert_eq!(fields["text"], "Stop promotions");
+        assert_eq!(reply.unwrap()["id"], "STOP");
     }
 
     #[test]
     fn flow_replies_parse_their_json() {
-        let c = extract(&json!({"type": "interactive", "interactive": {"type": "nfm_reply",
+        let (_, reply, _) = extracted(json!({"type": "interactive", "interactive": {"type": "nfm_reply",
             "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{\"rating\":\"5\"}"}}}));
-        assert_eq!(c.reply.unwrap()["response"], json!({"rating": "5"}));
+        assert_eq!(reply.unwrap()["response"], json!({"rating": "5"}));
+        let (_, reply, _) = extracted(json!({"type": "interactive", "interactive": {"type": "nfm_reply",
+            "nfm_reply": {"response_json": "not json"}}}));
+        assert_eq!(reply.unwrap()["response"], "not json");
     }
 
     #[test]
@@ -362,24 +424,26 @@ mod tests {
 
     #[test]
     fn legacy_voice_notes_are_audio() {
-        let c = extract(
-            &json!({"type": "voice", "voice": {"id": "9", "mime_type": "audio/ogg; codecs=opus", "sha256": "x"}}),
+        let (fields, _, media) = extracted(
+            json!({"type": "voice", "voice": {"id": "9", "mime_type": "audio/ogg; codecs=opus", "sha256": "x"}}),
         );
-        assert_eq!(c.fields["type"], "audio");
-        assert_eq!(c.fields["voice"], true);
-        assert_eq!(c.fields["mediaId"], "9");
-        assert_eq!(c.media.unwrap().kind, "audio");
+        assert_eq!(fields["type"], "audio");
+        assert_eq!(fields["voice"], true);
+        assert_eq!(fields["mediaId"], "9");
+        assert_eq!(media, Some("audio"));
     }
 
     #[test]
     fn a_message_without_type_is_read_by_its_content_key() {
-        let c = extract(&json!({"from": "1", "id": "wamid.X", "timestamp": "1", "text": {"body": "typeless"}}));
-        assert_eq!(Value::Object(c.fields), json!({"type": "text", "text": "typeless"}));
-        let c = extract(&json!({"from": "1", "id": "wamid.X", "image": {"id": "5", "mime_type": "image/jpeg"}}));
-        assert_eq!(c.fields["type"], "image");
+        let typeless = content(json!({"from": "1", "id": "wamid.X", "timestamp": "1", "text": {"body": "typeless"}}));
+        assert_eq!(typeless, json!({"type": "text", "text": "typeless"}));
+        let image = content(json!({"from": "1", "id": "wamid.X", "image": {"id": "5", "mime_type": "image/jpeg"}}));
+        assert_eq!(image["type"], "image");
         // Two candidate keys: ambiguous, unknown.
-        let c = extract(&json!({"text": {"body": "a"}, "image": {"id": "5"}}));
-        assert_eq!(c.fields["type"], "unknown");
+        assert_eq!(content(json!({"text": {"body": "a"}, "image": {"id": "5"}}))["type"], "unknown");
+        // One key twice is still one key.
+        let node = Node::parse(br#"{"text": {"body": "a"}, "text": {"body": "b"}}"#).unwrap();
+        assert_eq!(extract(&node).fields.get_str("text"), Some("b"));
     }
 
     #[test]

@@ -2,12 +2,11 @@
 //! a documented `custom.whatsapp-cloud.*` event (omni accepts `custom.` event types) carrying
 //! Meta's object as `rawPayload`.
 
-use serde_json::{Value, json};
-
 use super::ChangeContext;
 use super::content;
 use crate::chat_id;
 use crate::event::EventSpec;
+use crate::json::{Node, Object};
 use crate::lenient::{str_field, timestamp_ms};
 use crate::wit::events::{Event, EventKind};
 
@@ -63,83 +62,101 @@ pub(crate) fn rule_for(field: &str) -> Option<&'static FieldRule> {
 }
 
 /// Maps one change of a known field.
-pub(super) fn map(ctx: &ChangeContext<'_>, rule: &FieldRule, value: &Value, events: &mut Vec<Event>) {
+pub(super) fn map(ctx: &ChangeContext<'_>, rule: &FieldRule, value: &Node<'_>, events: &mut Vec<Event>) {
     let Some(items_key) = rule.items else {
-        events.push(report(ctx, rule.field, rule.event, value, summary("", value)));
+        events.push(report(ctx, rule.field, rule.event, value, ""));
         return;
     };
-    for item in value.get(items_key).and_then(Value::as_array).into_iter().flatten() {
+    for item in value.get(items_key).map(Node::items).into_iter().flatten() {
         if rule.event == ECHO_EVENT {
             events.push(echo(ctx, item));
         } else {
-            events.push(report(ctx, rule.field, rule.event, item, summary(items_key, item)));
+            events.push(report(ctx, rule.field, rule.event, item, items_key));
         }
     }
     if rule.field == "calls" {
-        for status in value.get("statuses").and_then(Value::as_array).into_iter().flatten() {
-            events.push(report(ctx, rule.field, CALL_STATUS_EVENT, status, summary("statuses", status)));
+        for status in value.get("statuses").map(Node::items).into_iter().flatten() {
+            events.push(report(ctx, rule.field, CALL_STATUS_EVENT, status, "statuses"));
         }
     }
 }
 
-/// A few fields of an item worth having without digging into `rawPayload`.
-fn summary(items_key: &str, item: &Value) -> Value {
-    let field = |key| item.get(key).cloned().unwrap_or(Value::Null);
+/// A few fields of an item worth having without digging into `rawPayload` (absent or null
+/// ones left out), by the key its items came under (`""` for a whole value).
+fn write_summary(payload: &mut Object, items_key: &str, item: &Node<'_>) {
+    let mut field = |name: &str, key: &str| {
+        payload.opt_node(name, item.get(key).filter(|v| !v.is_null()));
+    };
     match items_key {
-        "calls" => json!({"callId": field("id"), "event": field("event"), "direction": field("direction"),
-                          "from": field("from"), "to": field("to"), "status": field("status")}),
-        "statuses" => json!({"callId": field("id"), "status": field("status"), "type": field("type")}),
-        "groups" => json!({
-            "groupId": field("group_id"),
-            "chatId": str_field(item, "group_id").map(|g| chat_id::group(&g)),
-            "type": field("type"),
-        }),
-        "user_preferences" => json!({
-            "waId": str_field(item, "wa_id"),
-            "chatId": str_field(item, "wa_id").map(|w| chat_id::user(&w)),
-            "category": field("category"),
-            "value": field("value"),
-        }),
+        "calls" => {
+            for (name, key) in [
+                ("callId", "id"),
+                ("event", "event"),
+                ("direction", "direction"),
+                ("from", "from"),
+                ("to", "to"),
+                ("status", "status"),
+            ] {
+                field(name, key);
+            }
+        }
+        "statuses" => {
+            for (name, key) in [("callId", "id"), ("status", "status"), ("type", "type")] {
+                field(name, key);
+            }
+        }
+        "groups" => {
+            field("groupId", "group_id");
+            field("type", "type");
+            payload.opt_str("chatId", str_field(item, "group_id").map(|g| chat_id::group(&g)).as_deref());
+        }
+        "user_preferences" => {
+            field("category", "category");
+            field("value", "value");
+            let wa_id = str_field(item, "wa_id");
+            payload.opt_str("waId", wa_id.as_deref()).opt_str("chatId", wa_id.map(|w| chat_id::user(&w)).as_deref());
+        }
         // Whole values: account and template updates.
-        _ => json!({
-            "event": field("event"),
-            "templateId": field("message_template_id"),
-            "templateName": field("message_template_name"),
-            "language": field("message_template_language"),
-        }),
+        _ => {
+            for (name, key) in [
+                ("event", "event"),
+                ("templateId", "message_template_id"),
+                ("templateName", "message_template_name"),
+                ("language", "message_template_language"),
+            ] {
+                field(name, key);
+            }
+        }
     }
 }
 
 /// One reported change or item: `{field, phoneNumberId, businessAccountId, ...summary,
-/// rawPayload}`.
-fn report(ctx: &ChangeContext<'_>, field: &str, event: &str, raw: &Value, summary: Value) -> Event {
-    let mut payload = json!({
-        "field": field,
-        "phoneNumberId": ctx.metadata.phone_number_id,
-        "businessAccountId": ctx.business_account_id,
-        "rawPayload": raw,
-    });
-    if let (Some(payload), Value::Object(summary)) = (payload.as_object_mut(), summary) {
-        payload.extend(summary);
-        payload.retain(|_, v| !v.is_null());
+/// rawPayload}`, absent values left out.
+fn report(ctx: &ChangeContext<'_>, field: &str, event: &str, raw: &Node<'_>, items_key: &str) -> Event {
+    let mut payload = Object::new();
+    payload
+        .str("field", field)
+        .opt_str("phoneNumberId", ctx.metadata.phone_number_id.as_deref())
+        .opt_str("businessAccountId", ctx.business_account_id);
+    if !raw.is_null() {
+        payload.node("rawPayload", raw);
     }
-    let raw_text = raw.to_string();
+    write_summary(&mut payload, items_key, raw);
     EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::Other(event.to_owned()),
-        key: &[field, &raw_text],
+        key: &[field, &raw.to_canonical_json()],
         correlation_id: None,
         occurred_at_ms: timestamp_ms(raw, "timestamp"),
-        payload,
+        payload: payload.finish(),
     }
     .build()
 }
 
 /// A message the business sent from the WhatsApp Business app, in `message.received`'s shape
 /// with `to` added.
-fn echo(ctx: &ChangeContext<'_>, echo: &Value) -> Event {
-    let raw = echo.to_string();
-    let external_id = str_field(echo, "id").map(|s| s.into_owned());
+fn echo(ctx: &ChangeContext<'_>, echo: &Node<'_>) -> Event {
+    let external_id = str_field(echo, "id");
     let from = str_field(echo, "from");
     let to = str_field(echo, "to");
     let to_user = str_field(echo, "to_user_id");
@@ -152,23 +169,25 @@ fn echo(ctx: &ChangeContext<'_>, echo: &Value) -> Event {
         (None, None) => String::new(),
     };
     let content = content::extract(echo);
+    let mut payload = Object::new();
+    payload
+        .str_or_null("externalId", external_id.as_deref())
+        .str("chatId", &chat)
+        .str_or_null("from", from.as_deref())
+        .str_or_null("to", to.as_deref().or(to_user.as_deref()))
+        .bool("fromMe", true)
+        .json("content", &content.fields.to_json())
+        .str_or_null("phoneNumberId", ctx.metadata.phone_number_id.as_deref())
+        .str_or_null("businessAccountId", ctx.business_account_id)
+        .node("rawPayload", echo);
+    let key = &*super::item_key(external_id.as_deref(), echo);
     EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::Other(ECHO_EVENT.to_owned()),
-        key: &[external_id.as_deref().unwrap_or(&raw)],
-        correlation_id: external_id.clone(),
+        key: &[key],
+        correlation_id: external_id.as_deref().map(str::to_owned),
         occurred_at_ms: timestamp_ms(echo, "timestamp"),
-        payload: json!({
-            "externalId": external_id,
-            "chatId": chat,
-            "from": from,
-            "to": to.or(to_user),
-            "fromMe": true,
-            "content": Value::Object(content.fields),
-            "phoneNumberId": ctx.metadata.phone_number_id,
-            "businessAccountId": ctx.business_account_id,
-            "rawPayload": echo,
-        }),
+        payload: payload.finish(),
     }
     .build()
 }

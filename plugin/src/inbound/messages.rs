@@ -1,45 +1,46 @@
 //! One received message → `message.received` (and the events that accompany some types).
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 use super::ChangeContext;
-use super::content::{self, Media};
+use super::content::{self, Content, Field, Media};
 use crate::chat_id;
 use crate::event::EventSpec;
+use crate::json::{Node, Object};
 use crate::lenient::{str_field, timestamp_ms};
 use crate::wit::events::{Event, EventKind};
 
 /// Who sent a message, from the message and the `contacts` entry that matches it.
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct Sender {
+pub(crate) struct Sender<'n> {
     /// The sender's WhatsApp id (phone number as WhatsApp knows it); absent for username users.
-    pub wa_id: Option<String>,
+    pub wa_id: Option<Cow<'n, str>>,
     /// The business-scoped user id (BSUID).
-    pub user_id: Option<String>,
-    pub parent_user_id: Option<String>,
-    pub username: Option<String>,
-    pub profile_name: Option<String>,
+    pub user_id: Option<Cow<'n, str>>,
+    pub parent_user_id: Option<Cow<'n, str>>,
+    pub username: Option<Cow<'n, str>>,
+    pub profile_name: Option<Cow<'n, str>>,
 }
 
-impl Sender {
+impl<'n> Sender<'n> {
     /// Matches the message to its contact by id, never by position: a batch's `contacts` need
     /// not line up with its `messages`.
-    pub fn resolve(ctx: &ChangeContext<'_>, message: &Value) -> Self {
-        let wa_id = str_field(message, "from").map(|s| s.into_owned());
-        let user_id = str_field(message, "from_user_id").map(|s| s.into_owned());
+    pub fn resolve(ctx: &ChangeContext<'n>, message: &'n Node<'n>) -> Self {
+        let wa_id = str_field(message, "from");
+        let user_id = str_field(message, "from_user_id");
         let contact = match (&wa_id, &user_id) {
             // A message that names no sender at all (seen from some senders with a username):
             // the change's only contact is who sent it.
             (None, None) if ctx.contacts.len() == 1 => ctx.contacts.first(),
             _ => ctx.contacts.iter().find(|c| {
-                let same =
-                    |key: &str, id: &Option<String>| id.is_some() && str_field(c, key).as_deref() == id.as_deref();
+                let same = |key: &str, id: &Option<Cow<'_, str>>| {
+                    id.is_some() && str_field(c, key).as_deref() == id.as_deref()
+                };
                 same("wa_id", &wa_id) || same("user_id", &user_id)
             }),
         };
-        let from_contact = |key: &str| contact.and_then(|c| str_field(c, key)).map(|s| s.into_owned());
-        let profile =
-            |key: &str| contact.and_then(|c| c.get("profile")).and_then(|p| str_field(p, key)).map(|s| s.into_owned());
+        let from_contact = |key: &str| contact.and_then(|c| str_field(c, key));
+        let profile = |key: &str| contact.and_then(|c| c.get("profile")).and_then(|p| str_field(p, key));
         Self {
             wa_id: wa_id.or_else(|| from_contact("wa_id")),
             user_id: user_id.or_else(|| from_contact("user_id")),
@@ -64,34 +65,23 @@ impl Sender {
     }
 
     /// The known ids and names (absent ones left out).
-    fn to_json(&self) -> Value {
-        let mut sender = json!({
-            "waId": self.wa_id,
-            "userId": self.user_id,
-            "parentUserId": self.parent_user_id,
-            "username": self.username,
-            "profileName": self.profile_name,
-        });
-        if let Some(object) = sender.as_object_mut() {
-            object.retain(|_, v| !v.is_null());
-        }
+    fn to_json(&self) -> String {
+        let mut sender = Object::with_capacity(128);
         sender
+            .opt_str("waId", self.wa_id.as_deref())
+            .opt_str("userId", self.user_id.as_deref())
+            .opt_str("parentUserId", self.parent_user_id.as_deref())
+            .opt_str("username", self.username.as_deref())
+            .opt_str("profileName", self.profile_name.as_deref());
+        sender.finish()
     }
 }
 
 /// Maps one message object: `message.received`, plus `media.received` for media and
 /// `reaction.received|removed` for reactions (omni's WhatsApp channels publish both).
-pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Event>) {
-    let external_id = str_field(message, "id").map(|s| s.into_owned());
-    // A message without an id still gets a stable event id, from its raw bytes.
-    let raw_key;
-    let key = match &external_id {
-        Some(id) => id.as_str(),
-        None => {
-            raw_key = message.to_string();
-            raw_key.as_str()
-        }
-    };
+pub(super) fn map<'n>(ctx: &ChangeContext<'n>, message: &'n Node<'n>, events: &mut Vec<Event>) {
+    let external_id = str_field(message, "id");
+    let key = &*super::item_key(external_id.as_deref(), message);
     let sender = Sender::resolve(ctx, message);
     let chat_id = match str_field(message, "group_id") {
         Some(group) => chat_id::group(&group),
@@ -101,31 +91,27 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
     let mut content = content::extract(message);
     // A file omni can fetch: the host's link, when it serves media (Meta's own URL needs the
     // instance's token).
-    let link = content
-        .media
-        .as_ref()
-        .and_then(|m| str_field(&m.object, "id"))
-        .and_then(|id| (ctx.links)(ctx.instance_id, &id));
+    let link =
+        content.media.as_ref().and_then(|m| str_field(m.object, "id")).and_then(|id| (ctx.links)(ctx.instance_id, &id));
     if let Some(link) = &link {
-        content.fields.insert("mediaUrl".into(), json!(link));
+        content.fields.set("mediaUrl", Field::Str(Cow::Owned(link.clone())));
     }
-    if content.fields.get("type").and_then(Value::as_str) == Some("system") {
+    if content.fields.get_str("type") == Some("system") {
         // A notice about the user's identity, not something they wrote: no agent answers it.
-        events.push(identity_change(ctx, key, external_id.clone(), &sender, message, occurred_at_ms));
+        events.push(identity_change(ctx, key, external_id.as_deref(), &sender, message, occurred_at_ms));
         return;
     }
 
-    let mut payload = Map::new();
-    payload.insert("externalId".into(), json!(external_id.as_deref().unwrap_or("")));
-    payload.insert("chatId".into(), json!(chat_id));
-    payload.insert("from".into(), json!(sender.id()));
-    payload.insert("content".into(), Value::Object(content.fields.clone()));
-    if let Some(reply_to) = message.pointer("/context/id").and_then(Value::as_str) {
-        payload.insert("replyToId".into(), json!(reply_to));
-    }
+    let mut payload = Object::with_capacity(message_bytes(message));
+    payload
+        .str("externalId", external_id.as_deref().unwrap_or(""))
+        .str("chatId", &chat_id)
+        .str("from", sender.id())
+        .json("content", &content.fields.to_json())
+        .opt_str("replyToId", message.pointer("/context/id").and_then(Node::as_str));
     let mut raw_payload = raw_payload(ctx, &sender, occurred_at_ms, message);
     if chat_id.ends_with(chat_id::GROUP_SUFFIX) {
-        raw_payload["isGroup"] = json!(true);
+        raw_payload.bool("isGroup", true);
     }
     for (name, pointer) in [
         ("forwarded", "/context/forwarded"),
@@ -134,22 +120,20 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
         ("referredProduct", "/context/referred_product"),
         ("errors", "/errors"),
     ] {
-        if let Some(value) = message.pointer(pointer) {
-            raw_payload[name] = value.clone();
-        }
+        raw_payload.opt_node(name, message.pointer(pointer));
     }
     if let Some(reply) = &content.reply {
-        raw_payload["reply"] = reply.clone();
+        raw_payload.json("reply", reply);
     }
-    payload.insert("rawPayload".into(), raw_payload);
+    payload.object("rawPayload", raw_payload);
 
     let received = EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::MessageReceived,
         key: &[key],
-        correlation_id: external_id.clone(),
+        correlation_id: external_id.as_deref().map(str::to_owned),
         occurred_at_ms,
-        payload: Value::Object(payload),
+        payload: payload.finish(),
     }
     .build();
     let received_id = received.id.clone();
@@ -157,11 +141,18 @@ pub(super) fn map(ctx: &ChangeContext<'_>, message: &Value, events: &mut Vec<Eve
 
     if let Some(media) = &content.media {
         let received = MediaReceived { key, received_id: &received_id, chat_id: &chat_id, link: link.as_deref() };
-        events.push(media_received(ctx, &received, media, external_id.clone(), occurred_at_ms));
+        events.push(media_received(ctx, &received, media, external_id.as_deref(), occurred_at_ms));
     }
-    if content.fields.get("type").and_then(Value::as_str) == Some("reaction") {
-        events.push(reaction_event(ctx, key, &chat_id, &sender, &content.fields, message, occurred_at_ms));
+    if content.fields.get_str("type") == Some("reaction") {
+        events.push(reaction_event(ctx, key, &chat_id, &sender, &content, message, occurred_at_ms));
     }
+}
+
+/// Room for a `message.received` payload: the message twice (content and raw copy) and the
+/// envelope, so that writing it rarely reallocates.
+fn message_bytes(message: &Node<'_>) -> usize {
+    let text = message.pointer("/text/body").and_then(Node::as_str).map_or(0, str::len);
+    512 + 2 * text
 }
 
 /// The message a `media.received` accompanies.
@@ -179,37 +170,36 @@ struct MediaReceived<'a> {
 fn media_received(
     ctx: &ChangeContext<'_>,
     received: &MediaReceived<'_>,
-    media: &Media,
-    external_id: Option<String>,
+    media: &Media<'_>,
+    external_id: Option<&str>,
     occurred_at_ms: Option<u64>,
 ) -> Event {
-    let object = &media.object;
-    let mut payload = json!({
-        "eventId": received.received_id,
-        "messageId": external_id,
-        "chatId": received.chat_id,
-        "kind": media.kind,
-        "mediaId": object.get("id"),
-        "mimeType": object.get("mime_type"),
-        "sha256": object.get("sha256"),
-    });
+    let object = media.object;
+    let mut payload = Object::new();
+    payload
+        .str("eventId", received.received_id)
+        .str_or_null("messageId", external_id)
+        .str("chatId", received.chat_id)
+        .str("kind", media.kind)
+        .node_or_null("mediaId", object.get("id"))
+        .node_or_null("mimeType", object.get("mime_type"))
+        .node_or_null("sha256", object.get("sha256"));
+    match received.link {
+        Some(link) => payload.str("url", link),
+        None => payload.opt_node("url", object.get("url")),
+    };
     for (name, field) in
-        [("url", "url"), ("filename", "filename"), ("caption", "caption"), ("voice", "voice"), ("animated", "animated")]
+        [("filename", "filename"), ("caption", "caption"), ("voice", "voice"), ("animated", "animated")]
     {
-        if let Some(value) = object.get(field) {
-            payload[name] = value.clone();
-        }
-    }
-    if let Some(link) = received.link {
-        payload["url"] = json!(link);
+        payload.opt_node(name, object.get(field));
     }
     EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::MediaReceived,
         key: &[received.key],
-        correlation_id: external_id,
+        correlation_id: external_id.map(str::to_owned),
         occurred_at_ms,
-        payload,
+        payload: payload.finish(),
     }
     .build()
 }
@@ -219,26 +209,27 @@ fn reaction_event(
     ctx: &ChangeContext<'_>,
     key: &str,
     chat_id: &str,
-    sender: &Sender,
-    content: &Map<String, Value>,
-    message: &Value,
+    sender: &Sender<'_>,
+    content: &Content<'_>,
+    message: &Node<'_>,
     occurred_at_ms: Option<u64>,
 ) -> Event {
-    let emoji = content.get("emoji").and_then(Value::as_str).unwrap_or("");
+    let emoji = content.fields.get_str("emoji").unwrap_or("");
     let kind = if emoji.is_empty() { EventKind::ReactionRemoved } else { EventKind::ReactionReceived };
+    let mut payload = Object::new();
+    payload
+        .str_or_null("messageId", content.fields.get_str("targetMessageId"))
+        .str("chatId", chat_id)
+        .str("from", sender.id())
+        .str("emoji", emoji)
+        .node("rawPayload", message);
     EventSpec {
         instance_id: ctx.instance_id,
         kind,
         key: &[key],
-        correlation_id: str_field(message, "id").map(|s| s.into_owned()),
+        correlation_id: str_field(message, "id").map(Cow::into_owned),
         occurred_at_ms,
-        payload: json!({
-            "messageId": content.get("targetMessageId"),
-            "chatId": chat_id,
-            "from": sender.id(),
-            "emoji": emoji,
-            "rawPayload": message,
-        }),
+        payload: payload.finish(),
     }
     .build()
 }
@@ -247,37 +238,43 @@ fn reaction_event(
 /// business number, and the keys omni's message persistence reads (the ones its WhatsApp
 /// channel writes: `pushName`, `isFromMe`, `messageTimestamp` in seconds, `isForwarded`,
 /// `quotedMessage`, `isGroup`). Meta says what a reply quotes only by id and sender, so
-/// `quotedMessage` has those; it never names a chat, so there is no `chatName`.
-fn raw_payload(ctx: &ChangeContext<'_>, sender: &Sender, occurred_at_ms: Option<u64>, message: &Value) -> Value {
+/// `quotedMessage` has those; it never names a chat, so there is no `chatName`. Absent values
+/// are left out. Returned unfinished: `message.received` adds to it.
+fn raw_payload(
+    ctx: &ChangeContext<'_>,
+    sender: &Sender<'_>,
+    occurred_at_ms: Option<u64>,
+    message: &Node<'_>,
+) -> Object {
     let seconds = occurred_at_ms.map(|ms| ms / 1000);
     let forwarded = ["/context/forwarded", "/context/frequently_forwarded"]
         .iter()
-        .any(|p| message.pointer(p).and_then(Value::as_bool) == Some(true));
-    let quoted = message.pointer("/context/id").and_then(Value::as_str).map(|id| {
-        let mut quoted = json!({ "id": id, "from": message.pointer("/context/from") });
-        if let Some(object) = quoted.as_object_mut() {
-            object.retain(|_, v| !v.is_null());
-        }
-        quoted
-    });
-    let mut raw = json!({
-        "provider": "whatsapp-cloud",
-        "businessAccountId": ctx.business_account_id,
-        "phoneNumberId": ctx.metadata.phone_number_id,
-        "displayPhoneNumber": ctx.metadata.display_phone_number,
-        "timestamp": seconds,
-        "messageTimestamp": seconds,
-        "pushName": sender.profile_name,
-        "isFromMe": false,
-        "isForwarded": forwarded,
-        "quotedMessage": quoted,
-        "sender": sender.to_json(),
-        "message": message,
-    });
-    if let Some(object) = raw.as_object_mut() {
-        object.retain(|_, v| !v.is_null());
+        .any(|p| message.pointer(p).and_then(Node::as_bool) == Some(true));
+    let mut raw = Object::with_capacity(message_bytes(message));
+    raw.str("provider", "whatsapp-cloud")
+        .opt_str("businessAccountId", ctx.business_account_id)
+        .opt_str("phoneNumberId", ctx.metadata.phone_number_id.as_deref())
+        .opt_str("displayPhoneNumber", ctx.metadata.display_phone_number.as_deref())
+        .opt_u64("timestamp", seconds)
+        .opt_u64("messageTimestamp", seconds)
+        .opt_str("pushName", sender.profile_name.as_deref())
+        .bool("isFromMe", false)
+        .bool("isForwarded", forwarded);
+    if let Some(id) = message.pointer("/context/id").and_then(Node::as_str) {
+        let mut quoted = Object::with_capacity(96);
+        quoted.str("id", id).opt_node("from", message.pointer("/context/from").filter(|f| !f.is_null()));
+        raw.object("quotedMessage", quoted);
+    }
+    raw.json("sender", &sender.to_json());
+    if !message.is_null() {
+        raw.node("message", message);
     }
     raw
+}
+
+/// A node that is there and not null.
+fn present<'n>(node: Option<&'n Node<'n>>) -> Option<&'n Node<'n>> {
+    node.filter(|n| !n.is_null())
 }
 
 /// omni event type for a notice that a user's identity changed (`system` messages: a new phone
@@ -289,16 +286,15 @@ pub const IDENTITY_EVENT: &str = "custom.whatsapp-cloud.user.identity-changed";
 fn identity_change(
     ctx: &ChangeContext<'_>,
     key: &str,
-    external_id: Option<String>,
-    sender: &Sender,
-    message: &Value,
+    external_id: Option<&str>,
+    sender: &Sender<'_>,
+    message: &Node<'_>,
     occurred_at_ms: Option<u64>,
 ) -> Event {
-    let system = message.get("system").unwrap_or(&Value::Null);
-    let text = |value: &Value, field: &str| str_field(value, field).map(|s| s.into_owned());
-    let new_wa_id = text(system, "wa_id").or_else(|| text(system, "new_wa_id"));
-    let previous_user_id = text(system, "previous_user_id");
-    let new_user_id = text(system, "user_id").or_else(|| previous_user_id.as_ref().and(sender.user_id.clone()));
+    let system = message.get("system").unwrap_or(&crate::json::NULL);
+    let new_wa_id = str_field(system, "wa_id").or_else(|| str_field(system, "new_wa_id"));
+    let previous_user_id = str_field(system, "previous_user_id");
+    let new_user_id = str_field(system, "user_id").or_else(|| previous_user_id.as_ref().and(sender.user_id.clone()));
     // Who the user was: the sender's ids as Meta gave them, the previous BSUID for a BSUID change.
     let before = Sender {
         wa_id: sender.wa_id.clone(),
@@ -310,28 +306,25 @@ fn identity_change(
         user_id: new_user_id.clone().or_else(|| sender.user_id.clone()),
         ..Sender::default()
     };
-    let mut payload = json!({
-        "externalId": external_id,
-        "systemType": system.get("type"),
-        "text": system.get("body"),
-        "chatId": after.chat_id(),
-        "previousChatId": before.chat_id(),
-        "waId": after.wa_id,
-        "previousWaId": before.wa_id,
-        "userId": after.user_id,
-        "previousUserId": before.user_id,
-        "rawPayload": raw_payload(ctx, sender, occurred_at_ms, message),
-    });
-    if let Some(object) = payload.as_object_mut() {
-        object.retain(|_, v| !v.is_null());
-    }
+    let mut payload = Object::new();
+    payload
+        .opt_str("externalId", external_id)
+        .opt_node("systemType", present(system.get("type")))
+        .opt_node("text", present(system.get("body")))
+        .str("chatId", &after.chat_id())
+        .str("previousChatId", &before.chat_id())
+        .opt_str("waId", after.wa_id.as_deref())
+        .opt_str("previousWaId", before.wa_id.as_deref())
+        .opt_str("userId", after.user_id.as_deref())
+        .opt_str("previousUserId", before.user_id.as_deref())
+        .object("rawPayload", raw_payload(ctx, sender, occurred_at_ms, message));
     EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::Other(IDENTITY_EVENT.to_owned()),
         key: &[key],
-        correlation_id: external_id,
+        correlation_id: external_id.map(str::to_owned),
         occurred_at_ms,
-        payload,
+        payload: payload.finish(),
     }
     .build()
 }

@@ -2,22 +2,24 @@
 //!
 //! Every entry, every change and every item is processed, in payload order: batched deliveries
 //! lose nothing. Each change is routed to the instance whose phone number id it names.
+//!
+//! The body is parsed once into a borrowed [`Node`] tree; items are read from it leniently,
+//! field by field, and copied into the payloads as Meta sent them, so that a new field or type
+//! from Meta never makes a delivery fail.
 
 mod content;
+mod envelope;
 mod fields;
 mod messages;
-pub mod payload;
 mod statuses;
 
 pub use fields::{CALL_STATUS_EVENT, ECHO_EVENT};
 
-use serde::Deserialize;
-use serde_json::{Value, json};
-
 use crate::event::EventSpec;
+use crate::json::{Node, Object};
 use crate::lenient::code_field;
 use crate::wit::events::{Event, EventKind};
-use payload::{Change, MessagesValue, Metadata, Notification};
+use envelope::{Change, Metadata};
 
 /// omni event type for a change this channel does not map (yet): acknowledged, reported, and
 /// never a failed delivery.
@@ -75,9 +77,9 @@ pub(crate) struct ChangeContext<'a> {
     pub links: MediaLinks<'a>,
     /// The WABA id of the entry.
     pub business_account_id: Option<&'a str>,
-    pub metadata: &'a Metadata,
+    pub metadata: &'a Metadata<'a>,
     /// `value.contacts`, matched to messages by id.
-    pub contacts: &'a [Value],
+    pub contacts: &'a [Node<'a>],
 }
 
 /// Maps a notification body to events. `receiver` gets what no route claims; `links` names
@@ -88,17 +90,17 @@ pub fn map_notification(
     routes: &[Route<'_>],
     links: MediaLinks<'_>,
 ) -> Result<Vec<Event>, InboundError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
-    let notification = Notification::deserialize(&value).map_err(|e| InboundError::BadShape(e.to_string()))?;
+    let root = Node::parse(body).map_err(|e| InboundError::NotJson(e.to_string()))?;
+    let notification = envelope::read(&root).map_err(InboundError::BadShape)?;
     if notification.object.as_deref() != Some("whatsapp_business_account") {
-        return Ok(vec![unhandled(receiver, None, "object", &value, None)]);
+        return Ok(vec![unhandled(receiver, None, "object", &root, None)]);
     }
-    let items = count_items(&notification);
+    let items = notification.items();
     if items > MAX_ITEMS {
         return Err(InboundError::TooManyItems(items));
     }
-    let mut events = Vec::new();
-    for entry in &notification.entry {
+    let mut events = Vec::with_capacity(items);
+    for entry in &notification.entries {
         for change in &entry.changes {
             map_change(change, entry.id.as_deref(), receiver, routes, links, &mut events);
         }
@@ -106,17 +108,8 @@ pub fn map_notification(
     Ok(events)
 }
 
-/// The items of a notification: the elements of every array directly under a change's `value`.
-fn count_items(notification: &Notification) -> usize {
-    let arrays = |value: &Value| match value {
-        Value::Object(object) => object.values().filter_map(Value::as_array).map(Vec::len).sum(),
-        _ => 0,
-    };
-    notification.entry.iter().flat_map(|e| &e.changes).map(|c| arrays(&c.value).max(1)).sum()
-}
-
 fn map_change(
-    change: &Change,
+    change: &Change<'_>,
     business_account_id: Option<&str>,
     receiver: &str,
     routes: &[Route<'_>],
@@ -126,15 +119,15 @@ fn map_change(
     let field = change.field.as_deref().unwrap_or("");
     let field_rule = fields::rule_for(field);
     if field != "messages" && field_rule.is_none() {
-        events.push(unhandled(receiver, business_account_id, field, &change.value, None));
+        events.push(unhandled(receiver, business_account_id, field, change.value, None));
         return;
     }
-    let value = match MessagesValue::deserialize(&change.value) {
+    let value = match envelope::read_value(change.value) {
         Ok(value) => value,
         // Reported raw, not refused: refusing would cost the delivery's other changes too.
-        Err(e) => {
-            let reason = format!("the `{field}` change is not shaped as Meta documents it: {e}");
-            events.push(unhandled(receiver, business_account_id, field, &change.value, Some(&reason)));
+        Err(why) => {
+            let reason = format!("the `{field}` change is not shaped as Meta documents it: {why}");
+            events.push(unhandled(receiver, business_account_id, field, change.value, Some(&reason)));
             return;
         }
     };
@@ -144,25 +137,25 @@ fn map_change(
         phone_number_id => match routes.iter().find(|r| Some(r.phone_number_id) == phone_number_id) {
             Some(route) => route.instance_id,
             None => {
-                events.push(unrouted(receiver, business_account_id, phone_number_id, &change.value));
+                events.push(unrouted(receiver, business_account_id, phone_number_id, change.value));
                 return;
             }
         },
     };
     let ctx =
-        ChangeContext { instance_id, links, business_account_id, metadata: &value.metadata, contacts: &value.contacts };
+        ChangeContext { instance_id, links, business_account_id, metadata: &value.metadata, contacts: value.contacts };
     match field_rule {
-        Some(rule) => fields::map(&ctx, rule, &change.value, events),
+        Some(rule) => fields::map(&ctx, rule, change.value, events),
         None => {
-            for message in &value.messages {
+            for message in value.messages {
                 messages::map(&ctx, message, events);
             }
-            for status in &value.statuses {
+            for status in value.statuses {
                 statuses::map(&ctx, status, events);
             }
         }
     }
-    for error in &value.errors {
+    for error in value.errors {
         events.push(webhook_error(&ctx, error));
     }
 }
@@ -173,21 +166,22 @@ fn unhandled(
     instance_id: &str,
     business_account_id: Option<&str>,
     field: &str,
-    value: &Value,
+    value: &Node<'_>,
     reason: Option<&str>,
 ) -> Event {
-    let raw = value.to_string();
-    let mut payload = json!({ "field": field, "businessAccountId": business_account_id, "rawPayload": value });
-    if let Some(reason) = reason {
-        payload["reason"] = json!(reason);
-    }
+    let mut payload = Object::new();
+    payload
+        .str("field", field)
+        .str_or_null("businessAccountId", business_account_id)
+        .node("rawPayload", value)
+        .opt_str("reason", reason);
     EventSpec {
         instance_id,
         kind: EventKind::Other(UNHANDLED_EVENT.to_owned()),
-        key: &[field, &raw],
+        key: &[field, &value.to_canonical_json()],
         correlation_id: None,
         occurred_at_ms: None,
-        payload,
+        payload: payload.finish(),
     }
     .build()
 }
@@ -197,44 +191,53 @@ fn unrouted(
     instance_id: &str,
     business_account_id: Option<&str>,
     phone_number_id: Option<&str>,
-    value: &Value,
+    value: &Node<'_>,
 ) -> Event {
-    let raw = value.to_string();
+    let mut payload = Object::new();
+    payload
+        .str_or_null("phoneNumberId", phone_number_id)
+        .str_or_null("businessAccountId", business_account_id)
+        .node("rawPayload", value);
     EventSpec {
         instance_id,
         kind: EventKind::Other(UNROUTED_EVENT.to_owned()),
-        key: &[phone_number_id.unwrap_or(""), &raw],
+        key: &[phone_number_id.unwrap_or(""), &value.to_canonical_json()],
         correlation_id: None,
         occurred_at_ms: None,
-        payload: json!({
-            "phoneNumberId": phone_number_id,
-            "businessAccountId": business_account_id,
-            "rawPayload": value,
-        }),
+        payload: payload.finish(),
     }
     .build()
+}
+
+/// What identifies an item in its event id: Meta's id for it, or — for an item without one —
+/// its canonical text, so that a redelivery still gets the same id.
+fn item_key<'n>(id: Option<&'n str>, item: &Node<'_>) -> std::borrow::Cow<'n, str> {
+    match id {
+        Some(id) => std::borrow::Cow::Borrowed(id),
+        None => std::borrow::Cow::Owned(item.to_canonical_json()),
+    }
 }
 
 /// omni event type for errors Meta reports about the number rather than one message.
 pub const WEBHOOK_ERROR_EVENT: &str = "custom.whatsapp-cloud.webhook.error";
 
-fn webhook_error(ctx: &ChangeContext<'_>, error: &Value) -> Event {
+fn webhook_error(ctx: &ChangeContext<'_>, error: &Node<'_>) -> Event {
     let code = code_field(error, "code");
-    let raw = error.to_string();
+    let mut payload = Object::new();
+    payload
+        .str_or_null("errorCode", code.map(|c| c.to_string()).as_deref())
+        .node_or_null("error", error.get("message").or_else(|| error.get("title")))
+        .node_or_null("details", error.pointer("/error_data/details"))
+        .bool("retryable", code.is_some_and(crate::graph::errors::is_retryable_code))
+        .str_or_null("phoneNumberId", ctx.metadata.phone_number_id.as_deref())
+        .node("rawPayload", error);
     EventSpec {
         instance_id: ctx.instance_id,
         kind: EventKind::Other(WEBHOOK_ERROR_EVENT.to_owned()),
-        key: &[&raw],
+        key: &[&error.to_canonical_json()],
         correlation_id: None,
         occurred_at_ms: None,
-        payload: json!({
-            "errorCode": code.map(|c| c.to_string()),
-            "error": error.get("message").or_else(|| error.get("title")).cloned().unwrap_or(Value::Null),
-            "details": error.pointer("/error_data/details").cloned().unwrap_or(Value::Null),
-            "retryable": code.is_some_and(crate::graph::errors::is_retryable_code),
-            "phoneNumberId": ctx.metadata.phone_number_id,
-            "rawPayload": error,
-        }),
+        payload: payload.finish(),
     }
     .build()
 }

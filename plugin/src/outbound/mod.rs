@@ -153,7 +153,7 @@ fn sent_event(
         key: &[message_id],
         correlation_id: Some(options.correlation_id.clone()),
         occurred_at_ms: None,
-        payload,
+        payload: payload.to_string(),
     }
     .build()
 }
@@ -205,7 +205,8 @@ fn report_failure(
             "error": text,
             "errorCode": code,
             "retryable": is_retryable(error),
-        }),
+        })
+        .to_string(),
     }
     .build();
     host.publish(&[event])

@@ -62,7 +62,7 @@ pub fn report(event: &Event, reason: &str) -> Event {
         key: &[&event.id],
         correlation_id: event.correlation_id.clone(),
         occurred_at_ms: event.occurred_at_ms,
-        payload: Value::Object(payload),
+        payload: Value::Object(payload).to_string(),
     }
     .build()
 }
@@ -109,7 +109,7 @@ mod tests {
             key: &["wamid.X"],
             correlation_id: Some("wamid.X".into()),
             occurred_at_ms: Some(1),
-            payload,
+            payload: payload.to_string(),
         }
         .build()
     }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 /// The event as JSON, with the host's clock readings replaced: they differ on every run.
 fn normalise(event: OmniEvent) -> Value {
-    let from_provider = event.metadata["timings"].get("platform").is_some();
+    let from_provider = event.metadata.timings.platform.is_some();
     let mut value = serde_json::to_value(event).expect("events serialise");
     value["metadata"]["timings"]["channel"] = json!("[host clock]");
     if !from_provider {

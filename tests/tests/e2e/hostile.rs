@@ -268,9 +268,9 @@ fn one_oversized_item_never_costs_the_rest_of_the_delivery() {
         ["message.received", "message.received", "message.received", "custom.whatsapp-cloud.status.unknown"]
     );
     // The 600 KB text is published without its raw copy; the odd status under a bounded name.
-    assert_eq!(events[1].payload["rawPayload"]["truncated"], true);
-    assert_eq!(events[1].payload["content"]["text"].as_str().map(str::len), Some(600_000));
-    assert_eq!(events[3].payload["providerStatus"].as_str().map(str::len), Some(250));
+    assert_eq!(events[1].payload()["rawPayload"]["truncated"], true);
+    assert_eq!(events[1].payload()["content"]["text"].as_str().map(str::len), Some(600_000));
+    assert_eq!(events[3].payload()["providerStatus"].as_str().map(str::len), Some(250));
 }
 
 #[test]

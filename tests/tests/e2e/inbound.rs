@@ -39,12 +39,12 @@ fn a_text_message_becomes_one_message_received_in_omni_shape() {
     assert_eq!((e.instance_id.as_str(), e.channel_type.as_str()), (INSTANCE, "whatsapp-cloud"));
     assert_eq!(e.id.len(), 32);
     assert_eq!(e.timestamp, 1_749_416_383_000);
-    assert_eq!(e.metadata["source"], "channel:whatsapp-cloud");
-    assert_eq!(e.payload["externalId"], "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=");
-    assert_eq!(e.payload["chatId"], "16505551234@s.whatsapp.net");
-    assert_eq!(e.payload["from"], "16505551234");
-    assert_eq!(e.payload["content"], json!({"type": "text", "text": "Does it come in another color?"}));
-    assert_eq!(e.payload["rawPayload"]["pushName"], "Sheena Nelson");
+    assert_eq!(e.metadata.source, "channel:whatsapp-cloud");
+    assert_eq!(e.payload()["externalId"], "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=");
+    assert_eq!(e.payload()["chatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(e.payload()["from"], "16505551234");
+    assert_eq!(e.payload()["content"], json!({"type": "text", "text": "Does it come in another color?"}));
+    assert_eq!(e.payload()["rawPayload"]["pushName"], "Sheena Nelson");
 }
 
 #[test]
@@ -52,7 +52,8 @@ fn a_batch_of_2_entries_2_changes_3_messages_gives_12_events_in_order() {
     let host = TestHost::new();
     let response = host.webhook(&signed_post(&batch(2, 2, 3)));
     assert_eq!(response.status, 200, "{}", text(&response));
-    let ids: Vec<String> = host.events().iter().map(|e| e.payload["externalId"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<String> =
+        host.events().iter().map(|e| e.payload()["externalId"].as_str().unwrap().to_owned()).collect();
     let mut expected = Vec::new();
     for e in 0..2 {
         for c in 0..2 {
@@ -71,10 +72,10 @@ fn statuses_become_sent_delivered_read_and_failed() {
     let events = host.events();
     let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(names, ["message.sent", "message.delivered", "message.read", "message.failed"]);
-    assert_eq!(events[1].payload["deliveredAt"], 1_750_263_774_000u64);
-    assert_eq!(events[2].payload["readAt"], 1_750_263_780_000u64);
-    assert_eq!(events[0].payload["pricing"]["pricing_model"], "PMP");
-    let failed = &events[3].payload;
+    assert_eq!(events[1].payload()["deliveredAt"], 1_750_263_774_000u64);
+    assert_eq!(events[2].payload()["readAt"], 1_750_263_780_000u64);
+    assert_eq!(events[0].payload()["pricing"]["pricing_model"], "PMP");
+    let failed = &events[3].payload();
     assert_eq!(failed["errorCode"], "131047");
     assert_eq!(failed["retryable"], false);
     assert_eq!(failed["chatId"], "16505551234@s.whatsapp.net");
@@ -129,9 +130,9 @@ fn fields_other_than_messages_are_acknowledged_and_reported() {
     assert_eq!(host.webhook(&signed_post(body.to_string().as_bytes())).status, 200);
     let events = host.events();
     assert_eq!(events[0].event, "custom.whatsapp-cloud.template.status");
-    assert_eq!(events[0].payload["event"], "APPROVED");
+    assert_eq!(events[0].payload()["event"], "APPROVED");
     assert_eq!(events[1].event, "custom.whatsapp-cloud.webhook.unhandled");
-    assert_eq!(events[1].payload["field"], "a_field_meta_adds_next_year");
+    assert_eq!(events[1].payload()["field"], "a_field_meta_adds_next_year");
 }
 
 #[test]
@@ -192,10 +193,30 @@ fn n_messages_and_m_statuses_give_n_plus_m_events_plus_media_and_reaction_double
     let events = host.events();
     // 7 messages + 5 statuses + 2 media + 2 reaction doubles.
     assert_eq!(events.len(), 7 + 5 + 2 + 2);
-    let seen: Vec<(String, String)> = events
-        .iter()
-        .map(|e| (e.event.clone(), e.metadata["correlationId"].as_str().unwrap_or_default().to_owned()))
-        .collect();
+    let seen: Vec<(String, String)> =
+        events.iter().map(|e| (e.event.clone(), e.metadata.correlation_id.clone())).collect();
     let expected: Vec<(String, String)> = expected.iter().map(|(e, id)| ((*e).to_owned(), (*id).to_owned())).collect();
     assert_eq!(seen, expected);
+}
+
+/// A text message whose body is `depth` nested arrays deep, signed.
+fn nested_message(depth: usize) -> Vec<u8> {
+    let nested = "[".repeat(depth) + &"]".repeat(depth);
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"metadata":{{"phone_number_id":"{PHONE_NUMBER_ID}"}},"messages":[{{"from":"16505551234","id":"wamid.DEEP","timestamp":"1","type":"text","text":{{"body":{nested}}}}}]}}}}]}}]}}"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn json_nested_to_the_parsers_limit_runs_within_the_components_stack() {
+    let host = TestHost::new();
+    // The body's arrays start 10 levels down: 118 of them reach serde_json's nesting limit.
+    let response = host.webhook(&signed_post(&nested_message(118)));
+    assert_eq!(response.status, 200, "{}", text(&response));
+    let events = host.events();
+    assert_eq!(events[0].payload()["rawPayload"]["message"]["id"], "wamid.DEEP");
+    // One more level is refused as JSON (400), not a trap.
+    let response = host.webhook(&signed_post(&nested_message(119)));
+    assert_eq!(response.status, 400, "{}", text(&response));
 }

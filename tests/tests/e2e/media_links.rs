@@ -58,10 +58,10 @@ fn image_voice_and_document_are_fetchable_from_the_host_with_their_bytes_and_siz
         let media_id = s.graph.store_media(bytes, mime);
         let events = deliver(&s, &media_message(kind, &media_id, bytes, mime, extra));
         let received = events.iter().find(|e| e.event == "message.received").unwrap();
-        let link = received.payload["content"]["mediaUrl"].as_str().expect("a link omni can fetch").to_owned();
+        let link = received.payload()["content"]["mediaUrl"].as_str().expect("a link omni can fetch").to_owned();
         assert!(link.starts_with(&format!("{}/media/{INSTANCE}/{media_id}?expires=", s.server.base)), "{link}");
         let media = events.iter().find(|e| e.event == "media.received").unwrap();
-        assert_eq!(media.payload["url"], link.as_str());
+        assert_eq!(media.payload()["url"], link.as_str());
         let (status, length, body) = fetch(&link);
         assert_eq!(status, 200, "{kind}");
         assert_eq!(body, bytes, "{kind}: the file's own bytes");
@@ -75,7 +75,7 @@ fn a_checksum_mismatch_is_refused_and_forged_links_get_nothing() {
     let bytes = b"\xFF\xD8\xFF\xE0 a jpeg";
     let media_id = s.graph.store_media(bytes, "image/jpeg");
     let events = deliver(&s, &media_message("image", &media_id, bytes, "image/jpeg", json!({})));
-    let link = events[0].payload["content"]["mediaUrl"].as_str().unwrap().to_owned();
+    let link = events[0].payload()["content"]["mediaUrl"].as_str().unwrap().to_owned();
 
     s.graph.corrupt_media_hash(&media_id);
     let (status, _, body) = fetch(&link);

@@ -112,7 +112,7 @@ fn nine_thousand_characters_are_three_ordered_sends_reported_as_one() {
     assert_eq!(summary["messageId"], summary["messageIds"][0]);
     let sent_events: Vec<_> = host.events().into_iter().filter(|e| e.event == "message.sent").collect();
     assert_eq!(sent_events.len(), 3);
-    assert!(sent_events.iter().all(|e| e.metadata["correlationId"] == "omni-long-1"));
+    assert!(sent_events.iter().all(|e| e.metadata.correlation_id == "omni-long-1"));
 }
 
 #[test]

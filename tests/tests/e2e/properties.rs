@@ -42,7 +42,7 @@ proptest! {
         };
         prop_assert!(matches!(response.status, 200 | 400 | 413), "status {} for {}", response.status, body);
         for event in host.events() {
-            prop_assert!(event.payload.is_object());
+            prop_assert!(event.payload().is_object());
         }
     }
 }

@@ -40,10 +40,10 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].event, "message.sent");
     assert_eq!(events[0].id, receipt.event_id);
-    assert_eq!(events[0].metadata["correlationId"], "omni-msg-1");
-    assert_eq!(events[0].payload["externalId"], "wamid.FAKE00000001");
-    assert_eq!(events[0].payload["chatId"], "16505551234@s.whatsapp.net");
-    assert_eq!(events[0].payload["content"], json!({"type": "text", "text": "Hello from omni"}));
+    assert_eq!(events[0].metadata.correlation_id, "omni-msg-1");
+    assert_eq!(events[0].payload()["externalId"], "wamid.FAKE00000001");
+    assert_eq!(events[0].payload()["chatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(events[0].payload()["content"], json!({"type": "text", "text": "Hello from omni"}));
 }
 
 #[test]
@@ -71,8 +71,8 @@ fn a_closed_customer_service_window_is_a_terminal_typed_error() {
     assert!(e.retry.is_none());
     let events = host.events();
     assert_eq!(events[0].event, "message.failed");
-    assert_eq!(events[0].payload["errorCode"], "131047");
-    assert_eq!(events[0].payload["retryable"], false);
+    assert_eq!(events[0].payload()["errorCode"], "131047");
+    assert_eq!(events[0].payload()["retryable"], false);
 }
 
 #[test]

@@ -99,7 +99,7 @@ fn the_send_api_needs_its_token_and_answers_receipts_or_typed_errors() {
     let (status, receipt) = send(&s.server.base, Some(API_TOKEN), hello);
     assert_eq!(status, 200, "{receipt}");
     assert_eq!(receipt["messageId"], "wamid.FAKE00000001");
-    assert_eq!(s.sink.events()[0].metadata["correlationId"], "omni-77");
+    assert_eq!(s.sink.events()[0].metadata.correlation_id, "omni-77");
 
     s.graph.script(ScriptedResponse::graph_error(400, 131047, "Re-engagement message"));
     let (status, error) = send(&s.server.base, Some(API_TOKEN), hello);
@@ -122,10 +122,10 @@ fn the_send_api_needs_its_token_and_answers_receipts_or_typed_errors() {
         .sink
         .events()
         .into_iter()
-        .filter(|e| e.event == "message.failed" && e.payload["errorCode"] == "130429")
+        .filter(|e| e.event == "message.failed" && e.payload()["errorCode"] == "130429")
         .collect();
     assert_eq!(throttled.len(), 1, "the abandoned send reports its failure once");
-    assert_eq!(throttled[0].payload["retryable"], true);
+    assert_eq!(throttled[0].payload()["retryable"], true);
 }
 
 #[test]
