@@ -2,6 +2,7 @@
 //! event sink, with the capabilities of each call worked out from the instance it concerns.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
@@ -176,6 +177,31 @@ impl ChannelHost {
     /// app are passed as routes (ids and phone numbers, no secrets), so that a change about one
     /// of their numbers reaches them.
     pub fn handle_webhook(&self, id: &str, request: &IncomingRequest) -> Result<OutgoingResponse, HostError> {
+        let (receiver, routes, caps) = self.webhook_call(id)?;
+        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request, self.delivery_limits())?)
+    }
+
+    /// A first attempt at a webhook within `cpu_budget` of guest computation: `Ok(None)` when
+    /// the plugin needed more before it published anything (nothing happened: run it again
+    /// with [`ChannelHost::handle_webhook`]).
+    pub fn try_handle_webhook_within(
+        &self,
+        id: &str,
+        request: &IncomingRequest,
+        cpu_budget: Duration,
+    ) -> Result<Option<OutgoingResponse>, HostError> {
+        let (receiver, routes, caps) = self.webhook_call(id)?;
+        let limits = self.delivery_limits();
+        match self.runtime.handle_webhook_within(caps, &receiver.wit, &routes, request, limits, cpu_budget) {
+            Ok(response) => Ok(Some(response)),
+            Err(PluginError::CpuBudget) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What a webhook call for instance `id` gets: the receiver, the routes to the other
+    /// instances of its provider app, and its capabilities.
+    fn webhook_call(&self, id: &str) -> Result<(&HostedInstance, Vec<Route>, Capabilities), HostError> {
         let receiver = self.instance(id)?;
         let routes: Vec<Route> = self
             .instances
@@ -195,7 +221,13 @@ impl ChannelHost {
             channel_type: self.info.id.clone(),
             media_links: self.media_links.clone(),
         };
-        Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request, self.delivery_limits())?)
+        Ok((receiver, routes, caps))
+    }
+
+    /// Whether publishing can wait on something outside the process (a network bus, the
+    /// reader of a pipe): such calls must not run on the threads that serve connections.
+    pub fn sink_may_block(&self) -> bool {
+        self.sink.may_block()
     }
 
     /// Sends one message through instance `id` (one attempt).

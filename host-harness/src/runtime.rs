@@ -75,8 +75,11 @@ const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// failures of the call; these are.
 #[derive(Debug)]
 pub enum PluginError {
-    /// The guest computed past its CPU budget or the call past its wall-clock bound.
-    Timeout,
+    /// The guest computed past its CPU budget (always before it published: once events are
+    /// out, only the wall-clock bound applies).
+    CpuBudget,
+    /// The call ran past its wall-clock bound, host functions included.
+    WallClock,
     /// The guest tried to grow its memory past the limit.
     MemoryLimit,
     /// The guest trapped (a panic, `unreachable`, an out-of-bounds access...).
@@ -92,7 +95,8 @@ pub enum PluginError {
 impl std::fmt::Display for PluginError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Timeout => write!(f, "the plugin exceeded its time budget and was stopped"),
+            Self::CpuBudget => write!(f, "the plugin computed past its CPU budget and was stopped"),
+            Self::WallClock => write!(f, "the plugin call ran past its wall-clock bound and was stopped"),
             Self::MemoryLimit => write!(f, "the plugin exceeded its memory limit and was stopped"),
             Self::Trap(trap) => write!(f, "the plugin trapped: {trap}"),
             Self::OutputTooLarge(n) => write!(f, "the plugin returned {n} bytes, more than the host accepts"),
@@ -108,7 +112,8 @@ impl PluginError {
     /// A short name for metrics and logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Timeout => "timeout",
+            Self::CpuBudget => "cpu_budget",
+            Self::WallClock => "wall_clock",
             Self::MemoryLimit => "memory_limit",
             Self::Trap(_) => "trap",
             Self::OutputTooLarge(_) => "output_too_large",
@@ -286,7 +291,23 @@ impl PluginRuntime {
         request: &IncomingRequest,
         limits: DeliveryLimits,
     ) -> Result<OutgoingResponse, PluginError> {
-        let response = self.call(caps, false, |plugin, store| {
+        self.handle_webhook_within(caps, receiver, routes, request, limits, self.config.cpu_budget)
+    }
+
+    /// `webhook.handle-webhook` under another CPU budget (a first attempt that must not hold a
+    /// thread for long; see `server::run_webhook`). The budget only bounds the guest until
+    /// it publishes.
+    pub fn handle_webhook_within(
+        &self,
+        caps: Capabilities,
+        receiver: &Instance,
+        routes: &[Route],
+        request: &IncomingRequest,
+        limits: DeliveryLimits,
+        cpu_budget: Duration,
+    ) -> Result<OutgoingResponse, PluginError> {
+        let bounds = CallBounds { memory_limit: self.config.memory_limit, cpu_budget };
+        let response = self.call_within(caps, bounds, |plugin, store| {
             plugin.omni_channel_webhook().call_handle_webhook(store, receiver, routes, request, limits)
         })?;
         let size = response.body.len() + response.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
@@ -370,17 +391,31 @@ impl PluginRuntime {
         })
     }
 
-    /// Runs one export in a fresh store and classifies any failure.
+    /// Runs one export in a fresh store, under the limits of an ordinary or a media call.
     fn call<R>(
         &self,
         caps: Capabilities,
         media: bool,
         f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let memory_limit = if media { self.config.media_memory_limit } else { self.config.memory_limit };
+        let bounds = if media {
+            CallBounds { memory_limit: self.config.media_memory_limit, cpu_budget: self.config.media_cpu_budget }
+        } else {
+            CallBounds { memory_limit: self.config.memory_limit, cpu_budget: self.config.cpu_budget }
+        };
+        self.call_within(caps, bounds, f)
+    }
+
+    /// Runs one export in a fresh store and classifies any failure.
+    fn call_within<R>(
+        &self,
+        caps: Capabilities,
+        bounds: CallBounds,
+        f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+    ) -> Result<R, PluginError> {
+        let CallBounds { memory_limit, cpu_budget } = bounds;
         let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit, self.config.wall_limit));
         store.limiter(|state| &mut state.limits);
-        let cpu_budget = if media { self.config.media_cpu_budget } else { self.config.cpu_budget };
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |ctx| {
             let state = ctx.data();
@@ -399,6 +434,13 @@ impl PluginRuntime {
         // The store, and with it the instance, is dropped here whatever happened.
         result
     }
+}
+
+/// What one call may use.
+#[derive(Clone, Copy)]
+struct CallBounds {
+    memory_limit: usize,
+    cpu_budget: Duration,
 }
 
 /// Messages (as JSON plus attachments) larger than this are decoded under media limits.
@@ -488,7 +530,8 @@ fn classify(error: wasmtime::Error, store: &Store<HostState>, instantiating: boo
         return PluginError::MemoryLimit;
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => PluginError::Timeout,
+        Some(Trap::Interrupt) if store.data().past_deadline() => PluginError::WallClock,
+        Some(Trap::Interrupt) => PluginError::CpuBudget,
         Some(trap) => PluginError::Trap(format!("{trap}: {}", root_message(&error))),
         None if instantiating => PluginError::Instantiate(format!("{error:#}")),
         None => PluginError::Trap(format!("{error:#}")),

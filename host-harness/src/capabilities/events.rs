@@ -195,6 +195,12 @@ pub trait EventSink: Send + Sync {
     fn max_event_bytes(&self) -> usize {
         MAX_PAYLOAD_BYTES
     }
+
+    /// Whether publishing can wait on something outside the process (a network bus, the
+    /// reader of a pipe), rather than only on memory or a local file.
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 /// Keeps events in memory; can be switched to "unavailable" to simulate a bus outage.
@@ -238,11 +244,19 @@ impl EventSink for MemorySink {
 /// Writes one JSON object per line (stdout, stderr or a file).
 pub struct JsonLinesSink {
     writer: Mutex<Box<dyn Write + Send>>,
+    /// A pipe (stdout, stderr) waits for its reader; a file does not.
+    pipe: bool,
 }
 
 impl JsonLinesSink {
+    /// Lines to a file.
     pub fn new(writer: Box<dyn Write + Send>) -> Self {
-        Self { writer: Mutex::new(writer) }
+        Self { writer: Mutex::new(writer), pipe: false }
+    }
+
+    /// Lines to a pipe (stdout, stderr), whose reader may be slow.
+    pub fn to_pipe(writer: Box<dyn Write + Send>) -> Self {
+        Self { writer: Mutex::new(writer), pipe: true }
     }
 }
 
@@ -256,6 +270,10 @@ impl EventSink for JsonLinesSink {
         let mut writer = self.writer.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?;
         // One write per batch keeps a batch's lines together when several calls publish at once.
         writer.write_all(&buffer).and_then(|()| writer.flush()).map_err(|e| SinkError::Unavailable(e.to_string()))
+    }
+
+    fn may_block(&self) -> bool {
+        self.pipe
     }
 }
 
@@ -303,8 +321,8 @@ impl SinkSpec {
     pub fn open(&self) -> anyhow::Result<std::sync::Arc<dyn EventSink>> {
         Ok(match self {
             Self::Nats(url) => anyhow::bail!("{url}: a NATS sink is opened with NatsSink::connect"),
-            Self::Stdout => std::sync::Arc::new(JsonLinesSink::new(Box::new(std::io::stdout()))),
-            Self::Stderr => std::sync::Arc::new(JsonLinesSink::new(Box::new(std::io::stderr()))),
+            Self::Stdout => std::sync::Arc::new(JsonLinesSink::to_pipe(Box::new(std::io::stdout()))),
+            Self::Stderr => std::sync::Arc::new(JsonLinesSink::to_pipe(Box::new(std::io::stderr()))),
             Self::None => std::sync::Arc::new(NullSink),
             Self::JsonLines(path) => {
                 let file = std::fs::OpenOptions::new()

@@ -126,6 +126,10 @@ impl EventSink for NatsSink {
     fn max_event_bytes(&self) -> usize {
         self.max_payload.saturating_sub(ENVELOPE_BYTES).min(super::events::MAX_PAYLOAD_BYTES)
     }
+
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// Creates the stream for the families no existing stream captures.

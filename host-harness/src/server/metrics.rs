@@ -157,6 +157,10 @@ impl EventSink for CountingSink {
     fn max_event_bytes(&self) -> usize {
         self.inner.max_event_bytes()
     }
+
+    fn may_block(&self) -> bool {
+        self.inner.may_block()
+    }
 }
 
 #[cfg(test)]

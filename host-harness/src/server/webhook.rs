@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, Lane};
+use super::AppState;
 use crate::bindings::webhook::IncomingRequest;
 use crate::channel_host::HostError;
 
@@ -72,8 +72,7 @@ async fn answer(
         headers: crate::wire::header_pairs(&headers),
         body: body.to_vec(),
     };
-    let id = instance.to_owned();
-    match state.run_plugin(Lane::Webhook, move |host| host.handle_webhook(&id, &request)).await {
+    match state.run_webhook(instance.to_owned(), request).await {
         Ok(response) => {
             let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let outcome = outcome(&method, response.status);

@@ -2,6 +2,8 @@
 //!
 //! `handle-webhook` reads its instruction from the request body:
 //! - `loop`: spins forever (the CPU budget must stop it);
+//! - `spin:N`: computes for N million iterations, then answers 200 (a call that needs more
+//!   than a short budget but finishes);
 //! - `alloc`: allocates without bound (the memory limit must stop it);
 //! - `panic`: panics (a trap);
 //! - `huge`: answers with an 8 MiB body (the output cap must refuse it);
@@ -98,6 +100,14 @@ mod component {
                         Err(_) => 599,
                     };
                     ok(status.to_string().into_bytes())
+                }
+                other if other.starts_with(b"spin:") => {
+                    let millions: u64 = std::str::from_utf8(&other[5..]).ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+                    let mut x = 0u64;
+                    for i in 0..millions * 1_000_000 {
+                        x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+                    }
+                    ok(x.to_string().into_bytes())
                 }
                 other => ok(other.to_vec()),
             }

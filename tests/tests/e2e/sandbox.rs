@@ -46,7 +46,7 @@ fn assert_healthy() {
 fn an_infinite_loop_is_stopped_by_the_cpu_budget() {
     let started = Instant::now();
     let error = call("loop").unwrap_err();
-    assert!(matches!(error, PluginError::Timeout), "{error:?}");
+    assert!(matches!(error, PluginError::CpuBudget), "{error:?}");
     assert!(started.elapsed() < Duration::from_secs(30), "stopped, not hung");
     assert_healthy();
 }
@@ -122,4 +122,18 @@ fn time_spent_in_the_host_does_not_count_against_the_guest() {
         misbehaving_runtime().handle_webhook(caps, &instance(), &[], &request, e2e_tests::delivery_limits()).unwrap();
     assert_eq!(response.body, b"200", "the call completed after the slow response");
     assert_eq!(graph.requests().len(), 1);
+}
+
+#[test]
+fn a_call_over_a_short_budget_is_stopped_and_finishes_under_the_full_one() {
+    let sink = Arc::new(MemorySink::new());
+    // 30 million iterations: well over 2 ms of computation, well under the 300 ms budget.
+    let request = post(b"spin:30", &[]);
+    let limits = e2e_tests::delivery_limits();
+    let runtime = misbehaving_runtime();
+    let short =
+        runtime.handle_webhook_within(caps(&sink), &instance(), &[], &request, limits, Duration::from_millis(2));
+    assert!(matches!(short, Err(PluginError::CpuBudget)), "{short:?}");
+    let full = runtime.handle_webhook(caps(&sink), &instance(), &[], &request, limits).expect("within the full budget");
+    assert_eq!(full.status, 200);
 }

@@ -220,7 +220,7 @@ fn post_to(base: &str, instance: &str, query: &str, body: &[u8]) -> (u16, Vec<u8
 fn a_misbehaving_plugin_cannot_stop_the_server() {
     let (server, _) = misbehaving_server();
     for (command, kind) in
-        [("loop", "timeout"), ("alloc", "memory_limit"), ("panic", "trap"), ("huge", "output_too_large")]
+        [("loop", "cpu_budget"), ("alloc", "memory_limit"), ("panic", "trap"), ("huge", "output_too_large")]
     {
         let (status, _) = post_to(&server.base, "victim", "", command.as_bytes());
         assert_eq!(status, 500, "{command}");
@@ -228,6 +228,16 @@ fn a_misbehaving_plugin_cannot_stop_the_server() {
         let (status, body) = post_to(&server.base, "victim", "", b"still there?");
         assert_eq!((status, body.as_slice()), (200, &b"still there?"[..]), "after {command}");
     }
+}
+
+#[test]
+fn a_webhook_over_the_inline_budget_finishes_on_a_blocking_thread() {
+    let (server, _) = misbehaving_server();
+    // 100 million dependent multiply-adds: far over the 25 ms an inline attempt may compute,
+    // far under the 300 ms budget of the sandbox runtime.
+    let (status, _) = post_to(&server.base, "victim", "", b"spin:100");
+    assert_eq!(status, 200);
+    assert_eq!(server.metrics.counter("omni_plugin_failures_total", &[("kind", "cpu_budget")]), 0);
 }
 
 #[test]
