@@ -10,6 +10,7 @@
 pub mod bindings;
 pub mod capabilities;
 pub mod channel_host;
+pub mod component_cache;
 pub mod config;
 pub mod demo;
 pub mod fake_graph;

@@ -15,6 +15,7 @@ use omni_host::capabilities::events::SinkSpec;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::capabilities::nats::{NatsOptions, NatsSink};
 use omni_host::channel_host::ChannelHost;
+use omni_host::component_cache::{CacheOutcome, ComponentCache};
 use omni_host::config::HostConfig;
 use omni_host::retry::RetryPolicy;
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
@@ -35,6 +36,13 @@ struct Cli {
     /// Log filter for stderr (e.g. `info`, `omni_host=debug,plugin=trace`).
     #[arg(long, global = true, value_name = "FILTER", env = "OMNI_HOST_LOG", default_value = "warn")]
     log: String,
+    /// Where compiled components are kept between runs (default `$OMNI_HOST_CACHE_DIR`,
+    /// `$XDG_CACHE_HOME/omni-host` or `~/.cache/omni-host`).
+    #[arg(long, global = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile the component at every start instead of using the cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -198,6 +206,7 @@ fn init_logging(filter: &str) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let source = Source::of(&cli);
     match cli.command {
         Command::Demo { listen, exit } => {
             let component = component_bytes(cli.component.as_deref())?;
@@ -224,8 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let metrics = Metrics::new();
             let sink: Arc<dyn EventSink> = Arc::new(CountingSink::new(open_sink(&tokio, &events)?, metrics.clone()));
             let runtime_config = RuntimeConfig { pooling: Some(max_concurrency), ..RuntimeConfig::default() };
-            let mut host = build_host(cli.component.as_deref(), runtime_config, &settings, sink)?
-                .with_max_webhook_body(max_body as u64);
+            let mut host = build_host(&source, runtime_config, &settings, sink)?.with_max_webhook_body(max_body as u64);
             if let Some(media) = &settings.media {
                 host = host.with_media_links(media.links().context("[media]")?);
             }
@@ -260,7 +268,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Info => {
             let bytes = component_bytes(cli.component.as_deref())?;
-            let runtime = PluginRuntime::new(&bytes, one_call_at_a_time())?;
+            let runtime = source.runtime(&bytes, one_call_at_a_time())?;
             let info = runtime.info()?;
             let (imports, exports) = runtime.interfaces();
             // Size and digest say exactly which build of the plugin this host runs.
@@ -282,7 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhook { config, body, headers, instance, method, query, sign, events } => {
             let config = HostConfig::load(&config)?;
             let sink = open_sink(&tokio, &events)?;
-            let host = build_host(cli.component.as_deref(), one_call_at_a_time(), &config, sink)?;
+            let host = build_host(&source, one_call_at_a_time(), &config, sink)?;
             let id = match instance {
                 Some(id) => id,
                 None => config.instances.first().context("the configuration has no instances")?.id.clone(),
@@ -312,8 +320,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Send { config, instance, message, correlation_id, events } => {
             let config = HostConfig::load(&config)?;
             let events = EventArgs { events, nats_stream: NatsOptions::default().stream, nats_dedup_window: 600 };
-            let host =
-                build_host(cli.component.as_deref(), one_call_at_a_time(), &config, open_sink(&tokio, &events)?)?;
+            let host = build_host(&source, one_call_at_a_time(), &config, open_sink(&tokio, &events)?)?;
             let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
             let decoded = match host.decode_outgoing(&json, &[])? {
                 Ok(decoded) => decoded,
@@ -360,17 +367,40 @@ fn component_bytes(component: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-fn load_runtime(component: Option<&Path>, config: RuntimeConfig) -> anyhow::Result<PluginRuntime> {
-    PluginRuntime::new(&component_bytes(component)?, config)
+/// Where the component comes from, and where its compiled code is kept.
+struct Source {
+    component: Option<PathBuf>,
+    cache: Option<ComponentCache>,
+}
+
+impl Source {
+    fn of(cli: &Cli) -> Self {
+        let cache = if cli.no_cache { None } else { cli.cache_dir.clone().or_else(ComponentCache::default_dir) };
+        Self { component: cli.component.clone(), cache: cache.map(ComponentCache::new) }
+    }
+
+    /// The component loaded: compiled once per build of it and of the host, then from the cache.
+    fn runtime(&self, bytes: &[u8], config: RuntimeConfig) -> anyhow::Result<PluginRuntime> {
+        let Some(cache) = &self.cache else { return PluginRuntime::new(bytes, config) };
+        let started = std::time::Instant::now();
+        let (runtime, outcome) = PluginRuntime::cached(bytes, config, cache)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match outcome {
+            CacheOutcome::Hit => tracing::info!(dir = %cache.dir().display(), ms, "component loaded from the cache"),
+            CacheOutcome::Stored => tracing::info!(dir = %cache.dir().display(), ms, "component compiled and cached"),
+            CacheOutcome::Bypassed(why) => tracing::warn!(ms, "component compiled; not cached: {why}"),
+        }
+        Ok(runtime)
+    }
 }
 
 fn build_host(
-    component: Option<&Path>,
+    source: &Source,
     runtime: RuntimeConfig,
     config: &HostConfig,
     sink: Arc<dyn EventSink>,
 ) -> anyhow::Result<ChannelHost> {
-    let runtime = Arc::new(load_runtime(component, runtime)?);
+    let runtime = Arc::new(source.runtime(&component_bytes(source.component.as_deref())?, runtime)?);
     let http = Arc::new(UreqClient::new(ClientConfig::default()));
     ChannelHost::new(runtime, config, http, sink)
 }

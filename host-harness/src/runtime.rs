@@ -176,6 +176,18 @@ impl PluginRuntime {
         Self::with_component(engine, component, config)
     }
 
+    /// Like [`PluginRuntime::new`], the compiled code coming from `cache` when it holds an
+    /// entry for this component and these engine settings (and stored there otherwise).
+    pub fn cached(
+        component: &[u8],
+        config: RuntimeConfig,
+        cache: &crate::component_cache::ComponentCache,
+    ) -> anyhow::Result<(Self, crate::component_cache::CacheOutcome)> {
+        let engine = Engine::new(&engine_config(&config)?)?;
+        let (component, outcome) = cache.load(&engine, component)?;
+        Ok((Self::with_component(engine, component, config)?, outcome))
+    }
+
     /// Loads a component precompiled by [`PluginRuntime::precompile`] with the same settings.
     ///
     /// # Safety

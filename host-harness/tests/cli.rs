@@ -12,8 +12,17 @@ const SECRET: &str = "cli-app-secret";
 const TOKEN: &str = "EAAcli";
 const PHONE: &str = "106540352242922";
 
+/// The binary, with its compiled-component cache in this test run's own directory.
+fn command() -> Command {
+    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(|| std::env::temp_dir().join(format!("omni-host-cli-cache-{}", std::process::id())));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_omni-host"));
+    command.env("OMNI_HOST_CACHE_DIR", cache);
+    command
+}
+
 fn omni_host(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_omni-host")).args(args).output().expect("omni-host runs")
+    command().args(args).output().expect("omni-host runs")
 }
 
 /// A scratch directory with a config pointing at `graph_base_url`.
@@ -46,6 +55,33 @@ fn text_webhook() -> String {
 
 fn lines(bytes: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
+}
+
+#[test]
+fn a_second_start_loads_the_compiled_component_from_the_cache() {
+    let dir = std::env::temp_dir().join(format!("omni-host-cli-own-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let info = |dir: &Path| {
+        let out = command().args(["info", "--log", "info", "--cache-dir", dir.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(info(&dir).contains("component compiled and cached"));
+    assert!(info(&dir).contains("component loaded from the cache"));
+    // A damaged entry is compiled again and replaced.
+    let entry = std::fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&entry, b"not a compiled component").unwrap();
+    let log = info(&dir);
+    assert!(log.contains("ignoring an unusable cache entry") && log.contains("component compiled and cached"), "{log}");
+    assert!(info(&dir).contains("component loaded from the cache"));
+    // A directory others can write to is not trusted with native code.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(info(&dir).contains("not private to this user"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -234,11 +270,7 @@ impl Serving {
         let config = dir.join("config.toml");
         let mut args = vec!["serve", "--config", config.to_str().unwrap(), "--listen", &listen, "--events", "none"];
         args.extend_from_slice(extra);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_omni-host"))
-            .args(&args)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = command().args(&args).stderr(std::process::Stdio::piped()).spawn().unwrap();
         let mut pipe = child.stderr.take().unwrap();
         let stderr = std::thread::spawn(move || {
             let mut bytes = Vec::new();
