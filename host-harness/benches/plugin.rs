@@ -17,7 +17,8 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use omni_host::WHATSAPP_CLOUD_COMPONENT;
 use omni_host::bindings::types::Instance;
 use omni_host::bindings::webhook::{DeliveryLimits, IncomingRequest};
-use omni_host::capabilities::{Capabilities, EgressPolicy, EventSink, OmniEvent, SinkError};
+use omni_host::capabilities::events::NullSink;
+use omni_host::capabilities::{Capabilities, EgressPolicy};
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::signing::hub_signature;
 
@@ -38,22 +39,12 @@ const LIMITS: DeliveryLimits = DeliveryLimits {
     max_event_bytes: omni_host::capabilities::events::MAX_PAYLOAD_BYTES as u64,
 };
 
-/// Accepts and forgets events: the bench measures the plugin, not a bus.
-struct Discard;
-
-impl EventSink for Discard {
-    fn publish(&self, events: &[OmniEvent], _: std::time::Instant) -> Result<(), SinkError> {
-        std::hint::black_box(events);
-        Ok(())
-    }
-}
-
 fn caps() -> Capabilities {
     Capabilities {
         http: None,
         egress: EgressPolicy::deny_all(),
         max_response_bytes: 0,
-        events: Some(Arc::new(Discard)),
+        events: Some(Arc::new(NullSink)),
         instances: vec!["bench".into()],
         channel_type: "whatsapp-cloud".into(),
         media_links: None,

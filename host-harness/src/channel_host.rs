@@ -12,7 +12,8 @@ use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::Origin;
-use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks};
+use crate::capabilities::events::{Collector, PublishFuture};
+use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks, OmniEvent};
 use crate::config::HostConfig;
 use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
 use crate::runtime::{PluginError, PluginRuntime};
@@ -181,22 +182,31 @@ impl ChannelHost {
         Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request, self.delivery_limits())?)
     }
 
-    /// A first attempt at a webhook within `cpu_budget` of guest computation: `Ok(None)` when
-    /// the plugin needed more before it published anything (nothing happened: run it again
-    /// with [`ChannelHost::handle_webhook`]).
-    pub fn try_handle_webhook_within(
+    /// A first attempt at a webhook within `cpu_budget` of guest computation, its events kept
+    /// rather than published: `Ok(Some((response, events)))` for the caller to publish (with
+    /// [`ChannelHost::publish`]) before answering, or `Ok(None)` when the plugin needed more
+    /// than the budget (nothing happened: run it again with [`ChannelHost::handle_webhook`]).
+    pub fn try_handle_webhook_deferred(
         &self,
         id: &str,
         request: &IncomingRequest,
         cpu_budget: Duration,
-    ) -> Result<Option<OutgoingResponse>, HostError> {
-        let (receiver, routes, caps) = self.webhook_call(id)?;
+    ) -> Result<Option<(OutgoingResponse, Vec<OmniEvent>)>, HostError> {
+        let (receiver, routes, mut caps) = self.webhook_call(id)?;
+        let collector = Arc::new(Collector::for_sink(self.sink.as_ref()));
+        caps.events = Some(collector.clone());
         let limits = self.delivery_limits();
         match self.runtime.handle_webhook_within(caps, &receiver.wit, &routes, request, limits, cpu_budget) {
-            Ok(response) => Ok(Some(response)),
+            Ok(response) => Ok(Some((response, collector.take()))),
             Err(PluginError::CpuBudget) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Publishes events collected by [`ChannelHost::try_handle_webhook_deferred`], without
+    /// holding a thread while the bus acknowledges them.
+    pub fn publish(&self, events: Vec<OmniEvent>) -> PublishFuture<'_> {
+        self.sink.publish_async(events, std::time::Instant::now() + self.runtime.wall_limit())
     }
 
     /// What a webhook call for instance `id` gets: the receiver, the routes to the other

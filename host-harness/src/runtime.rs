@@ -233,6 +233,11 @@ impl PluginRuntime {
         &self.engine
     }
 
+    /// The wall-clock bound of a call.
+    pub fn wall_limit(&self) -> Duration {
+        self.config.wall_limit
+    }
+
     /// How many instances can live at once (`None`: no fixed bound). Callers running plugin
     /// calls concurrently keep within it, or the extra calls fail to instantiate.
     pub fn max_concurrent_instances(&self) -> Option<u32> {

@@ -196,10 +196,61 @@ pub trait EventSink: Send + Sync {
         MAX_PAYLOAD_BYTES
     }
 
-    /// Whether publishing can wait on something outside the process (a network bus, the
-    /// reader of a pipe), rather than only on memory or a local file.
+    /// Whether publishing can hold the calling thread indefinitely (the reader of a pipe):
+    /// such a sink is never published to from the threads that serve connections.
     fn may_block(&self) -> bool {
         false
+    }
+
+    /// Publishes a batch from async code. The default publishes in place, which suits sinks
+    /// that only touch memory or a local file; a network sink awaits instead of holding the
+    /// thread.
+    fn publish_async<'a>(&'a self, events: Vec<OmniEvent>, deadline: Instant) -> PublishFuture<'a> {
+        Box::pin(std::future::ready(self.publish(&events, deadline)))
+    }
+
+    /// Whether this sink only collects events for the caller to publish later (see
+    /// [`Collector`]): publishing to it does not put them on the bus yet.
+    fn defers(&self) -> bool {
+        false
+    }
+}
+
+/// What [`EventSink::publish_async`] returns.
+pub type PublishFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), SinkError>> + Send + 'a>>;
+
+/// Keeps what a call publishes, for its caller to publish once the call is over (`serve` does
+/// so for the webhooks it runs on its own threads: the plugin then never waits on the bus
+/// there, and a call stopped early has published nothing).
+pub struct Collector {
+    events: Mutex<Vec<OmniEvent>>,
+    /// The sink the events are for (its limit is theirs).
+    max_event_bytes: usize,
+}
+
+impl Collector {
+    pub fn for_sink(sink: &dyn EventSink) -> Self {
+        Self { events: Mutex::new(Vec::new()), max_event_bytes: sink.max_event_bytes() }
+    }
+
+    /// Everything collected, in publishing order.
+    pub fn take(&self) -> Vec<OmniEvent> {
+        std::mem::take(&mut *self.events.lock().expect("collector lock"))
+    }
+}
+
+impl EventSink for Collector {
+    fn publish(&self, events: &[OmniEvent], _deadline: Instant) -> Result<(), SinkError> {
+        self.events.lock().map_err(|_| SinkError::Broken("poisoned lock".into()))?.extend_from_slice(events);
+        Ok(())
+    }
+
+    fn max_event_bytes(&self) -> usize {
+        self.max_event_bytes
+    }
+
+    fn defers(&self) -> bool {
+        true
     }
 }
 

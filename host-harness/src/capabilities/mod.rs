@@ -192,7 +192,8 @@ impl wit_events::Host for HostState {
         let deadline = Instant::now() + self.host_time_left();
         match self.in_host(|_| sink.publish(&events, deadline)) {
             Ok(()) => {
-                self.published = true;
+                // Collected for later is not on the bus: the call's budget still holds.
+                self.published |= !sink.defers();
                 Ok(Ok(()))
             }
             Err(SinkError::Unavailable(m)) => Ok(Err(PublishError::Unavailable(m))),

@@ -41,7 +41,8 @@ impl Default for NatsOptions {
 }
 
 /// Publishes to JetStream. Its `publish` blocks the calling thread on the given runtime, so it
-/// must be called outside async code (the plugin runs on blocking threads).
+/// must be called outside async code (the plugin runs on blocking threads); `publish_async`
+/// awaits the same acknowledgements without a thread.
 pub struct NatsSink {
     runtime: tokio::runtime::Handle,
     jetstream: jetstream::Context,
@@ -127,8 +128,12 @@ impl EventSink for NatsSink {
         self.max_payload.saturating_sub(ENVELOPE_BYTES).min(super::events::MAX_PAYLOAD_BYTES)
     }
 
-    fn may_block(&self) -> bool {
-        true
+    fn publish_async<'a>(
+        &'a self,
+        events: Vec<OmniEvent>,
+        deadline: std::time::Instant,
+    ) -> super::events::PublishFuture<'a> {
+        Box::pin(async move { self.publish_all(&events, deadline).await })
     }
 }
 

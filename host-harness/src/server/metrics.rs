@@ -133,13 +133,12 @@ impl CountingSink {
     }
 }
 
-impl EventSink for CountingSink {
-    fn publish(&self, events: &[OmniEvent], deadline: Instant) -> Result<(), SinkError> {
-        let result = self.inner.publish(events, deadline);
-        match &result {
+impl CountingSink {
+    fn count<'e>(&self, names: impl Iterator<Item = &'e str>, result: &Result<(), SinkError>) {
+        match result {
             Ok(()) => {
-                for event in events {
-                    self.metrics.inc("omni_events_published_total", &[("event", &event.event)]);
+                for name in names {
+                    self.metrics.inc("omni_events_published_total", &[("event", name)]);
                 }
             }
             Err(e) => {
@@ -151,7 +150,27 @@ impl EventSink for CountingSink {
                 self.metrics.inc("omni_event_publish_failures_total", &[("reason", reason)]);
             }
         }
+    }
+}
+
+impl EventSink for CountingSink {
+    fn publish(&self, events: &[OmniEvent], deadline: Instant) -> Result<(), SinkError> {
+        let result = self.inner.publish(events, deadline);
+        self.count(events.iter().map(|e| e.event.as_str()), &result);
         result
+    }
+
+    fn publish_async<'a>(
+        &'a self,
+        events: Vec<OmniEvent>,
+        deadline: Instant,
+    ) -> crate::capabilities::events::PublishFuture<'a> {
+        Box::pin(async move {
+            let names: Vec<String> = events.iter().map(|e| e.event.clone()).collect();
+            let result = self.inner.publish_async(events, deadline).await;
+            self.count(names.iter().map(String::as_str), &result);
+            result
+        })
     }
 
     fn max_event_bytes(&self) -> usize {

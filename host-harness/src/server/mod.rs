@@ -27,6 +27,7 @@ use axum::routing::get;
 use tokio::sync::Semaphore;
 
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use crate::capabilities::SinkError;
 use crate::channel_host::{ChannelHost, HostError};
 use crate::retry::RetryPolicy;
 pub use connections::ConnectionOptions;
@@ -172,13 +173,15 @@ impl AppState {
         result
     }
 
-    /// Runs a webhook. One small enough, for a sink that never waits on the network, first
-    /// runs right here on the thread that read the request: under load the hop to a blocking
-    /// thread and back was a third of `serve`'s time (perf: the scheduler's context switches),
-    /// and a signed text webhook computes for about 15 µs. That attempt is held to
-    /// [`INLINE_CPU_BUDGET`], so a plugin call costs the connection threads at most that; one
-    /// that needs more has published nothing and runs again on a blocking thread with the
-    /// full budget.
+    /// Runs a webhook. One small enough, for a sink that cannot hold a thread indefinitely,
+    /// first runs right here on the thread that read the request: under load the hop to a
+    /// blocking thread and back was a third of `serve`'s time (perf: the scheduler's context
+    /// switches), and a signed text webhook computes for about 15 µs. That attempt is held to
+    /// [`INLINE_CPU_BUDGET`], so a plugin call costs the connection threads at most that, and
+    /// its events are collected, then published once the call is over (awaited, for NATS): a
+    /// call stopped at the budget has published nothing, and runs again on a blocking thread
+    /// with the full budget. So does one whose events the bus refuses for good, so that the
+    /// plugin can publish them one by one and report the odd one.
     pub async fn run_webhook(&self, instance: String, request: IncomingRequest) -> Result<OutgoingResponse, HostError> {
         let inline = self.options.inline_webhooks
             && request.body.len() <= INLINE_BODY_BYTES
@@ -186,10 +189,20 @@ impl AppState {
             // Instance slots are the lanes' permits: an inline call holds one too.
             && self.webhook_permits.available_permits() > 0;
         if inline && let Ok(permit) = self.webhook_permits.clone().try_acquire_owned() {
-            let attempt = self.host.try_handle_webhook_within(&instance, &request, INLINE_CPU_BUDGET);
+            let attempt = self.host.try_handle_webhook_deferred(&instance, &request, INLINE_CPU_BUDGET);
             drop(permit);
             match attempt {
-                Ok(Some(response)) => return Ok(response),
+                Ok(Some((response, events))) => {
+                    let published = if events.is_empty() { Ok(()) } else { self.host.publish(events).await };
+                    match published {
+                        Ok(()) => return Ok(response),
+                        // As the plugin answers when the bus is down: Meta redelivers.
+                        Err(SinkError::Unavailable(why)) => return Ok(bus_unavailable(&why)),
+                        Err(refused) => tracing::warn!(
+                            "the bus refused the webhook's events ({refused:?}); handing them to the plugin one by one"
+                        ),
+                    }
+                }
                 Ok(None) => {
                     tracing::debug!("the webhook needs more than the inline budget; running it on a blocking thread")
                 }
@@ -208,6 +221,16 @@ impl AppState {
             self.metrics.inc("omni_plugin_failures_total", &[("kind", failure.kind())]);
             tracing::error!("plugin call failed: {failure}");
         }
+    }
+}
+
+/// The answer to a webhook whose events the bus could not take now (the plugin's own words
+/// for it): 503 makes Meta redeliver.
+fn bus_unavailable(why: &str) -> OutgoingResponse {
+    OutgoingResponse {
+        status: 503,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::json!({ "error": format!("event bus unavailable: {why}") }).to_string().into_bytes(),
     }
 }
 

@@ -340,3 +340,36 @@ fn a_call_that_finds_no_capacity_in_time_is_refused_as_busy_and_retryable() {
     assert_eq!(s.graph.requests().len(), 1, "the refused send never reached Meta");
     assert_eq!(s.server.metrics.counter("omni_calls_shed_total", &[("lane", "egress")]), 1);
 }
+
+/// Takes events one at a time and refuses batches, as a bus refuses a batch for good.
+struct OneAtATime(MemorySink);
+
+impl omni_host::capabilities::EventSink for OneAtATime {
+    fn publish(
+        &self,
+        events: &[omni_host::capabilities::OmniEvent],
+        deadline: std::time::Instant,
+    ) -> Result<(), omni_host::capabilities::SinkError> {
+        if events.len() > 1 {
+            return Err(omni_host::capabilities::SinkError::Rejected("one event at a time".into()));
+        }
+        self.0.publish(events, deadline)
+    }
+}
+
+#[test]
+fn a_batch_the_bus_refuses_for_good_is_published_event_by_event() {
+    let sink = Arc::new(OneAtATime(MemorySink::new()));
+    let metrics = Metrics::new();
+    let counted = Arc::new(CountingSink::new(sink.clone(), metrics.clone()));
+    let host =
+        host_with(&instance_toml(INSTANCE, PHONE_NUMBER_ID, "http://127.0.0.1:9"), Duration::from_secs(2), counted);
+    let server = TestServer::start(TestServer::runtime(), Arc::new(host), metrics, ServerOptions::default());
+    // Small enough to be tried on the connection's thread first, whose one-batch publish the
+    // bus refuses; the plugin then publishes the events one by one.
+    assert_eq!(deliver(&server.base, &batch(3, 10)), 200);
+    let ids: Vec<String> =
+        sink.0.events().iter().map(|e| e.payload()["externalId"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.iter().all(|id| id.starts_with("wamid.")));
+}
