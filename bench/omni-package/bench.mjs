@@ -137,7 +137,7 @@ const caps = { publish: async () => ({ tag: 'ok', val: undefined }), log() {} };
 stats('webhook through the component runtime alone', await timeEach(N, async (i) => {
   const { body, signature } = notification(i);
   const request = { method: 'POST', path: '/', query: '', headers: [['x-hub-signature-256', signature]], body: new TextEncoder().encode(body) };
-  const response = await bare.handleWebhook(caps, instance, [], request);
+  const response = await bare.handleWebhook(caps, instance, [], request, { maxBodyBytes: 4n << 20n, maxEventBytes: 1n << 20n });
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
 }));
 bare.close();
