@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The crates' modules form a DAG (no module imports one that imports it back).
+python3 scripts/module-cycles.py plugin/src host-harness/src
+
 cargo test "$@"
 
 # The omni package: Bun from the npm registry when it is not installed, the package's pinned

@@ -30,31 +30,33 @@ impl Host for WitHost {
     }
 }
 
-fn install_panic_hook() {
+/// Every export runs through here: a panic is logged through the host (then traps), instead of
+/// surfacing as a bare `unreachable`.
+fn export<R>(work: impl FnOnce() -> R) -> R {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| logging::log(Level::Error, &format!("plugin panicked: {info}"))));
     });
+    work()
 }
 
 struct Component;
 
 impl plugin::Guest for Component {
     fn info() -> plugin::PluginInfo {
-        info::plugin_info()
+        export(info::plugin_info)
     }
 
     fn config_schema() -> String {
-        config::schema()
+        export(config::schema)
     }
 
     fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
-        config::validate(&config)
+        export(|| config::validate(&config))
     }
 
     fn connect(instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
-        install_panic_hook();
-        connection::connect(&WitHost, &instance)
+        export(|| connection::connect(&WitHost, &instance))
     }
 }
 
@@ -65,8 +67,7 @@ impl webhook::Guest for Component {
         request: webhook::IncomingRequest,
         limits: webhook::DeliveryLimits,
     ) -> webhook::OutgoingResponse {
-        install_panic_hook();
-        crate::webhook::handle(&WitHost, &receiver, &routes, &request, &limits)
+        export(|| crate::webhook::handle(&WitHost, &receiver, &routes, &request, &limits))
     }
 }
 
@@ -75,8 +76,7 @@ impl messaging::Guest for Component {
         message: String,
         attachments: Vec<messaging::Attachment>,
     ) -> Result<messaging::DecodedMessage, InvalidField> {
-        install_panic_hook();
-        omni_message::decode(&message, attachments)
+        export(|| omni_message::decode(&message, attachments))
     }
 
     fn send_message(
@@ -84,8 +84,7 @@ impl messaging::Guest for Component {
         message: messaging::OutgoingMessage,
         options: messaging::SendOptions,
     ) -> Result<messaging::SendReceipt, ChannelError> {
-        install_panic_hook();
-        outbound::send_message(&WitHost, &instance, message, &options)
+        export(|| outbound::send_message(&WitHost, &instance, message, &options))
     }
 
     fn report_send_failure(
@@ -94,25 +93,21 @@ impl messaging::Guest for Component {
         options: messaging::SendOptions,
         error: ChannelError,
     ) -> Result<(), PublishError> {
-        install_panic_hook();
-        outbound::report_send_failure(&WitHost, &instance, &message, &options, &error)
+        export(|| outbound::report_send_failure(&WitHost, &instance, &message, &options, &error))
     }
 
     fn mark_read(instance: Instance, message_id: String, show_typing: bool) -> Result<(), ChannelError> {
-        install_panic_hook();
-        outbound::mark_read(&WitHost, &instance, &message_id, show_typing)
+        export(|| outbound::mark_read(&WitHost, &instance, &message_id, show_typing))
     }
 }
 
 impl media::Guest for Component {
     fn upload_media(instance: Instance, upload: media::MediaUpload) -> Result<String, ChannelError> {
-        install_panic_hook();
-        media_ops::upload(&WitHost, &instance, &upload)
+        export(|| media_ops::upload(&WitHost, &instance, &upload))
     }
 
     fn download_media(instance: Instance, media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
-        install_panic_hook();
-        media_ops::download(&WitHost, &instance, &media_id)
+        export(|| media_ops::download(&WitHost, &instance, &media_id))
     }
 }
 

@@ -3,16 +3,16 @@
 
 use serde_json::{Value, json};
 
-use crate::config::InstanceConfig;
+use crate::call::Call;
+use crate::constants::CHANNEL_ID;
 use crate::event::EventSpec;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
-use crate::info::CHANNEL_ID;
 use crate::wit::events::EventKind;
 use crate::wit::logging::Level;
 use crate::wit::outbound_http::Method;
 use crate::wit::plugin::ConnectionInfo;
-use crate::wit::types::{ChannelError, ErrorClass, Instance};
+use crate::wit::types::{ChannelError, Instance};
 
 /// The phone number fields `connect` asks Meta for.
 const FIELDS: &str =
@@ -21,11 +21,14 @@ const FIELDS: &str =
 /// Checks the token and phone number with `GET /{phone-number-id}` and publishes
 /// `instance.connected`; an auth error publishes `instance.disconnected`.
 pub fn connect(host: &dyn Host, instance: &Instance) -> Result<ConnectionInfo, ChannelError> {
-    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    Call::run(host, instance, connect_call)
+}
+
+fn connect_call(call: &Call<'_>) -> Result<ConnectionInfo, ChannelError> {
+    let config = &call.config;
     let path = format!("{}?fields={FIELDS}", config.phone_number_id);
-    let request = graph::request(&config, Method::Get, &path, None);
-    let phone = graph::call(host, &request, Idempotency::Idempotent)
-        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let request = graph::request(config, Method::Get, &path, None);
+    let phone = graph::call(call.host, &request, Idempotency::Idempotent)?;
     let text = |key: &str| phone.get(key).and_then(Value::as_str).map(str::to_owned);
     let info = ConnectionInfo {
         profile_name: text("verified_name"),
@@ -34,13 +37,13 @@ pub fn connect(host: &dyn Host, instance: &Instance) -> Result<ConnectionInfo, C
         raw: phone.to_string(),
     };
     let event = EventSpec {
-        instance_id: &instance.id,
+        instance_id: &call.instance.id,
         kind: EventKind::InstanceConnected,
         key: &["connected", &config.phone_number_id, info.owner_identifier.as_deref().unwrap_or("")],
         correlation_id: None,
         occurred_at_ms: None,
         payload: json!({
-            "instanceId": instance.id,
+            "instanceId": call.instance.id,
             "channelType": CHANNEL_ID,
             "profileName": info.profile_name,
             "ownerIdentifier": info.owner_identifier,
@@ -50,46 +53,10 @@ pub fn connect(host: &dyn Host, instance: &Instance) -> Result<ConnectionInfo, C
         .to_string(),
     }
     .build();
-    if let Err(e) = host.publish(&[event]) {
-        host.log(Level::Warn, &format!("instance {}: instance.connected not published: {e:?}", instance.id));
+    if let Err(e) = call.host.publish(&[event]) {
+        call.log(Level::Warn, &format!("instance.connected not published: {e:?}"));
     }
     Ok(info)
-}
-
-/// Whether an error means the credentials no longer work.
-pub fn is_auth_error(error: &ChannelError) -> bool {
-    matches!(error, ChannelError::Provider(e) if e.class == ErrorClass::Auth)
-}
-
-/// Publishes `instance.disconnected` when `error` is an auth error: an expired or revoked token
-/// must surface as the instance being disconnected, not as endless failures.
-pub fn report_if_disconnected(host: &dyn Host, instance_id: &str, error: &ChannelError) {
-    let ChannelError::Provider(e) = error else { return };
-    if e.class != ErrorClass::Auth {
-        return;
-    }
-    let code = e.code.map(|c| c.to_string()).unwrap_or_default();
-    let subcode = e.subcode.map(|c| c.to_string()).unwrap_or_default();
-    let event = EventSpec {
-        instance_id,
-        kind: EventKind::InstanceDisconnected,
-        key: &["auth", &code, &subcode, &e.message],
-        correlation_id: None,
-        occurred_at_ms: None,
-        payload: json!({
-            "instanceId": instance_id,
-            "channelType": CHANNEL_ID,
-            "reason": e.message,
-            "errorCode": e.code.map(|c| c.to_string()),
-            // A new token has to be configured; retrying with this one cannot reconnect.
-            "willReconnect": false,
-        })
-        .to_string(),
-    }
-    .build();
-    if let Err(publish) = host.publish(&[event]) {
-        host.log(Level::Warn, &format!("instance {instance_id}: instance.disconnected not published: {publish:?}"));
-    }
 }
 
 #[cfg(test)]
@@ -117,7 +84,7 @@ mod tests {
     fn an_expired_token_publishes_instance_disconnected() {
         let host = MockHost::default();
         host.respond_json(401, &json!({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190, "error_subcode": 463}}));
-        assert!(is_auth_error(&connect(&host, &instance()).unwrap_err()));
+        assert!(crate::call::is_auth_error(&connect(&host, &instance()).unwrap_err()));
         let payload = &host.payloads()[0];
         assert_eq!(host.published.borrow()[0].kind, EventKind::InstanceDisconnected);
         assert_eq!((payload["errorCode"].as_str(), payload["willReconnect"].as_bool()), (Some("190"), Some(false)));

@@ -1,13 +1,8 @@
 //! The plugin's identity and capabilities.
 
+use crate::constants::{CHANNEL_ID, CONTRACT, MAX_TEXT_CHARS};
 use crate::media_rules::MEDIA_RULES;
-use crate::outbound::MAX_TEXT_CHARS;
 use crate::wit::plugin::{Capabilities, Features, MediaLimit, PluginInfo};
-
-/// omni's channel type for this plugin; part of every event subject.
-pub const CHANNEL_ID: &str = "whatsapp-cloud";
-/// The WIT package this plugin implements.
-pub const CONTRACT: &str = "omni:channel@0.2.0";
 
 /// What `plugin.info` returns.
 pub fn plugin_info() -> PluginInfo {

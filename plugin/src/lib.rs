@@ -20,9 +20,11 @@ pub mod wit {
     pub use omni::channel::{events, logging, media_links, outbound_http, types};
 }
 
+pub mod call;
 pub mod chat_id;
 pub mod config;
 pub mod connection;
+pub mod constants;
 pub mod event;
 pub mod graph;
 pub mod host;

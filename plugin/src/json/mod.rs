@@ -7,8 +7,10 @@
 //! per string, and payloads are written straight into their final string: no
 //! `serde_json::Value` trees built, cloned and serialised again.
 
+mod escape;
 mod node;
 mod write;
 
+pub use escape::write_str;
 pub use node::{NULL, Node};
-pub use write::{Array, Object, write_str};
+pub use write::{Array, Object};

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Number;
 
-use super::write;
+use super::escape;
 
 /// A JSON value borrowing its strings from the parsed input where it can.
 ///
@@ -142,8 +142,8 @@ impl<'a> Node<'a> {
         match self {
             Node::Null => out.push_str("null"),
             Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Node::Number(n) => write::number(out, n),
-            Node::Str(s) => write::write_str(out, s),
+            Node::Number(n) => escape::number(out, n),
+            Node::Str(s) => escape::write_str(out, s),
             Node::Array(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
@@ -180,7 +180,7 @@ fn write_members<'m, 'a: 'm>(
         if i > 0 {
             out.push(',');
         }
-        write::write_str(out, key);
+        escape::write_str(out, key);
         out.push(':');
         value.write_as(out, canonical);
     }

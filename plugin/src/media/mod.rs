@@ -8,8 +8,7 @@ use base64::Engine as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::config::InstanceConfig;
-use crate::connection::report_if_disconnected;
+use crate::call::Call;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
 use crate::media_rules::{MEDIA_RULES, rule};
@@ -26,19 +25,23 @@ fn invalid(field: &str, reason: impl Into<String>) -> ChannelError {
 
 /// Uploads a file and returns its media id.
 pub fn upload(host: &dyn Host, instance: &Instance, upload: &MediaUpload) -> Result<String, ChannelError> {
-    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    Call::run(host, instance, |call| upload_for(call, upload))
+}
+
+/// [`upload`] within a call (sending a message uploads the files it carries).
+pub fn upload_for(call: &Call<'_>, upload: &MediaUpload) -> Result<String, ChannelError> {
+    let (host, config) = (call.host, &call.config);
     let mime = check_upload(upload)?;
     let filename = upload.filename.as_deref().filter(|f| !f.trim().is_empty()).unwrap_or("upload");
     let file = multipart::FilePart { name: "file", filename, content_type: &mime, bytes: &upload.bytes };
     let (content_type, body) = multipart::form(&[("messaging_product", "whatsapp"), ("type", &mime)], &file);
-    let mut request = graph::request(&config, Method::Post, &format!("{}/media", config.phone_number_id), None);
+    let mut request = graph::request(config, Method::Post, &format!("{}/media", config.phone_number_id), None);
     request.headers.push(("content-type".into(), content_type));
     request.body = body;
     request.timeout_ms = Some(MEDIA_TIMEOUT_MS);
     // A repeated upload only creates another media id, but a lost answer still leaves us not
     // knowing the id: report it as unknown rather than upload twice behind the caller's back.
-    let response = graph::call(host, &request, Idempotency::NotIdempotent)
-        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
     match response.get("id").and_then(Value::as_str) {
         Some(id) if !id.is_empty() => Ok(id.to_owned()),
         _ => Err(ChannelError::OutcomeUnknown("Meta accepted the upload but returned no media id".into())),
@@ -95,14 +98,17 @@ const MAX_DOWNLOAD_BYTES: u64 = 100 * 1024 * 1024;
 /// Downloads a received file: its metadata from the Graph API, then the file from Meta's CDN
 /// with the same token, verified against the metadata's size and SHA-256.
 pub fn download(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<DownloadedMedia, ChannelError> {
-    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+    Call::run(host, instance, |call| download_for(call, media_id))
+}
+
+fn download_for(call: &Call<'_>, media_id: &str) -> Result<DownloadedMedia, ChannelError> {
+    let (host, config) = (call.host, &call.config);
     if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(invalid("media_id", format!("`{media_id}` is not a media id")));
     }
     let path = format!("{media_id}?phone_number_id={}", config.phone_number_id);
-    let request = graph::request(&config, Method::Get, &path, None);
-    let meta = graph::call(host, &request, Idempotency::Idempotent)
-        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let request = graph::request(config, Method::Get, &path, None);
+    let meta = graph::call(host, &request, Idempotency::Idempotent)?;
 
     let url = meta
         .get("url")
@@ -122,11 +128,10 @@ pub fn download(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<
     }
     let expected_sha = meta.get("sha256").and_then(Value::as_str).and_then(decode_digest);
 
-    let mut file_request = graph::request(&config, Method::Get, "", None);
+    let mut file_request = graph::request(config, Method::Get, "", None);
     file_request.url = url.to_owned();
     file_request.timeout_ms = Some(MEDIA_TIMEOUT_MS);
-    let file = graph::call_raw(host, &file_request, Idempotency::Idempotent)
-        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
+    let file = graph::call_raw(host, &file_request, Idempotency::Idempotent)?;
     let bytes = file.body;
 
     if let Some(size) = expected_size

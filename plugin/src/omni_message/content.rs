@@ -2,12 +2,13 @@
 
 use base64::Engine as _;
 
+use super::location::location;
 use super::reader::{Fields, invalid};
 use super::{File, Metadata, pointer_path, rich, sniff, split};
-use crate::outbound::MAX_TEXT_CHARS;
+use crate::constants::MAX_TEXT_CHARS;
 use crate::wit::messaging::{
-    ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, Content, InlineMedia, LocationContent,
-    MediaContent, MediaSource, ReactionContent, TextContent,
+    ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, Content, InlineMedia, MediaContent, MediaSource,
+    ReactionContent, TextContent,
 };
 use crate::wit::types::{InvalidField, MediaKind};
 
@@ -189,25 +190,6 @@ fn inline(
         })?,
     };
     Ok(MediaSource::Bytes(InlineMedia { bytes, mime_type, filename }))
-}
-
-/// `{latitude, longitude, name?, address?}`; omni's older `{lat, lng}` too.
-pub fn location(mut location: Fields<'_>) -> Result<LocationContent, InvalidField> {
-    let mut coordinate = |long: &str, short: &str| -> Result<f64, InvalidField> {
-        match (location.opt_f64(long)?, location.opt_f64(short)?) {
-            (Some(value), None) | (None, Some(value)) => Ok(value),
-            (Some(_), Some(_)) => {
-                Err(invalid(&location.path_of(short), format!("give `{long}` or `{short}`, not both")))
-            }
-            (None, None) => Err(invalid(&location.path_of(long), "is required")),
-        }
-    };
-    let latitude = coordinate("latitude", "lat")?;
-    let longitude = coordinate("longitude", "lng")?;
-    let decoded =
-        LocationContent { latitude, longitude, name: location.opt_str("name")?, address: location.opt_str("address")? };
-    location.finish()?;
-    Ok(decoded)
 }
 
 /// omni's one contact: `{name, phone?, email?, organization?}`.

@@ -11,6 +11,7 @@
 //! counts) are checked by the send path for every host alike.
 
 mod content;
+mod location;
 mod reader;
 mod rich;
 mod sniff;

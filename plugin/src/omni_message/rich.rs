@@ -1,7 +1,7 @@
 //! The content kinds omni has no shape for, under the names this channel documents: full
 //! contact cards, templates and interactive messages.
 
-use super::content::location;
+use super::location::location;
 use super::reader::{Fields, invalid};
 use crate::wit::messaging::{
     ButtonKind, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl,

@@ -48,7 +48,7 @@ fn long_text_becomes_ordered_parts_with_the_reply_on_the_first() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert!(bodies.iter().all(|b| b.chars().count() <= crate::outbound::MAX_TEXT_CHARS));
+    assert!(bodies.iter().all(|b| b.chars().count() <= crate::constants::MAX_TEXT_CHARS));
     // Cut at the end of a sentence, not in the middle of one.
     assert!(bodies[..2].iter().all(|b| b.ends_with('.')));
     assert!(bodies[0].starts_with("Our opening hours"));

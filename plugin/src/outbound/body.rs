@@ -4,13 +4,13 @@
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, invalid};
+use super::objects::{insert_filename, location_object, media_type, source_object};
 use super::{contacts, interactive, template};
 use crate::chat_id::Recipient;
-use crate::wit::messaging::{Content, HeaderMedia, LocationContent, MediaContent, MediaSource, OutgoingMessage};
+use crate::constants::MAX_TEXT_CHARS;
+use crate::wit::messaging::{Content, MediaContent, MediaSource, OutgoingMessage};
 use crate::wit::types::{InvalidField, MediaKind};
 
-/// Longest text message, in characters.
-pub const MAX_TEXT_CHARS: usize = 4096;
 /// Longest media caption, in characters.
 const MAX_CAPTION_CHARS: usize = 1024;
 /// Longest `biz_opaque_callback_data`.
@@ -70,37 +70,6 @@ fn content_object(content: &Content) -> Result<(&'static str, Value), InvalidFie
     }
 }
 
-/// The Graph name of a media kind.
-pub fn media_type(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-        MediaKind::Document => "document",
-        MediaKind::Sticker => "sticker",
-    }
-}
-
-/// `{"id": ...}` or `{"link": ...}`.
-pub fn source_object(field: &str, source: &MediaSource) -> Result<Map<String, Value>, InvalidField> {
-    let mut object = Map::new();
-    match source {
-        MediaSource::Id(id) => {
-            checks::text(&format!("{field}.id"), id, 128)?;
-            object.insert("id".into(), json!(id));
-        }
-        MediaSource::Link(link) => {
-            checks::http_url(&format!("{field}.link"), link)?;
-            object.insert("link".into(), json!(link));
-        }
-        // `send_message` uploads inline files before it builds the body.
-        MediaSource::Bytes(_) => {
-            return Err(invalid(&format!("{field}.bytes"), "inline files are uploaded by send-message"));
-        }
-    }
-    Ok(object)
-}
-
 fn media_object(media: &MediaContent) -> Result<(&'static str, Value), InvalidField> {
     let kind = media_type(media.kind);
     let mut object = source_object("content.source", &media.source)?;
@@ -119,55 +88,6 @@ fn media_object(media: &MediaContent) -> Result<(&'static str, Value), InvalidFi
         object.insert("voice".into(), json!(true));
     }
     Ok((kind, Value::Object(object)))
-}
-
-/// Adds a file name to a media object: documents only (WhatsApp shows it under the file).
-fn insert_filename(
-    object: &mut Map<String, Value>,
-    field: &str,
-    kind: MediaKind,
-    filename: Option<&str>,
-) -> Result<(), InvalidField> {
-    if let Some(filename) = filename {
-        if kind != MediaKind::Document {
-            return Err(invalid(field, "only documents have a file name"));
-        }
-        checks::text(field, filename, 240)?;
-        object.insert("filename".into(), json!(filename));
-    }
-    Ok(())
-}
-
-/// The media of a template or interactive header: `{"type": kind, kind: {id | link, filename?}}`.
-pub fn header_media_object(field: &str, media: &HeaderMedia) -> Result<Value, InvalidField> {
-    if !matches!(media.kind, MediaKind::Image | MediaKind::Video | MediaKind::Document) {
-        return Err(invalid(&format!("{field}.kind"), "headers take an image, a video or a document"));
-    }
-    let kind = media_type(media.kind);
-    let mut source = source_object(&format!("{field}.source"), &media.source)?;
-    insert_filename(&mut source, &format!("{field}.filename"), media.kind, media.filename.as_deref())?;
-    let mut object = Map::new();
-    object.insert("type".into(), json!(kind));
-    object.insert(kind.into(), Value::Object(source));
-    Ok(Value::Object(object))
-}
-
-/// `{latitude, longitude, name?, address?}`, coordinates in range.
-pub fn location_object(field: &str, location: &LocationContent) -> Result<Value, InvalidField> {
-    if !(location.latitude.is_finite() && (-90.0..=90.0).contains(&location.latitude)) {
-        return Err(invalid(&format!("{field}.latitude"), "must be between -90 and 90"));
-    }
-    if !(location.longitude.is_finite() && (-180.0..=180.0).contains(&location.longitude)) {
-        return Err(invalid(&format!("{field}.longitude"), "must be between -180 and 180"));
-    }
-    let mut object = json!({ "latitude": location.latitude, "longitude": location.longitude });
-    for (key, value) in [("name", &location.name), ("address", &location.address)] {
-        if let Some(value) = value {
-            checks::text(&format!("{field}.{key}"), value, 1000)?;
-            object[key] = json!(value);
-        }
-    }
-    Ok(object)
 }
 
 /// omni's `content` for a `message.sent` event.

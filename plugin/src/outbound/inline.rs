@@ -1,11 +1,11 @@
 //! Files carried in the message itself (`media-source.bytes`): checked against WhatsApp's
 //! limits, uploaded, then sent by the id Meta returns — all within one send.
 
-use crate::host::Host;
+use crate::call::Call;
 use crate::media;
 use crate::wit::media::MediaUpload;
 use crate::wit::messaging::{Content, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent};
-use crate::wit::types::{ChannelError, Instance, InvalidField, MediaKind};
+use crate::wit::types::{ChannelError, InvalidField, MediaKind};
 
 /// Every media source of a message, with its field name and media kind, in a fixed order.
 fn sources(content: &mut Content) -> Vec<(String, MediaKind, &mut MediaSource)> {
@@ -69,10 +69,10 @@ impl PendingUploads {
     }
 
     /// Uploads the files and puts their media ids where their placeholders are.
-    pub fn upload(self, host: &dyn Host, instance: &Instance, content: &mut Content) -> Result<(), ChannelError> {
+    pub fn upload(self, call: &Call<'_>, content: &mut Content) -> Result<(), ChannelError> {
         let mut ids = Vec::with_capacity(self.0.len());
         for (position, upload) in &self.0 {
-            ids.push((*position, media::upload(host, instance, upload)?));
+            ids.push((*position, media::upload_for(call, upload)?));
         }
         let mut sources = sources(content);
         for (position, id) in ids {

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::body::header_media_object;
 use super::checks::{self, invalid};
+use super::objects::header_media_object;
 use crate::wit::messaging::{InteractiveAction, InteractiveContent, InteractiveHeader};
 use crate::wit::types::InvalidField;
 

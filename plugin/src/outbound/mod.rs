@@ -5,13 +5,13 @@ mod checks;
 mod contacts;
 mod inline;
 mod interactive;
+mod objects;
 mod template;
 
 use serde_json::{Value, json};
 
+use crate::call::Call;
 use crate::chat_id::{self, Recipient};
-use crate::config::InstanceConfig;
-use crate::connection::report_if_disconnected;
 use crate::event::EventSpec;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
@@ -21,7 +21,7 @@ use crate::wit::messaging::{OutgoingMessage, SendOptions, SendReceipt};
 use crate::wit::outbound_http::Method;
 use crate::wit::types::{ChannelError, Instance, InvalidField};
 
-pub use body::{MAX_TEXT_CHARS, message_body};
+pub use body::message_body;
 
 /// Validates, sends and reports one message. Files carried in the message are uploaded first
 /// and sent by id.
@@ -32,14 +32,12 @@ pub fn send_message(
     options: &SendOptions,
 ) -> Result<SendReceipt, ChannelError> {
     let to = message.to.clone();
-    let attempt = try_send(host, instance, message, options);
-    if let Err(error) = &attempt {
-        report_if_disconnected(host, &instance.id, error);
-        if (options.final_attempt || !is_retryable(error))
-            && let Err(e) = report_failure(host, &instance.id, &to, options, error)
-        {
-            host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
-        }
+    let attempt = Call::run(host, instance, |call| try_send(call, message, options));
+    if let Err(error) = &attempt
+        && (options.final_attempt || !is_retryable(error))
+        && let Err(e) = report_failure(host, &instance.id, &to, options, error)
+    {
+        host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
     }
     attempt
 }
@@ -52,40 +50,37 @@ pub fn mark_read(
     message_id: &str,
     show_typing: bool,
 ) -> Result<(), ChannelError> {
-    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
-    checks::text("message_id", message_id, 256).map_err(ChannelError::InvalidRequest)?;
-    let mut body = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
-    if show_typing {
-        body["typing_indicator"] = json!({ "type": "text" });
-    }
-    let request = graph::request(&config, Method::Post, &format!("{}/messages", config.phone_number_id), Some(&body));
-    // Marking read twice is harmless: a lost answer can be retried.
-    let response = graph::call(host, &request, Idempotency::Idempotent)
-        .inspect_err(|e| report_if_disconnected(host, &instance.id, e))?;
-    match response.get("success").and_then(Value::as_bool) {
-        Some(true) => Ok(()),
-        _ => Err(ChannelError::Other(format!("Meta did not confirm the read receipt: {response}"))),
-    }
+    Call::run(host, instance, |call| {
+        let config = &call.config;
+        checks::text("message_id", message_id, 256).map_err(ChannelError::InvalidRequest)?;
+        let mut body = json!({ "messaging_product": "whatsapp", "status": "read", "message_id": message_id });
+        if show_typing {
+            body["typing_indicator"] = json!({ "type": "text" });
+        }
+        let request =
+            graph::request(config, Method::Post, &format!("{}/messages", config.phone_number_id), Some(&body));
+        // Marking read twice is harmless: a lost answer can be retried.
+        let response = graph::call(host, &request, Idempotency::Idempotent)?;
+        match response.get("success").and_then(Value::as_bool) {
+            Some(true) => Ok(()),
+            _ => Err(ChannelError::Other(format!("Meta did not confirm the read receipt: {response}"))),
+        }
+    })
 }
 
-fn try_send(
-    host: &dyn Host,
-    instance: &Instance,
-    mut message: OutgoingMessage,
-    options: &SendOptions,
-) -> Result<SendReceipt, ChannelError> {
-    let config = InstanceConfig::parse(&instance.config).map_err(ChannelError::InvalidConfig)?;
+fn try_send(call: &Call<'_>, mut message: OutgoingMessage, options: &SendOptions) -> Result<SendReceipt, ChannelError> {
+    let (host, instance, config) = (call.host, call.instance, &call.config);
     let recipient = chat_id::parse_recipient(&message.to)
         .map_err(|reason| ChannelError::InvalidRequest(InvalidField { field: "to".into(), reason }))?;
     // Everything is checked before a file is uploaded: a refused message uploads nothing.
     let uploads = inline::take(&mut message.content)?;
     let mut body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
     if !uploads.is_empty() {
-        uploads.upload(host, instance, &mut message.content)?;
+        uploads.upload(call, &mut message.content)?;
         body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
     }
     let path = format!("{}/messages", config.phone_number_id);
-    let request = graph::request(&config, Method::Post, &path, Some(&body));
+    let request = graph::request(config, Method::Post, &path, Some(&body));
     let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
 
     let message_id = response
@@ -99,7 +94,7 @@ fn try_send(
     let event_id = sent.id.clone();
     if let Err(e) = host.publish(&[sent]) {
         // The message is out; its `sent` status webhook publishes the same event id later.
-        host.log(Level::Warn, &format!("instance {}: message.sent for {message_id} not published: {e:?}", instance.id));
+        call.log(Level::Warn, &format!("message.sent for {message_id} not published: {e:?}"));
     }
     Ok(SendReceipt {
         message_id,

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::body::{header_media_object, location_object};
 use super::checks::{self, invalid};
+use super::objects::{header_media_object, location_object};
 use crate::wit::messaging::{ButtonKind, ParameterValue, TemplateComponent, TemplateContent, TemplateParameter};
 use crate::wit::types::InvalidField;
 

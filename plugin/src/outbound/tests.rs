@@ -97,7 +97,7 @@ fn invalid_messages_never_reach_the_network() {
     assert_eq!(host.published.borrow().len(), 3, "each final failure is reported");
 }
 
-const MAX_TEXT: usize = super::body::MAX_TEXT_CHARS;
+const MAX_TEXT: usize = crate::constants::MAX_TEXT_CHARS;
 
 #[test]
 fn graph_errors_are_typed_and_reported_when_final() {
