@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 python3 scripts/module-cycles.py plugin/src host-harness/src
 
 cargo test "$@"
+# The host with no channel built in (feature `whatsapp` off) runs a second channel as it is.
+cargo test "$@" -p omni-host --no-default-features --test second_channel
 
 # The omni package: Bun from the npm registry when it is not installed, the package's pinned
 # dev dependencies, its build (the components cargo just built, transpiled), then its tests.

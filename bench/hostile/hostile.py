@@ -472,12 +472,14 @@ def cleanup():
 
 CONFIG_TEMPLATE = """[[instances]]
 id = "bench"
-app_secret = "bench-app-secret"
-verify_token = "bench-verify"
-phone_number_id = "106540352242922"
-business_account_id = "102290129340398"
-access_token = "EAAbench"
-graph_base_url = "http://127.0.0.1:%d"
+
+[instances.config]
+appSecret = "bench-app-secret"
+webhookVerifyToken = "bench-verify"
+phoneNumberId = "106540352242922"
+businessAccountId = "102290129340398"
+accessToken = "EAAbench"
+graphBaseUrl = "http://127.0.0.1:%d"
 
 [api]
 token = "bench-api-token"

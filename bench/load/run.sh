@@ -70,12 +70,14 @@ python3 bench/load/make-bodies.py load-secret "$BODIES" "$WORK/bodies.txt"
 cat > "$WORK/config.toml" <<TOML
 [[instances]]
 id = "load"
-app_secret = "load-secret"
-verify_token = "load-verify"
-phone_number_id = "106540352242922"
-business_account_id = "102290129340398"
-access_token = "EAAload"
-graph_base_url = "http://127.0.0.1:9"
+
+[instances.config]
+appSecret = "load-secret"
+webhookVerifyToken = "load-verify"
+phoneNumberId = "106540352242922"
+businessAccountId = "102290129340398"
+accessToken = "EAAload"
+graphBaseUrl = "http://127.0.0.1:9"
 TOML
 
 wait_healthy() { # port pid

@@ -55,9 +55,10 @@ def main():
     work = tempfile.mkdtemp(prefix="omni-startup-")
     config = os.path.join(work, "config.toml")
     with open(config, "w") as f:
-        f.write('[[instances]]\nid = "startup"\napp_secret = "startup-secret"\nverify_token = "v"\n'
-                'phone_number_id = "106540352242922"\nbusiness_account_id = "102290129340398"\n'
-                'access_token = "EAAstartup"\ngraph_base_url = "http://127.0.0.1:9"\n')
+        f.write('[[instances]]\nid = "startup"\n\n[instances.config]\nappSecret = "startup-secret"\n'
+                'webhookVerifyToken = "v"\nphoneNumberId = "106540352242922"\n'
+                'businessAccountId = "102290129340398"\naccessToken = "EAAstartup"\n'
+                'graphBaseUrl = "http://127.0.0.1:9"\n')
     cold, warm = [], []
     try:
         for i in range(rounds):

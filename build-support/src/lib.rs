@@ -27,6 +27,8 @@ const SCRUBBED: &[&str] = &["RUSTFLAGS", "RUSTDOCFLAGS", "RUSTC_WRAPPER", "RUSTC
 pub fn build_component(workspace_root: &Path, package: &str, package_dir: &Path) -> PathBuf {
     for path in [
         workspace_root.join("wit"),
+        // The vocabulary both sides share is compiled into the component too.
+        workspace_root.join("vocabulary"),
         package_dir.to_owned(),
         workspace_root.join("Cargo.toml"),
         workspace_root.join("Cargo.lock"),

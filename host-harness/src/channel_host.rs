@@ -11,7 +11,7 @@ use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, Se
 use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
-use crate::capabilities::egress::Origin;
+use crate::capabilities::egress::Grant;
 use crate::capabilities::events::{Collector, PublishFuture};
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks, OmniEvent};
 use crate::config::HostConfig;
@@ -27,8 +27,8 @@ pub const MEDIA_RESPONSE_BYTES: u64 = 110 << 20;
 pub struct HostedInstance {
     /// What the plugin receives (config normalised by the plugin, defaults filled in).
     pub wit: Instance,
-    /// Where this instance's calls may connect: what the plugin declared it needs, plus the
-    /// operator's `allowed_hosts`.
+    /// Where this instance's calls may connect: what the plugin declared it needs, narrowed to
+    /// the operator's `egress` list when there is one.
     pub egress: EgressPolicy,
     /// The plugin's name for the provider app the instance belongs to: instances with the same
     /// key receive each other's notifications.
@@ -85,12 +85,25 @@ pub struct ChannelHost {
     max_webhook_body: u64,
 }
 
-/// Meta documents deliveries of up to 3 MB: a little more is accepted.
-pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = 4 << 20;
+/// The largest webhook body taken unless the operator says otherwise (the shared vocabulary's
+/// default: Meta documents deliveries of up to 3 MB).
+pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = omni_channel_vocabulary::limits::MAX_BODY_BYTES;
+
+/// What an instance may reach (see [`Grant`]), with what the operator's list changed logged.
+fn grant(id: &str, declared: &[String], allowed: Option<&[String]>) -> anyhow::Result<EgressPolicy> {
+    let grant = Grant::new(declared, allowed).map_err(|e| anyhow::anyhow!("instance `{id}`: {e}"))?;
+    for origin in &grant.withheld {
+        tracing::info!(instance = id, origin = %origin, "declared egress not granted by the configuration");
+    }
+    for origin in &grant.undeclared {
+        tracing::warn!(instance = id, origin = %origin, "egress listed but not declared by the plugin: not granted");
+    }
+    Ok(grant.policy)
+}
 
 impl ChannelHost {
-    /// Validates every instance with the plugin and derives its egress policy. Refuses to
-    /// start with an invalid instance (a missing app secret above all).
+    /// Validates every instance with the plugin and grants it egress. Refuses to start with an
+    /// instance the plugin refuses (WhatsApp Cloud: a missing app secret above all).
     pub fn new(
         runtime: Arc<PluginRuntime>,
         config: &HostConfig,
@@ -110,17 +123,7 @@ impl ChannelHost {
                     bail!("instance `{id}` is misconfigured: {}", list.join("; "));
                 }
             };
-            let mut egress = EgressPolicy::deny_all();
-            for declared in &validated.egress {
-                let origin = Origin::parse(declared)
-                    .map_err(|e| anyhow::anyhow!("instance `{id}`: the plugin declared egress to `{declared}`: {e}"))?;
-                egress = egress.allow(origin);
-            }
-            for extra in &settings.allowed_hosts {
-                let origin = Origin::parse(extra)
-                    .map_err(|e| anyhow::anyhow!("instance `{id}`: allowed_hosts `{extra}`: {e}"))?;
-                egress = egress.allow(origin);
-            }
+            let egress = grant(id, &validated.egress, settings.egress.as_deref())?;
             instances.push(HostedInstance {
                 wit: Instance { id: id.clone(), config: validated.config },
                 egress,
@@ -174,9 +177,9 @@ impl ChannelHost {
         self.instances.iter().find(|i| i.id() == id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
     }
 
-    /// Runs a webhook request addressed to instance `id`. The other instances of the same Meta
-    /// app are passed as routes (ids and phone numbers, no secrets), so that a change about one
-    /// of their numbers reaches them.
+    /// Runs a webhook request addressed to instance `id`. The other instances of the same
+    /// provider app (same `app-key`) are passed as routes (ids and routing keys, no config, no
+    /// secret), so that a notification about one of them reaches it.
     pub fn handle_webhook(&self, id: &str, request: &IncomingRequest) -> Result<OutgoingResponse, HostError> {
         let (receiver, routes, caps) = self.webhook_call(id)?;
         Ok(self.runtime.handle_webhook(caps, &receiver.wit, &routes, request, self.delivery_limits())?)

@@ -1,16 +1,19 @@
-//! The operator's configuration file (TOML).
+//! The operator's configuration file (TOML). The host knows nothing of a channel's settings:
+//! each instance's `config` table is the plugin's (its JSON Schema is `omni-host info`'s
+//! `configSchema`), passed to it as JSON with every `{ env = "VAR" }` replaced by that
+//! environment variable's value.
 //!
 //! ```toml
 //! [[instances]]
 //! id = "acme-support"                      # omni instance id: letters, digits, `-`, `_`
-//! app_secret = { env = "WA_APP_SECRET" }   # any secret: a literal or { env = "VAR" }
-//! verify_token = "pick-a-long-random-string"
-//! phone_number_id = "106540352242922"
-//! business_account_id = "102290129340398"
-//! access_token = { env = "WA_ACCESS_TOKEN" }
-//! graph_api_version = "v24.0"              # optional
-//! graph_base_url = "https://graph.facebook.com"   # optional
-//! allowed_hosts = ["https://cdn.example.com"]     # optional extra egress
+//! egress = ["https://graph.facebook.com"]  # optional: grant only these of the origins the plugin declares
+//!
+//! [instances.config]                       # the plugin's settings (WhatsApp Cloud's shown)
+//! appSecret = { env = "WA_APP_SECRET" }    # any string: a literal or { env = "VAR" }
+//! webhookVerifyToken = "pick-a-long-random-string"
+//! phoneNumberId = "106540352242922"
+//! businessAccountId = "102290129340398"
+//! accessToken = { env = "WA_ACCESS_TOKEN" }
 //!
 //! [api]                                    # optional: the send API of `serve`
 //! token = { env = "OMNI_HOST_API_TOKEN" }
@@ -27,7 +30,7 @@ use anyhow::{Context as _, bail};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::capabilities::events::is_subject_tokens;
+use omni_channel_vocabulary::is_instance_id;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -103,41 +106,67 @@ impl Secret {
 }
 
 /// One `[[instances]]` table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstanceSettings {
     pub id: String,
-    pub app_secret: Secret,
-    pub verify_token: Secret,
-    pub phone_number_id: String,
-    pub business_account_id: String,
-    pub access_token: Secret,
-    pub graph_api_version: Option<String>,
-    pub graph_base_url: Option<String>,
-    /// Origins reachable besides the Graph API (and Meta's media CDN when the Graph API is
-    /// Meta's).
+    /// The plugin's settings, as the plugin's schema describes them.
     #[serde(default)]
-    pub allowed_hosts: Vec<String>,
+    pub config: toml::Table,
+    /// When set, the instance may reach only these of the origins the plugin declares for it
+    /// (the plugin's declaration stays the limit: listing an origin it did not declare grants
+    /// nothing).
+    #[serde(default)]
+    pub egress: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for InstanceSettings {
+    // The config holds secrets: only its keys are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceSettings")
+            .field("id", &self.id)
+            .field("config", &self.config.keys().collect::<Vec<_>>())
+            .field("egress", &self.egress)
+            .finish()
+    }
 }
 
 impl InstanceSettings {
-    /// The plugin's configuration object (`plugin.config-schema`), secrets resolved.
+    /// The plugin's configuration object, every `{ env = "VAR" }` resolved.
     pub fn plugin_config(&self) -> anyhow::Result<Value> {
-        let mut config = json!({
-            "appSecret": self.app_secret.resolve().context("app_secret")?,
-            "webhookVerifyToken": self.verify_token.resolve().context("verify_token")?,
-            "phoneNumberId": self.phone_number_id,
-            "businessAccountId": self.business_account_id,
-            "accessToken": self.access_token.resolve().context("access_token")?,
-        });
-        if let Some(version) = &self.graph_api_version {
-            config["graphApiVersion"] = json!(version);
-        }
-        if let Some(url) = &self.graph_base_url {
-            config["graphBaseUrl"] = json!(url);
-        }
-        Ok(config)
+        to_json(&toml::Value::Table(self.config.clone()), "config")
     }
+}
+
+/// TOML → JSON, a table that is exactly `{ env = "VAR" }` read from the environment; errors
+/// name the setting (`config.accessToken`).
+fn to_json(value: &toml::Value, at: &str) -> anyhow::Result<Value> {
+    Ok(match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => json!(i),
+        toml::Value::Float(f) => json!(f),
+        toml::Value::Boolean(b) => json!(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, &format!("{at}[{i}]")))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        toml::Value::Table(table) => match table.get("env") {
+            Some(toml::Value::String(var)) if table.len() == 1 => {
+                let secret = Secret::Env { env: var.clone() }.resolve().with_context(|| at.to_owned())?;
+                Value::String(secret)
+            }
+            _ => Value::Object(
+                table
+                    .iter()
+                    .map(|(key, item)| Ok((key.clone(), to_json(item, &format!("{at}.{key}"))?)))
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+        },
+    })
 }
 
 impl HostConfig {
@@ -153,7 +182,7 @@ impl HostConfig {
         let mut seen = std::collections::HashSet::new();
         for instance in &config.instances {
             // Instance ids are the last token of omni's subjects.
-            if !is_subject_tokens(&instance.id) || instance.id.contains('.') {
+            if !is_instance_id(&instance.id) {
                 bail!("instance id `{}` may only contain letters, digits, `-` and `_`", instance.id);
             }
             if !seen.insert(instance.id.as_str()) {
@@ -171,37 +200,51 @@ mod tests {
     const SAMPLE: &str = r#"
         [[instances]]
         id = "acme"
-        app_secret = "s3cret"
-        verify_token = "vt"
-        phone_number_id = "1"
-        business_account_id = "2"
-        access_token = { env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }
+        egress = ["https://graph.facebook.com"]
+
+        [instances.config]
+        appSecret = "s3cret"
+        webhookVerifyToken = "vt"
+        retries = 3
+        nested = { token = { env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }, on = true }
     "#;
 
     #[test]
-    fn parses_and_builds_the_plugin_config() {
-        let config =
-            HostConfig::parse(&SAMPLE.replace(r#"{ env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }"#, r#""tok""#))
-                .unwrap();
+    fn passes_the_plugin_config_through_with_secrets_resolved() {
+        let config = HostConfig::parse(
+            &SAMPLE.replace(r#"{ env = "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET" }"#, r#"{ env = "PATH" }"#),
+        )
+        .unwrap();
         let plugin = config.instances[0].plugin_config().unwrap();
         assert_eq!(plugin["appSecret"], "s3cret");
-        assert_eq!(plugin["webhookVerifyToken"], "vt");
-        assert_eq!(plugin["accessToken"], "tok");
-        assert!(plugin.get("graphBaseUrl").is_none());
+        assert_eq!(plugin["retries"], 3);
+        assert_eq!(plugin["nested"]["token"], std::env::var("PATH").unwrap());
+        assert_eq!(plugin["nested"]["on"], true);
+        assert_eq!(config.instances[0].egress.as_deref(), Some(&["https://graph.facebook.com".to_owned()][..]));
     }
 
     #[test]
-    fn missing_environment_secrets_are_named() {
+    fn missing_environment_secrets_are_named_with_their_setting() {
         let config = HostConfig::parse(SAMPLE).unwrap();
         let error = format!("{:#}", config.instances[0].plugin_config().unwrap_err());
-        assert!(error.contains("OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET"), "{error}");
+        assert!(
+            error.contains("OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET") && error.contains("config.nested.token"),
+            "{error}"
+        );
     }
 
     #[test]
     fn refuses_bad_or_duplicate_ids_and_unknown_keys() {
         assert!(HostConfig::parse(&SAMPLE.replace("\"acme\"", "\"a.b\"")).is_err());
         assert!(HostConfig::parse(&format!("{SAMPLE}{SAMPLE}")).is_err());
-        assert!(HostConfig::parse(&SAMPLE.replace("phone_number_id", "phone_id")).is_err());
+        assert!(HostConfig::parse(&SAMPLE.replace("egress", "egres")).is_err());
+    }
+
+    #[test]
+    fn the_example_configuration_parses() {
+        let config = HostConfig::parse(include_str!("../../examples/config.toml")).unwrap();
+        assert_eq!(config.instances[0].id, "demo");
+        assert_eq!(config.instances[0].config["phoneNumberId"].as_str(), Some("106540352242922"));
     }
 
     #[test]

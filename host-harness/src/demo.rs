@@ -36,12 +36,14 @@ pub fn config(graph_base_url: &str) -> anyhow::Result<HostConfig> {
         r#"
 [[instances]]
 id = "{INSTANCE}"
-app_secret = "{APP_SECRET}"
-verify_token = "{VERIFY_TOKEN}"
-phone_number_id = "{PHONE_NUMBER_ID}"
-business_account_id = "102290129340398"
-access_token = "{ACCESS_TOKEN}"
-graph_base_url = "{graph_base_url}"
+
+[instances.config]
+appSecret = "{APP_SECRET}"
+webhookVerifyToken = "{VERIFY_TOKEN}"
+phoneNumberId = "{PHONE_NUMBER_ID}"
+businessAccountId = "102290129340398"
+accessToken = "{ACCESS_TOKEN}"
+graphBaseUrl = "{graph_base_url}"
 
 [api]
 token = "{API_TOKEN}"

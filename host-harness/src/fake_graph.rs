@@ -241,7 +241,7 @@ async fn handle(
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or("").to_owned(),
-        headers: crate::wire::header_pairs(&headers),
+        headers: crate::omni::wire::header_pairs(&headers),
         body: body.to_vec(),
     };
     state.requests.lock().expect("fake lock").push(recorded.clone());

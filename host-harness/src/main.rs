@@ -1,4 +1,4 @@
-//! `omni-host`: loads the WhatsApp Cloud channel component and runs it.
+//! `omni-host`: loads an omni channel component (WhatsApp Cloud's is built in) and runs it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,17 +17,19 @@ use omni_host::capabilities::nats::{NatsOptions, NatsSink};
 use omni_host::channel_host::ChannelHost;
 use omni_host::component_cache::{CacheOutcome, ComponentCache};
 use omni_host::config::HostConfig;
+use omni_host::omni::wire;
 use omni_host::retry::RetryPolicy;
 use omni_host::runtime::{PluginRuntime, RuntimeConfig};
 use omni_host::server::metrics::{CountingSink, Metrics};
 use omni_host::server::{self, AppState, ServerOptions};
-use omni_host::{signing, wire};
+#[cfg(feature = "whatsapp")]
+use omni_host::signing;
 
 #[derive(Parser)]
 #[command(
     name = "omni-host",
     version,
-    about = "Runs omni's WhatsApp Cloud API channel, a sandboxed WebAssembly component"
+    about = "Runs an omni channel, a sandboxed WebAssembly component (WhatsApp Cloud's built in)"
 )]
 struct Cli {
     /// Load this component instead of the one built into the binary.
@@ -54,9 +56,10 @@ struct EventArgs {
     /// line) or `nats://HOST:PORT` (JetStream, with each event id as Nats-Msg-Id).
     #[arg(long, value_name = "SINK", default_value = "stdout")]
     events: SinkSpec,
-    /// With NATS: the stream created for event families no existing stream captures.
-    #[arg(long, value_name = "NAME", default_value = "OMNI_WHATSAPP_CLOUD")]
-    nats_stream: String,
+    /// With NATS: the stream created for event families no existing stream captures (default
+    /// `OMNI_{CHANNEL}`, from the plugin's id: `OMNI_WHATSAPP_CLOUD`).
+    #[arg(long, value_name = "NAME")]
+    nats_stream: Option<String>,
     /// With NATS: the duplicate window of that stream, in seconds (redeliveries within it are
     /// dropped by JetStream).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
@@ -67,6 +70,7 @@ struct EventArgs {
 enum Command {
     /// The channel end to end, no Meta account needed: serves with an embedded fake Graph API,
     /// calls its own webhook and send API, prints every event, then keeps serving.
+    #[cfg(feature = "whatsapp")]
     Demo {
         /// Address to serve on (a free port is used if it is taken).
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -75,9 +79,11 @@ enum Command {
         #[arg(long)]
         exit: bool,
     },
-    /// Serve Meta's webhooks and the send API until SIGINT or SIGTERM (requests in flight finish).
+    /// Serve the provider's webhooks and the send API until SIGINT or SIGTERM (requests in
+    /// flight finish).
     ///
-    /// Routes: GET|POST /webhooks/whatsapp-cloud/{instance}; POST
+    /// Routes: GET|POST /webhooks/{channel}/{instance} (channel: the plugin's id,
+    /// `whatsapp-cloud`); POST
     /// /api/v1/instances/{instance}/messages, .../messages/{id}/read, .../media, .../connect; GET
     /// .../media/{media-id}; GET /healthz; GET /metrics. The /api routes need the bearer token of
     /// the config's [api] table.
@@ -112,6 +118,7 @@ enum Command {
     /// Print the plugin's info and the component's imports and exports, as JSON.
     Info,
     /// Print the X-Hub-Signature-256 header value Meta would send for a body.
+    #[cfg(feature = "whatsapp")]
     Sign {
         /// The Meta app secret.
         #[arg(long, env = "WHATSAPP_APP_SECRET", hide_env_values = true)]
@@ -141,7 +148,9 @@ enum Command {
         /// Raw query string (e.g. `hub.mode=subscribe&hub.challenge=1&hub.verify_token=...`).
         #[arg(long, default_value = "")]
         query: String,
-        /// Add the X-Hub-Signature-256 header computed with the instance's app secret.
+        /// Add the X-Hub-Signature-256 header Meta would send, computed with the instance's
+        /// `appSecret` (WhatsApp Cloud).
+        #[cfg(feature = "whatsapp")]
         #[arg(long)]
         sign: bool,
         #[command(flatten)]
@@ -208,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let source = Source::of(&cli);
     match cli.command {
+        #[cfg(feature = "whatsapp")]
         Command::Demo { listen, exit } => {
             let component = component_bytes(cli.component.as_deref())?;
             omni_host::demo::run(
@@ -231,9 +241,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let settings = HostConfig::load(&config)?;
             let metrics = Metrics::new();
-            let sink: Arc<dyn EventSink> = Arc::new(CountingSink::new(open_sink(&tokio, &events)?, metrics.clone()));
             let runtime_config = RuntimeConfig { pooling: Some(max_concurrency), ..RuntimeConfig::default() };
-            let mut host = build_host(&source, runtime_config, &settings, sink)?.with_max_webhook_body(max_body as u64);
+            let counted = |channel: &str| -> anyhow::Result<Arc<dyn EventSink>> {
+                Ok(Arc::new(CountingSink::new(open_sink(&tokio, &events, channel)?, metrics.clone())))
+            };
+            let mut host =
+                build_host(&source, runtime_config, &settings, counted)?.with_max_webhook_body(max_body as u64);
             if let Some(media) = &settings.media {
                 host = host.with_media_links(media.links().context("[media]")?);
             }
@@ -282,29 +295,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "whatsapp")]
         Command::Sign { secret, body } => {
             let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
             println!("{}", signing::hub_signature(secret.as_bytes(), &body));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Webhook { config, body, headers, instance, method, query, sign, events } => {
+        Command::Webhook {
+            config,
+            body,
+            headers,
+            instance,
+            method,
+            query,
+            #[cfg(feature = "whatsapp")]
+            sign,
+            events,
+        } => {
             let config = HostConfig::load(&config)?;
-            let sink = open_sink(&tokio, &events)?;
-            let host = build_host(&source, one_call_at_a_time(), &config, sink)?;
+            let host =
+                build_host(&source, one_call_at_a_time(), &config, |channel| open_sink(&tokio, &events, channel))?;
             let id = match instance {
                 Some(id) => id,
                 None => config.instances.first().context("the configuration has no instances")?.id.clone(),
             };
             let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            #[allow(unused_mut)]
             let mut header_list = headers.iter().map(|h| parse_header(h)).collect::<anyhow::Result<Vec<_>>>()?;
+            #[cfg(feature = "whatsapp")]
             if sign {
                 let settings = config.instances.iter().find(|i| i.id == id).context("unknown instance")?;
-                let secret = settings.app_secret.resolve()?;
+                let plugin_config = settings.plugin_config()?;
+                let secret = plugin_config["appSecret"].as_str().context("the instance's config has no appSecret")?;
                 header_list.push(("X-Hub-Signature-256".into(), signing::hub_signature(secret.as_bytes(), &body)));
             }
             let request = IncomingRequest {
                 method: method.to_ascii_uppercase(),
-                path: format!("/webhooks/whatsapp-cloud/{id}"),
+                path: format!("/webhooks/{}/{id}", host.info().id),
                 query,
                 headers: header_list,
                 body,
@@ -319,8 +346,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Send { config, instance, message, correlation_id, events } => {
             let config = HostConfig::load(&config)?;
-            let events = EventArgs { events, nats_stream: NatsOptions::default().stream, nats_dedup_window: 600 };
-            let host = build_host(&source, one_call_at_a_time(), &config, open_sink(&tokio, &events)?)?;
+            let events = EventArgs { events, nats_stream: None, nats_dedup_window: 600 };
+            let host =
+                build_host(&source, one_call_at_a_time(), &config, |channel| open_sink(&tokio, &events, channel))?;
             let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
             let decoded = match host.decode_outgoing(&json, &[])? {
                 Ok(decoded) => decoded,
@@ -363,7 +391,10 @@ fn one_call_at_a_time() -> RuntimeConfig {
 fn component_bytes(component: Option<&Path>) -> anyhow::Result<Vec<u8>> {
     match component {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display())),
+        #[cfg(feature = "whatsapp")]
         None => Ok(omni_host::WHATSAPP_CLOUD_COMPONENT.to_vec()),
+        #[cfg(not(feature = "whatsapp"))]
+        None => bail!("no component is built in: name one with --component"),
     }
 }
 
@@ -394,25 +425,28 @@ impl Source {
     }
 }
 
+/// The host for `config`, its events going to the sink `open` makes for the plugin's channel.
 fn build_host(
     source: &Source,
     runtime: RuntimeConfig,
     config: &HostConfig,
-    sink: Arc<dyn EventSink>,
+    open: impl FnOnce(&str) -> anyhow::Result<Arc<dyn EventSink>>,
 ) -> anyhow::Result<ChannelHost> {
     let runtime = Arc::new(source.runtime(&component_bytes(source.component.as_deref())?, runtime)?);
+    let channel = runtime.info().context("asking the plugin for its info")?.id;
+    let sink = open(&channel)?;
     let http = Arc::new(UreqClient::new(ClientConfig::default()));
     ChannelHost::new(runtime, config, http, sink)
 }
 
-fn open_sink(tokio: &tokio::runtime::Runtime, args: &EventArgs) -> anyhow::Result<Arc<dyn EventSink>> {
+fn open_sink(tokio: &tokio::runtime::Runtime, args: &EventArgs, channel: &str) -> anyhow::Result<Arc<dyn EventSink>> {
     match &args.events {
         SinkSpec::Nats(url) => {
-            let options = NatsOptions {
-                stream: args.nats_stream.clone(),
-                duplicate_window: Duration::from_secs(args.nats_dedup_window),
-                ..NatsOptions::default()
-            };
+            let mut options = NatsOptions::for_channel(channel);
+            if let Some(stream) = &args.nats_stream {
+                options.stream = stream.clone();
+            }
+            options.duplicate_window = Duration::from_secs(args.nats_dedup_window);
             Ok(Arc::new(tokio.block_on(NatsSink::connect(url, &options))?))
         }
         other => other.open(),

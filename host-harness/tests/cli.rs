@@ -1,25 +1,19 @@
 //! The `omni-host` binary, run as an operator would.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
 use omni_host::fake_graph::FakeGraph;
+use support::{Serving, command};
+
+mod support;
 
 const SECRET: &str = "cli-app-secret";
 const TOKEN: &str = "EAAcli";
 const PHONE: &str = "106540352242922";
-
-/// The binary, with its compiled-component cache in this test run's own directory.
-fn command() -> Command {
-    static CACHE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(|| std::env::temp_dir().join(format!("omni-host-cli-cache-{}", std::process::id())));
-    let mut command = Command::new(env!("CARGO_BIN_EXE_omni-host"));
-    command.env("OMNI_HOST_CACHE_DIR", cache);
-    command
-}
 
 fn omni_host(args: &[&str]) -> Output {
     command().args(args).output().expect("omni-host runs")
@@ -34,12 +28,14 @@ fn workspace(name: &str, graph_base_url: &str) -> PathBuf {
         format!(
             r#"[[instances]]
 id = "cli"
-app_secret = "{SECRET}"
-verify_token = "cli-verify"
-phone_number_id = "{PHONE}"
-business_account_id = "102290129340398"
-access_token = "{TOKEN}"
-graph_base_url = "{graph_base_url}"
+
+[instances.config]
+appSecret = "{SECRET}"
+webhookVerifyToken = "cli-verify"
+phoneNumberId = "{PHONE}"
+businessAccountId = "102290129340398"
+accessToken = "{TOKEN}"
+graphBaseUrl = "{graph_base_url}"
 "#
         ),
     )
@@ -250,82 +246,6 @@ fn serve_documents_its_flags() {
         ["--config", "--listen", "--events", "--nats-stream", "--nats-dedup-window", "--max-concurrency", "--max-body"]
     {
         assert!(help.contains(flag), "serve --help lacks {flag}");
-    }
-}
-
-/// `omni-host serve` running on a free loopback port, stderr captured; killed if a test
-/// leaves it running.
-struct Serving {
-    child: std::process::Child,
-    port: u16,
-    /// Drains stderr as it comes (a trace log would fill the pipe and block the process).
-    stderr: Option<std::thread::JoinHandle<String>>,
-}
-
-impl Serving {
-    /// Starts `serve` on the workspace's config with `extra` flags, and waits for `/healthz`.
-    fn start(dir: &Path, extra: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let listen = format!("127.0.0.1:{port}");
-        let config = dir.join("config.toml");
-        let mut args = vec!["serve", "--config", config.to_str().unwrap(), "--listen", &listen, "--events", "none"];
-        args.extend_from_slice(extra);
-        let mut child = command().args(&args).stderr(std::process::Stdio::piped()).spawn().unwrap();
-        let mut pipe = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            let _ = pipe.read_to_end(&mut bytes);
-            String::from_utf8_lossy(&bytes).into_owned()
-        });
-        let serving = Self { child, port, stderr: Some(stderr) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(reply) = serving.request(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n") {
-                assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-                return serving;
-            }
-            assert!(Instant::now() < deadline, "serve never listened");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Sends raw request bytes on a fresh connection and reads until the server closes it.
-    fn request(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-        stream.write_all(bytes)?;
-        let mut reply = String::new();
-        stream.read_to_string(&mut reply)?;
-        Ok(reply)
-    }
-
-    fn terminate(&self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits up to `bound` for the process to exit; `None` if it is still running.
-    fn exit_within(&mut self, bound: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + bound;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-
-    /// Everything the process wrote to stderr (once it has exited).
-    fn stderr(&mut self) -> String {
-        self.stderr.take().expect("stderr is read once").join().unwrap()
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

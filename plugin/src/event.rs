@@ -1,24 +1,26 @@
 //! Building omni events: names, deterministic ids, the WIT `event` record.
 
+use omni_channel_vocabulary::EventName;
 use sha2::{Digest, Sha256};
 
 use crate::wit::events::{Event, EventKind};
 
 /// omni's name for an event kind (`message.received`); also the input of event ids.
 pub fn omni_name(kind: &EventKind) -> &str {
-    match kind {
-        EventKind::MessageReceived => "message.received",
-        EventKind::MessageSent => "message.sent",
-        EventKind::MessageDelivered => "message.delivered",
-        EventKind::MessageRead => "message.read",
-        EventKind::MessageFailed => "message.failed",
-        EventKind::MediaReceived => "media.received",
-        EventKind::ReactionReceived => "reaction.received",
-        EventKind::ReactionRemoved => "reaction.removed",
-        EventKind::InstanceConnected => "instance.connected",
-        EventKind::InstanceDisconnected => "instance.disconnected",
-        EventKind::Other(name) => name,
-    }
+    let name = match kind {
+        EventKind::MessageReceived => EventName::MessageReceived,
+        EventKind::MessageSent => EventName::MessageSent,
+        EventKind::MessageDelivered => EventName::MessageDelivered,
+        EventKind::MessageRead => EventName::MessageRead,
+        EventKind::MessageFailed => EventName::MessageFailed,
+        EventKind::MediaReceived => EventName::MediaReceived,
+        EventKind::ReactionReceived => EventName::ReactionReceived,
+        EventKind::ReactionRemoved => EventName::ReactionRemoved,
+        EventKind::InstanceConnected => EventName::InstanceConnected,
+        EventKind::InstanceDisconnected => EventName::InstanceDisconnected,
+        EventKind::Other(name) => return name,
+    };
+    name.as_str()
 }
 
 /// A deterministic event id: the same instance, kind and key always give the same id, so a

@@ -2,6 +2,7 @@
 //! checks made before an upload.
 
 use crate::wit::types::MediaKind;
+use omni_channel_vocabulary::MediaKindName;
 
 /// Size and type limits of one media kind.
 pub struct MediaRule {
@@ -41,6 +42,33 @@ pub const MEDIA_RULES: &[MediaRule] = &[
 ];
 
 /// The rule for a media kind.
+/// omni's (and the Graph API's) name of a media kind.
+pub fn name(kind: MediaKind) -> &'static str {
+    vocabulary(kind).as_str()
+}
+
+/// The media kind omni calls `name`.
+pub fn kind_named(name: &str) -> Option<MediaKind> {
+    MediaKindName::parse(name).map(|name| match name {
+        MediaKindName::Image => MediaKind::Image,
+        MediaKindName::Video => MediaKind::Video,
+        MediaKindName::Audio => MediaKind::Audio,
+        MediaKindName::Document => MediaKind::Document,
+        MediaKindName::Sticker => MediaKind::Sticker,
+    })
+}
+
+/// The shared vocabulary's case for a WIT media kind: a new WIT case fails to compile here.
+fn vocabulary(kind: MediaKind) -> MediaKindName {
+    match kind {
+        MediaKind::Image => MediaKindName::Image,
+        MediaKind::Video => MediaKindName::Video,
+        MediaKind::Audio => MediaKindName::Audio,
+        MediaKind::Document => MediaKindName::Document,
+        MediaKind::Sticker => MediaKindName::Sticker,
+    }
+}
+
 pub fn rule(kind: MediaKind) -> &'static MediaRule {
     MEDIA_RULES.iter().find(|r| r.kind == kind).expect("every media kind has a rule")
 }

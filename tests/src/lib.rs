@@ -100,12 +100,14 @@ pub fn instance_toml(id: &str, phone_number_id: &str, graph_base_url: &str) -> S
         r#"
 [[instances]]
 id = "{id}"
-app_secret = "{APP_SECRET}"
-verify_token = "{VERIFY_TOKEN}"
-phone_number_id = "{phone_number_id}"
-business_account_id = "{BUSINESS_ACCOUNT_ID}"
-access_token = "{ACCESS_TOKEN}"
-graph_base_url = "{graph_base_url}"
+
+[instances.config]
+appSecret = "{APP_SECRET}"
+webhookVerifyToken = "{VERIFY_TOKEN}"
+phoneNumberId = "{phone_number_id}"
+businessAccountId = "{BUSINESS_ACCOUNT_ID}"
+accessToken = "{ACCESS_TOKEN}"
+graphBaseUrl = "{graph_base_url}"
 "#
     )
 }

@@ -73,6 +73,41 @@ impl EgressPolicy {
     }
 }
 
+/// What an instance is granted: the origins its plugin declared (the plugin declares, the host
+/// grants), narrowed to the operator's list when there is one. The declaration stays the limit:
+/// listing an origin the plugin did not declare grants nothing.
+#[derive(Debug)]
+pub struct Grant {
+    /// What the instance's calls may reach.
+    pub policy: EgressPolicy,
+    /// Declared by the plugin, left out by the operator's list.
+    pub withheld: Vec<Origin>,
+    /// Listed by the operator, never declared by the plugin: not granted.
+    pub undeclared: Vec<Origin>,
+}
+
+impl Grant {
+    /// Grants `declared` (the plugin's `validated-config.egress`) within `allowed` (the
+    /// operator's list, `None` for no narrowing). An entry that is not an origin is an error
+    /// naming it.
+    pub fn new(declared: &[String], allowed: Option<&[String]>) -> Result<Self, String> {
+        let parse_all = |list: &[String], whose: &str| -> Result<Vec<Origin>, String> {
+            list.iter().map(|entry| Origin::parse(entry).map_err(|e| format!("{whose} `{entry}`: {e}"))).collect()
+        };
+        let declared = parse_all(declared, "the plugin declared egress to")?;
+        let allowed = allowed.map(|list| parse_all(list, "egress")).transpose()?;
+        let mut grant = Self { policy: EgressPolicy::deny_all(), withheld: Vec::new(), undeclared: Vec::new() };
+        for origin in &declared {
+            match &allowed {
+                Some(list) if !list.contains(origin) => grant.withheld.push(origin.clone()),
+                _ => grant.policy = std::mem::take(&mut grant.policy).allow(origin.clone()),
+            }
+        }
+        grant.undeclared = allowed.unwrap_or_default().into_iter().filter(|o| !declared.contains(o)).collect();
+        Ok(grant)
+    }
+}
+
 /// Scheme, lowercase host and port of an absolute http(s) URL.
 fn split(url: &str) -> Result<(String, String, u16), String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("invalid URL: {e}"))?;
@@ -107,6 +142,37 @@ mod tests {
             .allow(Origin::parse("https://graph.facebook.com").unwrap())
             .allow(Origin::parse("http://127.0.0.1:8080/v24.0").unwrap())
             .allow(Origin::parse("https://*.fbsbx.com").unwrap())
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_grant_is_what_the_plugin_declared_within_what_the_operator_lists() {
+        let declared = strings(&["https://graph.facebook.com", "https://lookaside.fbsbx.com"]);
+        let all = Grant::new(&declared, None).unwrap();
+        assert_eq!(all.policy.origins().len(), 2);
+        assert!(all.withheld.is_empty() && all.undeclared.is_empty());
+
+        let narrowed =
+            Grant::new(&declared, Some(&strings(&["https://GRAPH.facebook.com:443", "https://evil.com"]))).unwrap();
+        assert_eq!(narrowed.policy.check("https://graph.facebook.com/v24.0/1"), Ok(()));
+        assert!(narrowed.policy.check("https://lookaside.fbsbx.com/x").is_err());
+        assert!(narrowed.policy.check("https://evil.com/x").is_err(), "listing an undeclared origin grants nothing");
+        assert_eq!(narrowed.withheld, [Origin::parse("https://lookaside.fbsbx.com").unwrap()]);
+        assert_eq!(narrowed.undeclared, [Origin::parse("https://evil.com").unwrap()]);
+
+        let none = Grant::new(&declared, Some(&[])).unwrap();
+        assert!(none.policy.origins().is_empty());
+    }
+
+    #[test]
+    fn a_grant_names_an_entry_that_is_not_an_origin() {
+        let error = Grant::new(&strings(&["ftp://x"]), None).unwrap_err();
+        assert!(error.contains("the plugin declared egress to `ftp://x`"), "{error}");
+        let error = Grant::new(&[], Some(&strings(&["not a url"]))).unwrap_err();
+        assert!(error.contains("egress `not a url`"), "{error}");
     }
 
     #[test]

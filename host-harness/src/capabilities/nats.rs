@@ -19,6 +19,8 @@ const FAMILIES: &[&str] = &["message", "media", "reaction", "instance", "custom"
 /// How the sink connects and what stream it creates when omni's are missing.
 #[derive(Debug, Clone)]
 pub struct NatsOptions {
+    /// The channel type (the plugin's id): the middle token of every subject.
+    pub channel: String,
     /// Stream created for the families no existing stream captures.
     pub stream: String,
     /// JetStream's deduplication window for that stream.
@@ -29,10 +31,12 @@ pub struct NatsOptions {
     pub ack_timeout: Duration,
 }
 
-impl Default for NatsOptions {
-    fn default() -> Self {
+impl NatsOptions {
+    /// The defaults for a channel: its stream is `OMNI_{CHANNEL}` (`OMNI_WHATSAPP_CLOUD`).
+    pub fn for_channel(channel: &str) -> Self {
         Self {
-            stream: "OMNI_WHATSAPP_CLOUD".into(),
+            channel: channel.to_owned(),
+            stream: format!("OMNI_{}", channel.to_ascii_uppercase().replace(['-', '.'], "_")),
             duplicate_window: Duration::from_secs(10 * 60),
             max_age: Duration::from_secs(7 * 24 * 3600),
             ack_timeout: Duration::from_secs(5),
@@ -57,7 +61,7 @@ impl NatsSink {
     /// stream named `options.stream` for the families nothing captures.
     pub async fn connect(url: &str, options: &NatsOptions) -> anyhow::Result<Self> {
         let client = async_nats::ConnectOptions::new()
-            .name("omni-host whatsapp-cloud")
+            .name(format!("omni-host {}", options.channel))
             .connection_timeout(Duration::from_secs(5))
             .connect(url)
             .await
@@ -141,7 +145,7 @@ impl EventSink for NatsSink {
 async fn ensure_streams(jetstream: &jetstream::Context, options: &NatsOptions) -> anyhow::Result<()> {
     let mut missing = Vec::new();
     for family in FAMILIES {
-        let probe = format!("{family}.probe.whatsapp-cloud.probe");
+        let probe = format!("{family}.probe.{}.probe", options.channel);
         if jetstream.stream_by_subject(probe).await.is_err() {
             missing.push(format!("{family}.>"));
         }

@@ -28,8 +28,8 @@ use crate::bindings::media::MediaUpload;
 use crate::bindings::messaging::OutgoingMessage;
 use crate::bindings::types::ChannelError;
 use crate::channel_host::HostError;
+use crate::omni::wire;
 use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, SendOutcome};
-use crate::wire;
 
 /// The API's routes, each with its body limit: small for the JSON routes, large only for
 /// uploads. The bearer token is checked (by `guards::require_token`, layered by the caller)

@@ -27,8 +27,7 @@ pub fn bearer_matches(headers: &HeaderMap, token: &str) -> bool {
     let Some((scheme, given)) = value.trim().split_once(' ') else { return false };
     let given = given.trim();
     scheme.eq_ignore_ascii_case("bearer")
-        && given.len() == token.len()
-        && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        && omni_channel_vocabulary::constant_time_eq(given.as_bytes(), token.as_bytes())
 }
 
 /// Middleware of the send API: no token configured, or not the right one → refused before the

@@ -59,7 +59,7 @@ pub async fn serve(
                 crate::bindings::types::ChannelError::InvalidRequest(_) => StatusCode::NOT_FOUND,
                 _ => StatusCode::BAD_GATEWAY,
             };
-            (status, Json(crate::wire::channel_error(&error))).into_response()
+            (status, Json(crate::omni::wire::channel_error(&error))).into_response()
         }
         Err(crate::channel_host::HostError::UnknownInstance(id)) => {
             refusal(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))

@@ -243,8 +243,10 @@ pub const INLINE_CPU_BUDGET: Duration = Duration::from_millis(25);
 pub fn router(state: AppState) -> Router {
     let options = state.options.clone();
     let deadline = options.body_read_timeout;
+    // The channel's webhooks live under its plugin's id: `/webhooks/whatsapp-cloud/{instance}`.
+    let webhook_path = format!("/webhooks/{}/{{instance}}", state.host.info().id);
     let webhooks = Router::new()
-        .route("/webhooks/whatsapp-cloud/{instance}", get(webhook::handle).post(webhook::handle))
+        .route(&webhook_path, get(webhook::handle).post(webhook::handle))
         .layer(axum::extract::DefaultBodyLimit::max(options.webhook_body_limit))
         .layer(axum::middleware::from_fn_with_state(
             guards::BodyLimit { bytes: options.webhook_body_limit, deadline },

@@ -1,4 +1,5 @@
-//! `GET|POST /webhooks/whatsapp-cloud/{instance}`: Meta's webhook, handed to the plugin as is.
+//! `GET|POST /webhooks/{channel}/{instance}`: the provider's webhook (Meta's, for
+//! `whatsapp-cloud`), handed to the plugin as is.
 
 use std::time::Instant;
 
@@ -69,7 +70,7 @@ async fn answer(
         method: method.to_string(),
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or("").to_owned(),
-        headers: crate::wire::header_pairs(&headers),
+        headers: crate::omni::wire::header_pairs(&headers),
         body: body.to_vec(),
     };
     match state.run_webhook(instance.to_owned(), request).await {

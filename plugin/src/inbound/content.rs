@@ -8,6 +8,8 @@
 
 use std::borrow::Cow;
 
+use omni_channel_vocabulary::MediaKindName;
+
 use crate::json::{Node, Object};
 
 /// What a message says, in omni's terms.
@@ -198,8 +200,8 @@ fn media<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
         }
     }
     let omni_type = content.fields.get_str("type");
-    if let Some(kind) = MEDIA_TYPES.into_iter().find(|kind| Some(*kind) == omni_type) {
-        content.media = Some(Media { kind, object });
+    if let Some(kind) = omni_type.and_then(MediaKindName::parse) {
+        content.media = Some(Media { kind: kind.as_str(), object });
     }
 }
 
@@ -208,9 +210,6 @@ fn voice_note<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     media(object, content);
     content.fields.set("voice", Field::Bool(true));
 }
-
-/// omni content types that carry a downloadable file.
-const MEDIA_TYPES: [&str; 5] = ["image", "video", "audio", "document", "sticker"];
 
 fn location<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     let mut location = Object::with_capacity(128);

@@ -67,14 +67,7 @@ pub fn decode(
 
 /// omni's media content types.
 fn media_kind(content_type: &str) -> Option<MediaKind> {
-    Some(match content_type {
-        "image" => MediaKind::Image,
-        "video" => MediaKind::Video,
-        "audio" => MediaKind::Audio,
-        "document" => MediaKind::Document,
-        "sticker" => MediaKind::Sticker,
-        _ => return None,
-    })
+    crate::media_rules::kind_named(content_type)
 }
 
 /// Text, split into several messages when it is longer than WhatsApp allows.

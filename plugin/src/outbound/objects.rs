@@ -10,13 +10,7 @@ use crate::wit::types::{InvalidField, MediaKind};
 
 /// The Graph name of a media kind.
 pub fn media_type(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-        MediaKind::Document => "document",
-        MediaKind::Sticker => "sticker",
-    }
+    crate::media_rules::name(kind)
 }
 
 /// `{"id": ...}` or `{"link": ...}`.

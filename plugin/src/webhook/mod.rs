@@ -11,8 +11,11 @@ use crate::wit::logging::Level;
 use crate::wit::types::Instance;
 use crate::wit::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 
-/// What hosts that do not say otherwise can take: Meta documents deliveries of up to 3 MB.
-pub const DEFAULT_LIMITS: DeliveryLimits = DeliveryLimits { max_body_bytes: 4 << 20, max_event_bytes: 1 << 20 };
+/// What hosts that do not say otherwise can take (the shared vocabulary's defaults).
+pub const DEFAULT_LIMITS: DeliveryLimits = DeliveryLimits {
+    max_body_bytes: omni_channel_vocabulary::limits::MAX_BODY_BYTES,
+    max_event_bytes: omni_channel_vocabulary::limits::MAX_EVENT_BYTES as u64,
+};
 
 /// Handles one webhook request for `receiver`, routing changes to the instances of `routes`
 /// when they own the phone number a change is about.

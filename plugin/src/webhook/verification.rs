@@ -3,6 +3,7 @@
 use super::{error_response, query};
 use crate::config::InstanceConfig;
 use crate::wit::webhook::OutgoingResponse;
+use omni_channel_vocabulary::constant_time_eq;
 
 /// Longest challenge echoed back; Meta's are short integers.
 const MAX_CHALLENGE_LEN: usize = 256;
@@ -27,14 +28,6 @@ pub fn handle(config: &InstanceConfig, query_string: &str) -> OutgoingResponse {
         headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
         body: challenge.into_bytes(),
     }
-}
-
-/// Compares without an early exit, so timing does not reveal how much of the token matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -277,7 +277,7 @@ fn one_oversized_item_never_costs_the_rest_of_the_delivery() {
 fn an_event_over_the_nats_servers_max_payload_is_reported_not_redelivered_forever() {
     let Some(nats) = NatsServer::start_with(Some(64 << 10)) else { return };
     let runtime = TestServer::runtime();
-    let options = NatsOptions { stream: "OMNI_HOSTILE_TEST".into(), ..NatsOptions::default() };
+    let options = NatsOptions { stream: "OMNI_HOSTILE_TEST".into(), ..NatsOptions::for_channel("whatsapp-cloud") };
     let sink = runtime.block_on(NatsSink::connect(&nats.url(), &options)).expect("connects to NATS");
     let metrics = Metrics::new();
     let sink = Arc::new(CountingSink::new(Arc::new(sink), metrics.clone()));

@@ -36,7 +36,7 @@ fn server(nats: &NatsServer) -> TestServer {
         stream: STREAM.into(),
         ack_timeout: Duration::from_millis(1500),
         duplicate_window: Duration::from_secs(600),
-        ..NatsOptions::default()
+        ..NatsOptions::for_channel("whatsapp-cloud")
     };
     let sink = runtime.block_on(NatsSink::connect(&nats.url(), &options)).expect("connects to NATS");
     let metrics = Metrics::new();

@@ -107,7 +107,7 @@ fn nine_thousand_characters_are_three_ordered_sends_reported_as_one() {
     let rejoined: Vec<String> = bodies.iter().map(|b| b["text"]["body"].as_str().unwrap().to_owned()).collect();
     assert!(rejoined.iter().all(|b| b.chars().count() <= 4096));
     assert_eq!(rejoined.join(" ").split_whitespace().count(), text.split_whitespace().count());
-    let summary = omni_host::wire::parts_outcome(&sent).unwrap();
+    let summary = omni_host::omni::wire::parts_outcome(&sent).unwrap();
     assert_eq!(summary["messageIds"].as_array().unwrap().len(), 3);
     assert_eq!(summary["messageId"], summary["messageIds"][0]);
     let sent_events: Vec<_> = host.events().into_iter().filter(|e| e.event == "message.sent").collect();
@@ -124,7 +124,7 @@ fn a_part_that_fails_stops_the_rest_and_names_what_was_sent() {
     let sent = host.send_omni(&json!({"to": "16505551234", "content": {"type": "text", "text": text}}).to_string());
     assert_eq!(sent.sent.len(), 1);
     assert_eq!(host.graph.requests().len(), 2, "the third part is not sent");
-    let error = omni_host::wire::parts_outcome(&sent).unwrap_err();
+    let error = omni_host::omni::wire::parts_outcome(&sent).unwrap_err();
     assert_eq!((error["code"].as_i64(), error["sentMessageIds"].as_array().map(Vec::len)), (Some(131047), Some(1)));
     let failed: Vec<_> = host.events().into_iter().filter(|e| e.event == "message.failed").collect();
     assert_eq!(failed.len(), 1);

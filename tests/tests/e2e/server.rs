@@ -210,9 +210,10 @@ fn misbehaving_server() -> (TestServer, Arc<MemorySink>) {
     (TestServer::start(TestServer::runtime(), Arc::new(host), metrics, options), sink)
 }
 
+/// Posts to the misbehaving channel's webhook (the route is under the plugin's id).
 fn post_to(base: &str, instance: &str, query: &str, body: &[u8]) -> (u16, Vec<u8>) {
     let mut response =
-        TestServer::client().post(format!("{base}/webhooks/whatsapp-cloud/{instance}{query}")).send(body).unwrap();
+        TestServer::client().post(format!("{base}/webhooks/misbehaving/{instance}{query}")).send(body).unwrap();
     (response.status().as_u16(), response.body_mut().read_to_vec().unwrap())
 }
 

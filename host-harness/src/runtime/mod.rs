@@ -7,13 +7,11 @@
 //! itself is untouched and the next call gets a clean instance.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::error::Context as _;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
+use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::events::PublishError;
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
@@ -25,139 +23,15 @@ use crate::bindings::plugin::{ConnectionInfo, PluginInfo, ValidatedConfig};
 use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::bindings::{ChannelPlugin, ChannelPluginIndices, ChannelPluginPre};
-use crate::capabilities::{Capabilities, HostFailure, HostState};
+use crate::capabilities::{Capabilities, HostState};
 
-/// Limits applied to every call into the plugin.
-#[derive(Debug, Clone)]
-pub struct RuntimeConfig {
-    /// Linear memory a call may use (webhooks, sends).
-    pub memory_limit: usize,
-    /// Linear memory for media calls, which hold whole files.
-    pub media_memory_limit: usize,
-    /// Guest computation a call may use, in CPU time of its thread: waiting for a core or in
-    /// host functions does not count.
-    pub cpu_budget: Duration,
-    /// Guest computation for media calls, which hash and copy whole files.
-    pub media_cpu_budget: Duration,
-    /// Wall-clock bound on a whole call, host functions included.
-    pub wall_limit: Duration,
-    /// Largest body a plugin may return in a webhook response.
-    pub max_response_bytes: usize,
-    /// `Some(n)`: pre-allocate slots for `n` concurrent instances (pooling allocator, fastest
-    /// instantiation); `None`: allocate on demand.
-    pub pooling: Option<u32>,
-    /// With pooling: how much of each slot's memory stays resident between calls (reset in
-    /// place). Costs up to this much resident memory per slot that has run a large call.
-    pub keep_resident: usize,
-}
+mod engine;
+mod errors;
 
-impl Default for RuntimeConfig {
-    fn default() -> Self {
-        Self {
-            memory_limit: 64 << 20,
-            // A 100 MB document is held twice (response body and result) during a download.
-            media_memory_limit: 256 << 20,
-            cpu_budget: Duration::from_secs(2),
-            media_cpu_budget: Duration::from_secs(30),
-            wall_limit: Duration::from_secs(120),
-            max_response_bytes: 1 << 20,
-            pooling: Some(64),
-            // The component's initial memory (stack, data, first heap region).
-            keep_resident: 1 << 20,
-        }
-    }
-}
-
-/// How often the epoch advances: the granularity of CPU accounting.
-const EPOCH_TICK: Duration = Duration::from_millis(5);
-
-/// Why a call into the plugin failed. The plugin's own typed errors (WIT results) are not
-/// failures of the call; these are.
-#[derive(Debug)]
-pub enum PluginError {
-    /// The guest computed past its CPU budget (always before it published: once events are
-    /// out, only the wall-clock bound applies).
-    CpuBudget,
-    /// The call ran past its wall-clock bound, host functions included.
-    WallClock,
-    /// The guest tried to grow its memory past the limit.
-    MemoryLimit,
-    /// The guest trapped (a panic, `unreachable`, an out-of-bounds access...).
-    Trap(String),
-    /// The guest returned more than the host accepts.
-    OutputTooLarge(usize),
-    /// A host capability failed in a way the guest could not be told about.
-    Host(String),
-    /// The component could not be instantiated.
-    Instantiate(String),
-}
-
-impl std::fmt::Display for PluginError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::CpuBudget => write!(f, "the plugin computed past its CPU budget and was stopped"),
-            Self::WallClock => write!(f, "the plugin call ran past its wall-clock bound and was stopped"),
-            Self::MemoryLimit => write!(f, "the plugin exceeded its memory limit and was stopped"),
-            Self::Trap(trap) => write!(f, "the plugin trapped: {trap}"),
-            Self::OutputTooLarge(n) => write!(f, "the plugin returned {n} bytes, more than the host accepts"),
-            Self::Host(e) => write!(f, "a host capability failed: {e}"),
-            Self::Instantiate(e) => write!(f, "the plugin could not be instantiated: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for PluginError {}
-
-impl PluginError {
-    /// A short name for metrics and logs.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::CpuBudget => "cpu_budget",
-            Self::WallClock => "wall_clock",
-            Self::MemoryLimit => "memory_limit",
-            Self::Trap(_) => "trap",
-            Self::OutputTooLarge(_) => "output_too_large",
-            Self::Host(_) => "host",
-            Self::Instantiate(_) => "instantiate",
-        }
-    }
-}
-
-/// Advances the engine's epoch on a background thread until dropped.
-struct EpochTicker {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl EpochTicker {
-    fn start(engine: &Engine) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let weak = engine.weak();
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("wasm-epoch".into())
-            .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    match weak.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
-                }
-            })
-            .expect("spawn the epoch thread");
-        Self { stop, thread: Some(thread) }
-    }
-}
-
-impl Drop for EpochTicker {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
+use engine::{EpochTicker, engine_config};
+pub use engine::{RuntimeConfig, engine};
+pub use errors::PluginError;
+use errors::classify;
 
 /// A loaded plugin, ready to serve calls from many threads.
 pub struct PluginRuntime {
@@ -493,12 +367,6 @@ fn carries_file(message: &OutgoingMessage) -> bool {
     }
 }
 
-/// The engine a runtime with `config` uses (for loading precompiled components, and for
-/// measurements).
-pub fn engine(config: &RuntimeConfig) -> anyhow::Result<Engine> {
-    Ok(Engine::new(&engine_config(config)?)?)
-}
-
 /// One instance and its store, reused across calls (see [`PluginRuntime::reusable_instance`]).
 pub struct ReusableInstance {
     store: Store<HostState>,
@@ -519,55 +387,4 @@ impl ReusableInstance {
             .call_handle_webhook(&mut self.store, receiver, routes, request, limits)
             .map_err(|e| classify(e, &self.store, false))
     }
-}
-
-/// Engine settings shared by compilation and loading (they must match).
-fn engine_config(config: &RuntimeConfig) -> anyhow::Result<Config> {
-    let mut engine = Config::new();
-    engine.epoch_interruption(true);
-    // For profiling the plugin's own code: `perf` reads /tmp/perf-<pid>.map for the names of
-    // the compiled wasm functions (a development switch; it costs nothing when unset).
-    if std::env::var_os("OMNI_HOST_PERF_MAP").is_some() {
-        engine.profiler(wasmtime::ProfilingStrategy::PerfMap);
-    }
-    if let Some(slots) = config.pooling {
-        let mut pool = PoolingAllocationConfig::default();
-        pool.total_component_instances(slots)
-            .total_core_instances(slots * 8)
-            .total_memories(slots * 2)
-            .total_tables(slots * 4)
-            .max_memory_size(config.memory_limit.max(config.media_memory_limit));
-        // A slot reused for the next call is reset in place rather than given back to the
-        // kernel: the pages a call touched are found with PAGEMAP_SCAN (Linux 6.7+; elsewhere
-        // the first `keep_resident` bytes are reset with memset) and zeroed, so the next call
-        // neither faults them in again nor pays for the madvise and its TLB shootdowns.
-        // Measured on the text webhook (fresh instance per call): 57 µs without, 22 µs with,
-        // together with the component's small stack and initial memory (plugin/build.rs).
-        pool.linear_memory_keep_resident(config.keep_resident)
-            .table_keep_resident(config.keep_resident)
-            .pagemap_scan(wasmtime::Enabled::Auto);
-        engine.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    }
-    Ok(engine)
-}
-
-/// Turns a wasmtime error into the reason the call failed.
-fn classify(error: wasmtime::Error, store: &Store<HostState>, instantiating: bool) -> PluginError {
-    if let Some(failure) = error.downcast_ref::<HostFailure>() {
-        return PluginError::Host(failure.0.clone());
-    }
-    if store.data().limits.memory_refused() {
-        return PluginError::MemoryLimit;
-    }
-    match error.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) if store.data().past_deadline() => PluginError::WallClock,
-        Some(Trap::Interrupt) => PluginError::CpuBudget,
-        Some(trap) => PluginError::Trap(format!("{trap}: {}", root_message(&error))),
-        None if instantiating => PluginError::Instantiate(format!("{error:#}")),
-        None => PluginError::Trap(format!("{error:#}")),
-    }
-}
-
-fn root_message(error: &wasmtime::Error) -> String {
-    error.chain().last().map(|e| e.to_string()).unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! WIT values as JSON, for the command line and the HTTP API.
 
+use omni_channel_vocabulary::MediaKindName;
 use serde_json::{Value, json};
 
 use crate::bindings::messaging::SendReceipt;
@@ -106,13 +107,15 @@ pub fn error_class(class: ErrorClass) -> &'static str {
     }
 }
 
-/// Every media kind, in the WIT's order.
-const MEDIA_KINDS: [MediaKind; 5] =
-    [MediaKind::Image, MediaKind::Video, MediaKind::Audio, MediaKind::Document, MediaKind::Sticker];
-
 /// The media kind omni calls `name` (the inverse of [`media_kind`]).
 pub fn parse_media_kind(name: &str) -> Option<MediaKind> {
-    MEDIA_KINDS.into_iter().find(|kind| media_kind(*kind) == name)
+    MediaKindName::parse(name).map(|name| match name {
+        MediaKindName::Image => MediaKind::Image,
+        MediaKindName::Video => MediaKind::Video,
+        MediaKindName::Audio => MediaKind::Audio,
+        MediaKindName::Document => MediaKind::Document,
+        MediaKindName::Sticker => MediaKind::Sticker,
+    })
 }
 
 /// A request's headers as the WIT's `(name, value)` pairs; a value that is not UTF-8 is
@@ -124,15 +127,16 @@ pub fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// omni's name for a media kind.
+/// omni's name for a media kind (the names are the shared vocabulary's).
 pub fn media_kind(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Image => "image",
-        MediaKind::Video => "video",
-        MediaKind::Audio => "audio",
-        MediaKind::Document => "document",
-        MediaKind::Sticker => "sticker",
-    }
+    let name = match kind {
+        MediaKind::Image => MediaKindName::Image,
+        MediaKind::Video => MediaKindName::Video,
+        MediaKind::Audio => MediaKindName::Audio,
+        MediaKind::Document => MediaKindName::Document,
+        MediaKind::Sticker => MediaKindName::Sticker,
+    };
+    name.as_str()
 }
 
 /// The plugin's identity and capabilities.
@@ -181,8 +185,9 @@ mod tests {
 
     #[test]
     fn media_kind_names_round_trip() {
-        for kind in MEDIA_KINDS {
-            assert_eq!(parse_media_kind(media_kind(kind)), Some(kind));
+        for name in MediaKindName::ALL {
+            let kind = parse_media_kind(name.as_str()).expect("every vocabulary kind is a WIT kind");
+            assert_eq!(media_kind(kind), name.as_str());
         }
         assert_eq!(parse_media_kind("gif"), None);
     }

@@ -1,0 +1,153 @@
+//! What both sides of the `omni:channel` contract must agree on and the WIT cannot say: omni's
+//! names for event kinds and media kinds, the rule for subject tokens, the default limits of a
+//! delivery, and a constant-time comparison.
+//!
+//! The plugin and the host each map their generated WIT types onto the enums here with one
+//! exhaustive `match`, so a case added to the WIT fails to compile on both sides until it is
+//! given its name here, once. No dependencies; builds for the component and for the host.
+
+#![no_std]
+
+/// omni's event kinds that have a case in the WIT's `event-kind` (the rest are `other`, named
+/// by the plugin: `custom.{channel}.…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventName {
+    MessageReceived,
+    MessageSent,
+    MessageDelivered,
+    MessageRead,
+    MessageFailed,
+    MediaReceived,
+    ReactionReceived,
+    ReactionRemoved,
+    InstanceConnected,
+    InstanceDisconnected,
+}
+
+impl EventName {
+    /// Every name, in the WIT's order.
+    pub const ALL: [Self; 10] = [
+        Self::MessageReceived,
+        Self::MessageSent,
+        Self::MessageDelivered,
+        Self::MessageRead,
+        Self::MessageFailed,
+        Self::MediaReceived,
+        Self::ReactionReceived,
+        Self::ReactionRemoved,
+        Self::InstanceConnected,
+        Self::InstanceDisconnected,
+    ];
+
+    /// omni's name (`message.received`): the event's type on the bus and the first tokens of
+    /// its subject.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageReceived => "message.received",
+            Self::MessageSent => "message.sent",
+            Self::MessageDelivered => "message.delivered",
+            Self::MessageRead => "message.read",
+            Self::MessageFailed => "message.failed",
+            Self::MediaReceived => "media.received",
+            Self::ReactionReceived => "reaction.received",
+            Self::ReactionRemoved => "reaction.removed",
+            Self::InstanceConnected => "instance.connected",
+            Self::InstanceDisconnected => "instance.disconnected",
+        }
+    }
+}
+
+/// omni's media kinds, in the WIT's `media-kind` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKindName {
+    Image,
+    Video,
+    Audio,
+    Document,
+    Sticker,
+}
+
+impl MediaKindName {
+    pub const ALL: [Self; 5] = [Self::Image, Self::Video, Self::Audio, Self::Document, Self::Sticker];
+
+    /// omni's name, which is also the Graph API's and the content type of omni's messages.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Audio => "audio",
+            Self::Document => "document",
+            Self::Sticker => "sticker",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+/// Whether `s` is one or more dot-separated subject tokens of `[A-Za-z0-9_-]`, at most 200
+/// bytes: what an event type may be (it becomes the start of a NATS subject).
+pub fn is_subject_tokens(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.split('.').all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+}
+
+/// Whether an instance id can be the last token of a subject: one token, no dot.
+pub fn is_instance_id(s: &str) -> bool {
+    is_subject_tokens(s) && !s.contains('.')
+}
+
+/// Default limits of one webhook delivery (`webhook.delivery-limits`).
+pub mod limits {
+    /// Largest body: Meta documents deliveries of up to 3 MB; a little more is taken.
+    pub const MAX_BODY_BYTES: u64 = 4 << 20;
+    /// Largest payload of one event, when the bus says nothing smaller.
+    pub const MAX_EVENT_BYTES: usize = 1 << 20;
+}
+
+/// Compares two byte strings in time that depends on their lengths only, not their contents
+/// (for secrets: tokens, signatures).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_name_is_a_subject() {
+        for name in EventName::ALL {
+            assert!(is_subject_tokens(name.as_str()), "{}", name.as_str());
+        }
+    }
+
+    #[test]
+    fn media_kinds_round_trip_by_name() {
+        for kind in MediaKindName::ALL {
+            assert_eq!(MediaKindName::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(MediaKindName::parse("hologram"), None);
+    }
+
+    #[test]
+    fn subject_tokens() {
+        for ok in ["message.received", "custom.whatsapp-cloud.status.unknown", "a_b-c"] {
+            assert!(is_subject_tokens(ok), "{ok}");
+        }
+        for bad in ["", ".", "a..b", "a.*", "a b", "a.>", "é"] {
+            assert!(!is_subject_tokens(bad), "{bad}");
+        }
+        assert!(is_instance_id("acme-1") && !is_instance_id("acme.1"));
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"s3cret", b"s3cret"));
+        assert!(!constant_time_eq(b"s3cret", b"s3creT"));
+        assert!(!constant_time_eq(b"s3cret", b"s3cre"));
+    }
+}
