@@ -132,6 +132,17 @@ impl std::fmt::Debug for InstanceSettings {
 }
 
 impl InstanceSettings {
+    /// Settings given as JSON (the instances API): `config` as the file's `[instances.config]`
+    /// would hold it, `{"env": "VAR"}` included.
+    pub fn from_json(id: &str, config: Value, egress: Option<Vec<String>>) -> anyhow::Result<Self> {
+        if !is_instance_id(id) {
+            bail!("instance id `{id}` may only contain letters, digits, `-` and `_`");
+        }
+        let config: toml::Table =
+            serde_json::from_value(config).context("config: a JSON object without nulls is expected")?;
+        Ok(Self { id: id.to_owned(), config, egress })
+    }
+
     /// The plugin's configuration object, every `{ env = "VAR" }` resolved.
     pub fn plugin_config(&self) -> anyhow::Result<Value> {
         to_json(&toml::Value::Table(self.config.clone()), "config")
@@ -238,6 +249,19 @@ mod tests {
         assert!(HostConfig::parse(&SAMPLE.replace("\"acme\"", "\"a.b\"")).is_err());
         assert!(HostConfig::parse(&format!("{SAMPLE}{SAMPLE}")).is_err());
         assert!(HostConfig::parse(&SAMPLE.replace("egress", "egres")).is_err());
+    }
+
+    #[test]
+    fn settings_from_json_are_the_same_as_from_the_file() {
+        let file = HostConfig::parse(SAMPLE).unwrap();
+        let json = json!({"appSecret": "s3cret", "webhookVerifyToken": "vt", "retries": 3,
+                          "nested": {"token": {"env": "OMNI_HOST_TEST_TOKEN_THAT_IS_NOT_SET"}, "on": true}});
+        let settings =
+            InstanceSettings::from_json("acme", json, Some(vec!["https://graph.facebook.com".into()])).unwrap();
+        assert_eq!(settings.config, file.instances[0].config);
+        assert_eq!(settings.egress, file.instances[0].egress);
+        assert!(InstanceSettings::from_json("a b", json!({}), None).is_err());
+        assert!(InstanceSettings::from_json("a", json!({"x": null}), None).is_err());
     }
 
     #[test]

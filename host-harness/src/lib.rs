@@ -19,8 +19,10 @@ pub mod component_cache;
 pub mod config;
 #[cfg(feature = "whatsapp")]
 pub mod demo;
+pub mod doctor;
 #[cfg(feature = "whatsapp")]
 pub mod fake_graph;
+pub mod instances;
 pub mod omni;
 pub mod retry;
 pub mod runtime;

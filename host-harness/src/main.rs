@@ -156,6 +156,21 @@ enum Command {
         #[command(flatten)]
         events: EventArgs,
     },
+    /// Check one instance's whole setup and print what to fix: the configuration as the plugin
+    /// validates it, the egress granted, the credentials, and the provider-side checks of
+    /// `connect` (WhatsApp: the number, its quality, the app's webhook subscription). Exits 0
+    /// when every check passes, 1 otherwise. Publishes no event.
+    Doctor {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Instance to check (default: the first one).
+        #[arg(long, value_name = "ID")]
+        instance: Option<String>,
+        /// Subscribe the instance's app to the provider's webhooks when it is not.
+        #[arg(long)]
+        subscribe: bool,
+    },
     /// Send one omni OutgoingMessage (JSON file), retrying what Meta says may be retried: prints
     /// the receipt as JSON, or the typed error on stderr with a non-zero exit status. Events go to
     /// stderr unless --events says otherwise.
@@ -270,11 +285,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .block_on(tokio::net::TcpListener::bind(listen))
                 .with_context(|| format!("listening on {listen}"))?;
             eprintln!("omni-host serving {} instance(s) on http://{}", host.instances().len(), listener.local_addr()?);
+            let reloading = tokio.spawn(server::reload::on_hangup(host.clone(), config.clone(), metrics.clone()));
             tokio.block_on(server::serve(
                 listener,
                 AppState::new(host, metrics, options),
                 server::shutdown_signal(),
             ))?;
+            reloading.abort();
             // Plugin calls still running past the grace are abandoned with the process.
             tokio.shutdown_timeout(Duration::from_secs(1));
             Ok(ExitCode::SUCCESS)
@@ -343,6 +360,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{text}");
             }
             Ok(if (200..300).contains(&response.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Doctor { config, instance, subscribe } => {
+            let config = HostConfig::load(&config)?;
+            let id = match instance {
+                Some(id) => id,
+                None => config.instances.first().context("the configuration has no instances")?.id.clone(),
+            };
+            let runtime =
+                Arc::new(source.runtime(&component_bytes(source.component.as_deref())?, one_call_at_a_time())?);
+            let http = Arc::new(UreqClient::new(ClientConfig::default()));
+            let report = omni_host::doctor::diagnose(runtime, &config, &id, http, subscribe);
+            print!("{}", report.render());
+            Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Send { config, instance, message, correlation_id, events } => {
             let config = HostConfig::load(&config)?;

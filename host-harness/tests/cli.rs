@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use omni_host::fake_graph::FakeGraph;
@@ -342,4 +342,124 @@ fn a_trace_log_of_serve_holds_no_secret() {
     for secret in [token, app_secret, verify, api_token] {
         assert!(!leaks(&log, secret), "the log holds part of {secret:?}:\n{log}");
     }
+}
+
+/// The config of `workspace` with a second instance, `second`, on the same fake.
+fn with_second_instance(dir: &Path) -> String {
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let second = config.replacen("id = \"cli\"", "id = \"second\"", 1).replace(PHONE, "200000000000001");
+    format!("{config}\n{second}")
+}
+
+fn handshake(serving: &Serving, instance: &str) -> u16 {
+    let (status, _) = serving.call(
+        "GET",
+        &format!("/webhooks/whatsapp-cloud/{instance}?hub.mode=subscribe&hub.challenge=7&hub.verify_token=cli-verify"),
+        &[],
+        b"",
+    );
+    status
+}
+
+#[test]
+fn sighup_reloads_the_instances_and_a_broken_file_keeps_the_running_ones() {
+    let dir = workspace("sighup", "https://graph.facebook.com");
+    let original = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let both = with_second_instance(&dir);
+    let mut serving = Serving::start(&dir, &["--log", "info"]);
+    assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 404));
+    let hangup = |serving: &Serving| {
+        let status = Command::new("kill").args(["-HUP", &serving.pid().to_string()]).status().unwrap();
+        assert!(status.success());
+    };
+
+    // Each reload is counted in the metrics: wait for the count before the next one.
+    let reloads = |serving: &Serving, outcome: &str| -> u64 {
+        let (_, metrics) = serving.call("GET", "/metrics", &[], b"");
+        let series = format!("omni_config_reloads_total{{outcome=\"{outcome}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(series.as_str())).map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let reload = |serving: &Serving, text: &str, outcome: &str| {
+        let before = reloads(serving, outcome);
+        std::fs::write(dir.join("config.toml"), text).unwrap();
+        hangup(serving);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while reloads(serving, outcome) == before {
+            assert!(std::time::Instant::now() < deadline, "no {outcome} reload counted");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    reload(&serving, &both, "ok");
+    assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 200));
+
+    // An instance the plugin refuses (no app secret): the whole file is refused, nothing changes.
+    reload(&serving, &both.replace(&format!("appSecret = \"{SECRET}\"\n"), ""), "refused");
+    reload(&serving, "this is [not toml", "refused");
+    assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 200));
+
+    // Back to the original file: `second` goes.
+    reload(&serving, &original, "ok");
+    assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 404));
+
+    serving.terminate();
+    serving.exit_within(Duration::from_secs(20)).expect("serve exits on SIGTERM");
+    let log = serving.stderr();
+    let refusals: Vec<&str> =
+        log.lines().filter(|l| l.contains("reload refused, keeping the running instances")).collect();
+    assert_eq!(refusals.len(), 2, "{log}");
+    assert!(refusals[0].contains("/appSecret"), "the reason is named: {}", refusals[0]);
+    assert!(refusals[1].contains("TOML") || refusals[1].contains("expected"), "{}", refusals[1]);
+}
+
+fn doctor(dir: &Path, extra: &[&str]) -> Output {
+    let config = dir.join("config.toml");
+    let mut args = vec!["doctor", "--config", config.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    omni_host(&args)
+}
+
+#[test]
+fn doctor_passes_a_healthy_instance() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    let dir = workspace("doctor-ok", &graph.base_url());
+    let out = doctor(&dir, &[]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    for check in ["configuration", "credentials", "phone-number", "quality", "webhook-subscription"] {
+        assert!(report.lines().any(|l| l.trim_start().starts_with("ok") && l.contains(check)), "{check}:\n{report}");
+    }
+    assert!(report.contains("every check passed") && !report.contains("FAIL"), "{report}");
+    assert!(graph.requests().iter().all(|r| r.method == "GET"), "doctor changed nothing");
+}
+
+#[test]
+fn doctor_names_what_is_broken_and_how_to_fix_it() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    graph.set_subscribed(false);
+    let dir = workspace("doctor-broken", &graph.base_url());
+    let out = doctor(&dir, &["--instance", "cli"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let failed = report.lines().position(|l| l.contains("FAIL") && l.contains("webhook-subscription")).expect(&report);
+    assert!(report.lines().nth(failed + 1).unwrap().contains("fix: subscribe the app"), "{report}");
+    assert!(report.contains("1 problem found"), "{report}");
+
+    // --subscribe fixes it.
+    let out = doctor(&dir, &["--subscribe"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(graph.subscribed());
+
+    // A token Meta refuses, and an instance the file does not have.
+    std::fs::write(
+        dir.join("config.toml"),
+        std::fs::read_to_string(dir.join("config.toml")).unwrap().replace(TOKEN, "EAAwrong"),
+    )
+    .unwrap();
+    let report = String::from_utf8_lossy(&doctor(&dir, &[]).stdout).into_owned();
+    assert!(report.contains("FAIL") && report.contains("credentials") && report.contains("code 190"), "{report}");
+    assert!(report.contains("fix: renew the access token"), "{report}");
+    let out = doctor(&dir, &["--instance", "nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no instance `nobody`"));
 }

@@ -55,8 +55,8 @@ impl plugin::Guest for Component {
         export(|| config::validate(&config))
     }
 
-    fn connect(instance: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
-        export(|| connection::connect(&WitHost, &instance))
+    fn connect(instance: Instance, options: plugin::ConnectOptions) -> Result<plugin::ConnectionInfo, ChannelError> {
+        export(|| connection::connect(&WitHost, &instance, &options))
     }
 }
 

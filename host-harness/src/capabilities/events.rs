@@ -44,6 +44,12 @@ pub trait EventSink: Send + Sync {
         Box::pin(std::future::ready(self.publish(&events, deadline)))
     }
 
+    /// Whether the sink can take events now; the reason when it cannot (`/readyz` answers 503
+    /// with it, so a load balancer sends webhooks to a replica whose bus is reachable).
+    fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Whether this sink only collects events for the caller to publish later (see
     /// [`Collector`]): publishing to it does not put them on the bus yet.
     fn defers(&self) -> bool {

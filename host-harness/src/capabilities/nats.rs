@@ -124,6 +124,13 @@ impl NatsSink {
 const ENVELOPE_BYTES: usize = 4 << 10;
 
 impl EventSink for NatsSink {
+    fn ready(&self) -> Result<(), String> {
+        match self.jetstream.client().connection_state() {
+            async_nats::connection::State::Connected => Ok(()),
+            state => Err(format!("NATS connection {state:?}")),
+        }
+    }
+
     fn publish(&self, events: &[OmniEvent], deadline: std::time::Instant) -> Result<(), SinkError> {
         self.runtime.block_on(self.publish_all(events, deadline))
     }

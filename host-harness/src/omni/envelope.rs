@@ -165,6 +165,29 @@ pub struct BusMessage<'a> {
     pub metadata: &'a EventMetadata,
 }
 
+/// omni's `instance.disconnected` for an instance the host itself takes down (the operator's
+/// `disconnect`), as omni's own `BaseChannelPlugin.emitInstanceDisconnected` shapes it: the
+/// provider was not involved, so the plugin is not either. Its id is a digest of the instance
+/// and the time, so that each disconnect is one event.
+pub fn instance_disconnected(instance_id: &str, channel_type: &str, reason: &str, at_ms: u64) -> Event {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("instance.disconnected/{channel_type}/{instance_id}/{at_ms}"));
+    Event {
+        id: hex::encode(&digest[..16]),
+        kind: EventKind::InstanceDisconnected,
+        instance_id: instance_id.to_owned(),
+        correlation_id: None,
+        occurred_at_ms: Some(at_ms),
+        payload: serde_json::json!({
+            "instanceId": instance_id,
+            "channelType": channel_type,
+            "reason": reason,
+            "willReconnect": false,
+        })
+        .to_string(),
+    }
+}
+
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -188,6 +211,19 @@ mod tests {
 
     fn event(kind: EventKind, instance: &str, payload: &str) -> Event {
         test_event(kind, instance, payload)
+    }
+
+    #[test]
+    fn an_operator_disconnect_is_omnis_instance_disconnected() {
+        let wit = instance_disconnected("acme", "whatsapp-cloud", "maintenance", 1_700_000_000_000);
+        let again = instance_disconnected("acme", "whatsapp-cloud", "maintenance", 1_700_000_000_000);
+        assert_eq!(wit.id, again.id, "the same disconnect has the same id");
+        let event = OmniEvent::from_wit(wit, "whatsapp-cloud", &["acme".into()]).unwrap();
+        assert_eq!(event.subject, "instance.disconnected.whatsapp-cloud.acme");
+        assert_eq!(
+            event.payload(),
+            serde_json::json!({"instanceId": "acme", "channelType": "whatsapp-cloud", "reason": "maintenance", "willReconnect": false})
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use omni_channel_vocabulary::MediaKindName;
 use serde_json::{Value, json};
 
 use crate::bindings::messaging::SendReceipt;
-use crate::bindings::plugin::{Features, PluginInfo};
+use crate::bindings::plugin::{ConnectionInfo, Features, PluginInfo};
 use crate::bindings::types::{ChannelError, ErrorClass, MediaKind, RetrySchedule};
 use crate::retry::PartsOutcome;
 
@@ -137,6 +137,21 @@ pub fn media_kind(kind: MediaKind) -> &'static str {
         MediaKind::Sticker => MediaKindName::Sticker,
     };
     name.as_str()
+}
+
+/// What `connect` found: the account, and every setup check with what to do about a failed one.
+pub fn connection_info(info: &ConnectionInfo) -> Value {
+    json!({
+        "profileName": info.profile_name,
+        "ownerIdentifier": info.owner_identifier,
+        "qualityRating": info.quality_rating,
+        "checks": info.checks.iter().map(|c| json!({
+            "name": c.name,
+            "passed": c.passed,
+            "detail": c.detail,
+            "fix": c.fix,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// The plugin's identity and capabilities.

@@ -19,7 +19,7 @@ use crate::bindings::messaging::{
     Attachment, Content, DecodedMessage, InteractiveHeader, MediaSource, OutgoingMessage, ParameterValue, SendOptions,
     SendReceipt, TemplateComponent,
 };
-use crate::bindings::plugin::{ConnectionInfo, PluginInfo, ValidatedConfig};
+use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig};
 use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::bindings::{ChannelPlugin, ChannelPluginIndices, ChannelPluginPre};
@@ -178,8 +178,9 @@ impl PluginRuntime {
         &self,
         caps: Capabilities,
         instance: &Instance,
+        options: ConnectOptions,
     ) -> Result<Result<ConnectionInfo, ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| plugin.omni_channel_plugin().call_connect(store, instance))
+        self.call(caps, false, |plugin, store| plugin.omni_channel_plugin().call_connect(store, instance, options))
     }
 
     /// `webhook.handle-webhook`.

@@ -8,7 +8,8 @@
 //!   `Content-Type` → `{"id"}`.
 //! - `GET /api/v1/instances/{instance}/media/{media-id}`: the file, verified, with
 //!   `x-content-sha256`.
-//! - `POST /api/v1/instances/{instance}/connect`: checks the credentials with Meta.
+//! - the instances themselves (`super::instances_api`): list, add or change, remove,
+//!   status, connect, disconnect.
 //!
 //! Typed errors come back as `{"error": <case>, "message", "retryable", ...}` with a status
 //! that says whose fault it was: 400 the request, 502 Meta, 503 unreachable, 504 unknown outcome.
@@ -46,10 +47,10 @@ pub fn routes(options: &ServerOptions) -> Router<AppState> {
         .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read).layer(small.clone()))
         .route("/api/v1/instances/{instance}/media", post(upload).layer(file))
         .route("/api/v1/instances/{instance}/media/{media_id}", get(download))
-        .route("/api/v1/instances/{instance}/connect", post(connect).layer(small))
+        .merge(super::instances_api::routes().layer(small))
 }
 
-fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
+pub(super) fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
 }
 
@@ -64,11 +65,11 @@ fn status_of(error: &ChannelError) -> StatusCode {
     }
 }
 
-fn channel_error(error: &ChannelError) -> Response {
+pub(super) fn channel_error(error: &ChannelError) -> Response {
     (status_of(error), Json(wire::channel_error(error))).into_response()
 }
 
-fn host_error(error: HostError) -> Response {
+pub(super) fn host_error(error: HostError) -> Response {
     match error {
         HostError::UnknownInstance(id) => {
             json_error(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
@@ -77,6 +78,10 @@ fn host_error(error: HostError) -> Response {
         HostError::Busy(_) => {
             let body = serde_json::json!({ "error": "busy", "message": error.to_string(), "retryable": true });
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+        HostError::Paused(_) => {
+            let body = serde_json::json!({ "error": "disconnected", "message": error.to_string(), "retryable": false });
+            (StatusCode::CONFLICT, Json(body)).into_response()
         }
     }
 }
@@ -232,19 +237,6 @@ async fn download(State(state): State<AppState>, Path((instance, media_id)): Pat
             }
             response
         }
-        Ok(Err(error)) => channel_error(&error),
-        Err(e) => host_error(e),
-    }
-}
-
-async fn connect(State(state): State<AppState>, Path(instance): Path<String>) -> Response {
-    match state.run_plugin(Lane::Egress, move |host| host.connect(&instance)).await {
-        Ok(Ok(info)) => Json(serde_json::json!({
-            "profileName": info.profile_name,
-            "ownerIdentifier": info.owner_identifier,
-            "qualityRating": info.quality_rating,
-        }))
-        .into_response(),
         Ok(Err(error)) => channel_error(&error),
         Err(e) => host_error(e),
     }

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::capabilities::{EventSink, OmniEvent, SinkError};
+use crate::instances::{ConnectionState, HostedInstance};
 
 /// Every metric: name, type and help text.
 const METRICS: &[(&str, &str, &str)] = &[
@@ -16,6 +17,7 @@ const METRICS: &[(&str, &str, &str)] = &[
     ("omni_media_downloads_total", "counter", "Received files served through media links, by instance and outcome."),
     ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
     ("omni_connections_refused_total", "counter", "Connections refused at the cap with none idle to close."),
+    ("omni_config_reloads_total", "counter", "Reloads of the configuration file (SIGHUP), by outcome: ok or refused."),
     (
         "omni_calls_shed_total",
         "counter",
@@ -117,6 +119,38 @@ impl Metrics {
     }
 }
 
+/// The gauges of each instance's health, read from its status when `/metrics` is scraped:
+/// `omni_instance_connected` (1 connected, 0 disconnected, absent while unknown) and
+/// `omni_instance_last_webhook_timestamp_seconds`. One series per configured instance.
+pub fn render_instances(instances: &[Arc<HostedInstance>]) -> String {
+    let mut connected = String::from(
+        "# HELP omni_instance_connected Whether the instance's last connect worked and nothing since said otherwise.\n\
+         # TYPE omni_instance_connected gauge\n",
+    );
+    let mut webhook = String::from(
+        "# HELP omni_instance_last_webhook_timestamp_seconds When the instance last answered a webhook with 2xx.\n\
+         # TYPE omni_instance_last_webhook_timestamp_seconds gauge\n",
+    );
+    for instance in instances {
+        let status = instance.status();
+        let id = escape(instance.id());
+        match status.state {
+            ConnectionState::Connected => {
+                connected.push_str(&format!("omni_instance_connected{{instance=\"{id}\"}} 1\n"))
+            }
+            ConnectionState::Disconnected => {
+                connected.push_str(&format!("omni_instance_connected{{instance=\"{id}\"}} 0\n"))
+            }
+            ConnectionState::Unknown => {}
+        }
+        if let Some(at) = status.last_webhook_at_ms {
+            let seconds = at as f64 / 1000.0;
+            webhook.push_str(&format!("omni_instance_last_webhook_timestamp_seconds{{instance=\"{id}\"}} {seconds}\n"));
+        }
+    }
+    connected + &webhook
+}
+
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
@@ -154,6 +188,10 @@ impl CountingSink {
 }
 
 impl EventSink for CountingSink {
+    fn ready(&self) -> Result<(), String> {
+        self.inner.ready()
+    }
+
     fn publish(&self, events: &[OmniEvent], deadline: Instant) -> Result<(), SinkError> {
         let result = self.inner.publish(events, deadline);
         self.count(events.iter().map(|e| e.event.as_str()), &result);

@@ -11,8 +11,10 @@
 mod api;
 pub mod connections;
 pub mod guards;
+mod instances_api;
 mod media;
 pub mod metrics;
+pub mod reload;
 mod request_id;
 mod webhook;
 
@@ -260,6 +262,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route("/media/{instance}/{media_id}", get(media::serve))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
@@ -274,8 +277,22 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }))
 }
 
+/// Ready for traffic: the event bus is reachable (a replica whose bus is down would answer
+/// every webhook 503). Liveness is `/healthz`.
+async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    match state.host.sink_ready() {
+        Ok(()) => axum::Json(serde_json::json!({ "ready": true })).into_response(),
+        Err(why) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "ready": false, "reason": why })),
+        )
+            .into_response(),
+    }
+}
+
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    ([("content-type", "text/plain; version=0.0.4")], state.metrics.render())
+    let text = state.metrics.render() + &metrics::render_instances(&state.host.instances());
+    ([("content-type", "text/plain; version=0.0.4")], text)
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight (within the

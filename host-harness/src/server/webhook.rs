@@ -77,6 +77,12 @@ async fn answer(
         Ok(response) => {
             let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let outcome = outcome(&method, response.status);
+            if status.is_success()
+                && method == Method::POST
+                && let Ok(receiver) = state.host.instance(instance)
+            {
+                receiver.record(|s| s.last_webhook_at_ms = Some(crate::instances::now_ms()));
+            }
             let mut reply = (status, response.body).into_response();
             for (name, value) in response.headers {
                 if let (Ok(name), Ok(value)) =
@@ -90,6 +96,9 @@ async fn answer(
         Err(HostError::UnknownInstance(_)) => (error(StatusCode::NOT_FOUND, "no such instance"), "unknown_instance"),
         // Overloaded: 503 makes Meta redeliver later, when there is room.
         Err(e @ HostError::Busy(_)) => (error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), "busy"),
+        // Webhooks of a disconnected instance are still handled (nothing Meta sends is lost);
+        // should one be refused, 503 makes Meta redeliver it.
+        Err(e @ HostError::Paused(_)) => (error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), "paused"),
         // The plugin trapped or ran out of budget: 500 makes Meta redeliver later.
         Err(HostError::Plugin(_)) => {
             (error(StatusCode::INTERNAL_SERVER_ERROR, "the channel plugin failed"), "plugin_failed")

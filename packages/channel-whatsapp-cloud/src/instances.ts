@@ -8,7 +8,7 @@ import type { ConnectionInfo, Instance, Route } from './runtime/wit.js';
 export interface HostedInstance {
   /** What the component receives: the configuration it normalised. */
   wit: Instance;
-  /** Origins the instance's calls may reach: the component's declaration plus `allowedHosts`. */
+  /** Origins the instance's calls may reach: the component's declaration, within the operator's `egress`. */
   egress: string[];
   /** The component's name for the instance's Meta app. */
   appKey: string;
@@ -31,6 +31,11 @@ export class InstanceRegistry {
 
   delete(id: string): void {
     this.byId.delete(id);
+  }
+
+  /** Every hosted instance. */
+  all(): HostedInstance[] {
+    return [...this.byId.values()];
   }
 
   /** The other instances of `receiver`'s Meta app, as webhook routes (no configuration). */

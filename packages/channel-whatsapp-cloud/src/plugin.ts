@@ -24,6 +24,7 @@ import { type BusEvent, EventForwarder } from './events.js';
 import { type HostedInstance, InstanceRegistry } from './instances.js';
 import { MediaLinks, mediaPath } from './media-links.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { grantEgress } from './runtime/egress.js';
 import { type CallCapabilities, ComponentRuntime, PluginFailure, type RuntimeOptions } from './runtime/index.js';
 import { type WhatsAppSendResult, sendOmniMessage } from './sending.js';
 import { incomingRequest, instanceOf, jsonResponse, readBody, toResponse } from './webhook.js';
@@ -128,7 +129,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   async connect(instanceId: string, config: InstanceConfig): Promise<void> {
     const runtime = this.requireRuntime();
     this.setStatus(instanceId, config, { state: 'connecting', since: new Date() });
-    const { componentConfig, allowedHosts } = splitConfig(config);
+    const { componentConfig, egress, subscribeWebhooks } = splitConfig(config);
     const validated = await this.guard(instanceId, config, () => runtime.validateConfig(componentConfig));
     if (!validated.ok) {
       const summary = { message: `invalid configuration: ${problemList(validated.error)}`, code: 'invalid-config', retryable: false };
@@ -136,24 +137,36 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       this.setError(instanceId, config, summary);
       throw new WhatsAppCloudError(summary, validated.error);
     }
+    const grant = grantEgress(validated.value.egress, egress);
+    for (const origin of grant.undeclared) {
+      this.logger.warn('egress listed but not declared by the component: not granted', { instanceId, origin });
+    }
     const instance: HostedInstance = {
       wit: { id: instanceId, config: validated.value.config },
-      egress: [...validated.value.egress, ...allowedHosts],
+      egress: grant.granted,
       appKey: validated.value.appKey,
       routingKeys: validated.value.routingKeys,
     };
     // Hosted even if Meta refuses the token below: webhooks are verified with the app secret.
     this.hosted.set(instance);
-    const connected = await this.guard(instanceId, config, () => runtime.connect(this.capabilitiesOf(instance), instance.wit));
+    const connected = await this.guard(instanceId, config, () =>
+      runtime.connect(this.capabilitiesOf(instance), instance.wit, { subscribeWebhooks }),
+    );
     if (!connected.ok) {
       const summary = summarize(connected.error);
       this.setError(instanceId, config, summary);
       throw new WhatsAppCloudError(summary);
     }
     instance.connection = connected.value;
+    // The credentials work; a failed setup check (no webhook subscription...) says what else to fix.
+    const failedChecks = connected.value.checks.filter((check) => !check.passed);
+    for (const check of failedChecks) {
+      this.logger.warn('setup check failed', { instanceId, check: check.name, detail: check.detail, fix: check.fix });
+    }
     this.setStatus(instanceId, config, {
       state: 'connected',
       since: new Date(),
+      ...(failedChecks.length > 0 && { message: failedChecks.map((check) => `${check.name}: ${check.detail}`).join('; ') }),
       metadata: { profileName: connected.value.profileName, ownerIdentifier: connected.value.ownerIdentifier },
     });
   }
@@ -323,6 +336,13 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       message: waiting > 0 ? `${waiting} calls wait for a component process` : `${componentInfo.contract} component running`,
       data: { ...stats, failures: Object.fromEntries(this.failures), sha256: componentInfo.component.sha256 },
     });
+    // What the last connect of each instance found wrong with its setup (it still connected).
+    for (const instance of this.hosted.all()) {
+      for (const check of instance.connection?.checks ?? []) {
+        if (check.passed) continue;
+        checks.push({ name: `${instance.wit.id}: ${check.name}`, status: 'warn', message: check.detail, data: { fix: check.fix } });
+      }
+    }
     return checks;
   }
 

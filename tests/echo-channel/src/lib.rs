@@ -45,7 +45,7 @@ mod component {
                 id: "echo".into(),
                 name: "Echo test channel".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.2.0".into(),
+                contract: "omni:channel@0.3.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::SEND_TEXT,
                     max_text_length: 1000,
@@ -65,7 +65,7 @@ mod component {
                 routing_keys: Vec::new(),
             })
         }
-        fn connect(_: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
+        fn connect(_: Instance, _: plugin::ConnectOptions) -> Result<plugin::ConnectionInfo, ChannelError> {
             Err(unsupported("connect"))
         }
     }

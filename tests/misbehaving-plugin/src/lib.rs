@@ -29,7 +29,7 @@ mod component {
                 id: "misbehaving".into(),
                 name: "Misbehaving test plugin".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.2.0".into(),
+                contract: "omni:channel@0.3.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::empty(),
                     max_text_length: 0,
@@ -43,7 +43,7 @@ mod component {
         fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
             Ok(plugin::ValidatedConfig { config, egress: Vec::new(), app_key: String::new(), routing_keys: Vec::new() })
         }
-        fn connect(_: Instance) -> Result<plugin::ConnectionInfo, ChannelError> {
+        fn connect(_: Instance, _: plugin::ConnectOptions) -> Result<plugin::ConnectionInfo, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
     }

@@ -7,6 +7,7 @@ mod component;
 mod golden;
 mod hostile;
 mod inbound;
+mod instances;
 mod media;
 mod media_links;
 mod nats;

@@ -114,7 +114,9 @@ fn a_timeout_after_sending_is_an_unknown_outcome_and_sent_once() {
 #[test]
 fn connect_reports_the_number_and_publishes_instance_connected() {
     let host = TestHost::new();
-    let info = host.host.connect(INSTANCE).unwrap().unwrap();
+    let report_only = omni_host::bindings::plugin::ConnectOptions { subscribe_webhooks: false };
+    let info = host.host.connect(INSTANCE, report_only).unwrap().unwrap();
+    assert!(info.checks.iter().all(|c| c.passed), "the fake's setup is healthy: {:?}", info.checks);
     assert_eq!(info.profile_name.as_deref(), Some("Acme Support"));
     assert_eq!(info.owner_identifier.as_deref(), Some("+1 555-078-3881"));
     let published = host.events();

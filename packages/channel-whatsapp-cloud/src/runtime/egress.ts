@@ -1,7 +1,7 @@
 /**
  * Outbound HTTP for the component (`outbound-http.send`), as `omni-host` grants it: deny by
- * default, only the origins the component declared for the instance plus the operator's extras,
- * no redirects, a timeout, a cap on the response body.
+ * default, only the origins the component declared for the instance (narrowed to the
+ * operator's list when there is one), no redirects, a timeout, a cap on the response body.
  */
 
 import type { HttpError, Request, Response } from '../../generated/component/interfaces/omni-channel-outbound-http.js';
@@ -46,6 +46,26 @@ function allows(pattern: string, origin: Origin): boolean {
   if (typeof allowed === 'string' || allowed.scheme !== origin.scheme || allowed.port !== origin.port) return false;
   if (!wildcard) return allowed.host === origin.host;
   return origin.host.endsWith(`.${allowed.host}`);
+}
+
+/** The same origin, whatever its spelling (`https://GRAPH.facebook.com:443/` and `https://graph.facebook.com`). */
+function sameOrigin(a: string, b: string): boolean {
+  const [x, y] = [originOf(a.replace('://*.', '://')), originOf(b.replace('://*.', '://'))];
+  if (typeof x === 'string' || typeof y === 'string') return false;
+  return x.scheme === y.scheme && x.host === y.host && x.port === y.port && a.includes('://*.') === b.includes('://*.');
+}
+
+/**
+ * What an instance may reach: the origins the component declared, within the operator's list
+ * when there is one. The declaration stays the limit: a listed origin the component did not
+ * declare is not granted (it is returned as `undeclared`, for a warning).
+ */
+export function grantEgress(declared: readonly string[], allowed?: readonly string[]): { granted: string[]; undeclared: string[] } {
+  if (!allowed) return { granted: [...declared], undeclared: [] };
+  return {
+    granted: declared.filter((origin) => allowed.some((entry) => sameOrigin(origin, entry))),
+    undeclared: allowed.filter((entry) => !declared.some((origin) => sameOrigin(origin, entry))),
+  };
 }
 
 /** Whether `url` may be requested under `origins`; the refusal the component sees otherwise. */

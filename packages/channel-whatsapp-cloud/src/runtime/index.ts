@@ -19,7 +19,7 @@ import type {
   SendOptions,
   SendReceipt,
 } from '../../generated/component/interfaces/omni-channel-messaging.js';
-import type { ConnectionInfo, PluginInfo, ValidatedConfig } from '../../generated/component/interfaces/omni-channel-plugin.js';
+import type { ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig } from '../../generated/component/interfaces/omni-channel-plugin.js';
 import type { ChannelError, ConfigProblem, Instance, InvalidField } from '../../generated/component/interfaces/omni-channel-types.js';
 import type {
   DeliveryLimits,
@@ -140,8 +140,8 @@ export class ComponentRuntime {
     return this.result('plugin.validateConfig', [config], none(), this.outbound);
   }
 
-  connect(caps: CallCapabilities, instance: Instance): Promise<Result<ConnectionInfo, ChannelError>> {
-    return this.result('plugin.connect', [instance], caps, this.outbound);
+  connect(caps: CallCapabilities, instance: Instance, options: ConnectOptions): Promise<Result<ConnectionInfo, ChannelError>> {
+    return this.result('plugin.connect', [instance, options], caps, this.outbound);
   }
 
   handleWebhook(

@@ -16,6 +16,7 @@ export type {
 export type { HttpError, Request, Response } from '../../generated/component/interfaces/omni-channel-outbound-http.js';
 export type {
   Capabilities,
+  ConnectOptions,
   ConnectionInfo,
   Features,
   MediaLimit,

@@ -53,7 +53,7 @@ describe('loading', () => {
     assert.equal(caps.canEditMessage || caps.canDeleteMessage || caps.canForwardMessage || caps.canSendPoll, false);
     assert.deepEqual(caps.supportedMediaTypes.find((t) => t.mimeType === 'image/jpeg'), { mimeType: 'image/jpeg', maxSize: 5 * 1024 * 1024 });
     assert.equal(caps.maxFileSize, 100 * 1024 * 1024);
-    assert.equal(componentInfo.contract, 'omni:channel@0.2.0');
+    assert.equal(componentInfo.contract, 'omni:channel@0.3.0');
   });
 
   test('the instance configuration schema is the component’s', () => {
@@ -90,6 +90,38 @@ describe('instances', () => {
     const profile = await subject.getProfile('acme');
     assert.equal(profile.name, 'Acme Support');
     assert.equal(profile.platformMetadata.quality_rating, 'GREEN');
+  });
+
+  test('connect reports a missing webhook subscription, and subscribes when the instance asks', async () => {
+    graph.subscribed = false;
+    ctx.logger.lines.length = 0;
+    await subject.connect('unsubscribed', instanceConfig('unsubscribed', graph.baseUrl));
+    const status = await subject.getStatus('unsubscribed');
+    assert.equal(status.state, 'connected', 'the credentials work');
+    assert.match(status.message ?? '', /^webhook-subscription: no app is subscribed/);
+    const health = await subject.getHealth();
+    const warning = health.checks.find((c) => c.name === 'unsubscribed: webhook-subscription');
+    assert.equal(warning?.status, 'warn');
+    assert.match(String(warning?.data?.fix), /subscribed_apps/);
+    assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.data?.check === 'webhook-subscription'));
+    assert.equal(graph.subscribed, false, 'nothing is changed unless asked');
+
+    const config = instanceConfig('subscribing', graph.baseUrl);
+    config.options = { ...config.options, subscribeWebhooks: true };
+    await subject.connect('subscribing', config);
+    assert.equal((await subject.getStatus('subscribing')).message, undefined);
+    assert.equal(graph.subscribed, true);
+    assert.ok(graph.requests.some((r) => r.method === 'POST' && r.path.endsWith('/102290129340398/subscribed_apps')));
+  });
+
+  test('the operator’s egress narrows what the component declared', async () => {
+    const config = instanceConfig('narrowed', graph.baseUrl);
+    config.options = { ...config.options, egress: ['https://example.com'] };
+    ctx.logger.lines.length = 0;
+    // Nothing declared is granted: connect cannot reach the Graph API.
+    await assert.rejects(subject.connect('narrowed', config), { code: 'unreachable' });
+    assert.equal(graph.requests.filter((r) => r.path.includes('narrowed')).length, 0);
+    assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.data?.origin === 'https://example.com'));
   });
 
   test('configuration problems are named by field, before Meta is asked', async () => {

@@ -57,6 +57,8 @@ export class FakeGraph {
   /** The business phone numbers this account has (their ids). */
   readonly phoneNumbers = new Set([PHONE_NUMBER_ID]);
   readonly media = new Map<string, StoredMedia>();
+  /** Whether the app is subscribed to the business account's webhooks (`subscribed_apps`). */
+  subscribed = true;
   private readonly script: Array<Scripted | 'normal'> = [];
   private nextMessage = 1;
   private nextMedia = 7_000_000_000_000;
@@ -144,6 +146,14 @@ export class FakeGraph {
     const phone = object !== undefined && this.phoneNumbers.has(object);
     if (req.method === 'POST' && phone && edge === 'messages') return this.message(recorded, reply);
     if (req.method === 'POST' && phone && edge === 'media') return this.upload(recorded, reply);
+    if (object && edge === 'subscribed_apps') {
+      if (req.method === 'POST') {
+        this.subscribed = true;
+        return reply(200, { success: true });
+      }
+      const data = this.subscribed ? [{ whatsapp_business_api_data: { id: '987654321', name: 'Acme omni' } }] : [];
+      return reply(200, { data });
+    }
     if (req.method === 'GET' && phone && !edge) {
       return reply(200, { display_phone_number: '+1 555-078-3881', verified_name: 'Acme Support', quality_rating: 'GREEN', id: object });
     }

@@ -8,13 +8,18 @@ use anyhow::{Context as _, bail};
 
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
-use crate::bindings::plugin::{ConnectionInfo, PluginInfo};
+use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::Grant;
 use crate::capabilities::events::{Collector, PublishFuture};
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks, OmniEvent};
-use crate::config::HostConfig;
+use crate::config::{HostConfig, InstanceSettings};
+pub use crate::instances::HostedInstance;
+use crate::instances::InstanceTable;
+
+mod admin;
+mod status;
 use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
 use crate::runtime::{PluginError, PluginRuntime};
 
@@ -22,26 +27,6 @@ use crate::runtime::{PluginError, PluginRuntime};
 const RESPONSE_BYTES: u64 = 4 << 20;
 /// A 100 MB document plus headroom.
 pub const MEDIA_RESPONSE_BYTES: u64 = 110 << 20;
-
-/// One instance, validated by the plugin.
-pub struct HostedInstance {
-    /// What the plugin receives (config normalised by the plugin, defaults filled in).
-    pub wit: Instance,
-    /// Where this instance's calls may connect: what the plugin declared it needs, narrowed to
-    /// the operator's `egress` list when there is one.
-    pub egress: EgressPolicy,
-    /// The plugin's name for the provider app the instance belongs to: instances with the same
-    /// key receive each other's notifications.
-    app_key: String,
-    /// What the provider calls the instance in notifications.
-    routing_keys: Vec<String>,
-}
-
-impl HostedInstance {
-    pub fn id(&self) -> &str {
-        &self.wit.id
-    }
-}
 
 /// Why the host could not run a call.
 #[derive(Debug)]
@@ -53,6 +38,8 @@ pub enum HostError {
     /// No capacity for the call within the time a caller may wait (`serve`'s queue timeout):
     /// the call was never made, so it is safe to retry.
     Busy(std::time::Duration),
+    /// The operator disconnected the instance: it sends nothing until it is connected again.
+    Paused(String),
 }
 
 impl std::fmt::Display for HostError {
@@ -61,6 +48,7 @@ impl std::fmt::Display for HostError {
             Self::UnknownInstance(id) => write!(f, "no instance `{id}` is configured"),
             Self::Plugin(e) => e.fmt(f),
             Self::Busy(waited) => write!(f, "the host is busy: no capacity for the call within {} s", waited.as_secs()),
+            Self::Paused(id) => write!(f, "instance `{id}` is disconnected: connect it again to send"),
         }
     }
 }
@@ -77,7 +65,7 @@ impl From<PluginError> for HostError {
 pub struct ChannelHost {
     runtime: Arc<PluginRuntime>,
     info: PluginInfo,
-    instances: Vec<HostedInstance>,
+    instances: InstanceTable,
     http: Arc<dyn HttpClient>,
     sink: Arc<dyn EventSink>,
     media_links: Option<Arc<MediaLinks>>,
@@ -88,6 +76,22 @@ pub struct ChannelHost {
 /// The largest webhook body taken unless the operator says otherwise (the shared vocabulary's
 /// default: Meta documents deliveries of up to 3 MB).
 pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = omni_channel_vocabulary::limits::MAX_BODY_BYTES;
+
+/// Validates one instance's settings with the plugin and grants it egress.
+pub(crate) fn prepare(runtime: &PluginRuntime, settings: &InstanceSettings) -> anyhow::Result<HostedInstance> {
+    let id = &settings.id;
+    let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
+    let validated = match runtime.validate_config(&config.to_string())? {
+        Ok(validated) => validated,
+        Err(problems) => {
+            let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+            bail!("instance `{id}` is misconfigured: {}", list.join("; "));
+        }
+    };
+    let egress = grant(id, &validated.egress, settings.egress.as_deref())?;
+    let wit = Instance { id: id.clone(), config: validated.config };
+    Ok(HostedInstance::new(wit, egress, validated.app_key, validated.routing_keys))
+}
 
 /// What an instance may reach (see [`Grant`]), with what the operator's list changed logged.
 fn grant(id: &str, declared: &[String], allowed: Option<&[String]>) -> anyhow::Result<EgressPolicy> {
@@ -112,25 +116,9 @@ impl ChannelHost {
     ) -> anyhow::Result<Self> {
         runtime.check_instantiation().context("instantiating the plugin")?;
         let info = runtime.info().context("asking the plugin for its info")?;
-        let mut instances = Vec::with_capacity(config.instances.len());
-        for settings in &config.instances {
-            let id = &settings.id;
-            let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
-            let validated = match runtime.validate_config(&config.to_string())? {
-                Ok(validated) => validated,
-                Err(problems) => {
-                    let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
-                    bail!("instance `{id}` is misconfigured: {}", list.join("; "));
-                }
-            };
-            let egress = grant(id, &validated.egress, settings.egress.as_deref())?;
-            instances.push(HostedInstance {
-                wit: Instance { id: id.clone(), config: validated.config },
-                egress,
-                app_key: validated.app_key,
-                routing_keys: validated.routing_keys,
-            });
-        }
+        let instances =
+            config.instances.iter().map(|settings| prepare(&runtime, settings)).collect::<anyhow::Result<Vec<_>>>()?;
+        let instances = InstanceTable::new(instances);
         Ok(Self { runtime, info, instances, http, sink, media_links: None, max_webhook_body: DEFAULT_MAX_WEBHOOK_BODY })
     }
 
@@ -167,14 +155,15 @@ impl ChannelHost {
         &self.runtime
     }
 
-    /// The configured instances.
-    pub fn instances(&self) -> &[HostedInstance] {
-        &self.instances
+    /// The instances as they are now (see [`ChannelHost::put_instance`] and
+    /// [`ChannelHost::reload`] for changing them).
+    pub fn instances(&self) -> Arc<Vec<Arc<HostedInstance>>> {
+        self.instances.snapshot()
     }
 
-    /// An instance by id.
-    pub fn instance(&self, id: &str) -> Result<&HostedInstance, HostError> {
-        self.instances.iter().find(|i| i.id() == id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
+    /// An instance by id, for the length of one call: a change to the table does not affect it.
+    pub fn instance(&self, id: &str) -> Result<Arc<HostedInstance>, HostError> {
+        self.instances.get(id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
     }
 
     /// Runs a webhook request addressed to instance `id`. The other instances of the same
@@ -214,10 +203,11 @@ impl ChannelHost {
 
     /// What a webhook call for instance `id` gets: the receiver, the routes to the other
     /// instances of its provider app, and its capabilities.
-    fn webhook_call(&self, id: &str) -> Result<(&HostedInstance, Vec<Route>, Capabilities), HostError> {
-        let receiver = self.instance(id)?;
-        let routes: Vec<Route> = self
-            .instances
+    fn webhook_call(&self, id: &str) -> Result<(Arc<HostedInstance>, Vec<Route>, Capabilities), HostError> {
+        let instances = self.instances.snapshot();
+        let receiver =
+            instances.iter().find(|i| i.id() == id).cloned().ok_or_else(|| HostError::UnknownInstance(id.into()))?;
+        let routes: Vec<Route> = instances
             .iter()
             .filter(|i| i.id() != id && i.app_key == receiver.app_key)
             .map(|i| Route { instance_id: i.id().to_owned(), routing_keys: i.routing_keys.clone() })
@@ -237,6 +227,11 @@ impl ChannelHost {
         Ok((receiver, routes, caps))
     }
 
+    /// Whether the event sink can take events now (see [`EventSink::ready`]).
+    pub fn sink_ready(&self) -> Result<(), String> {
+        self.sink.ready()
+    }
+
     /// Whether publishing can wait on something outside the process (a network bus, the
     /// reader of a pipe): such calls must not run on the threads that serve connections.
     pub fn sink_may_block(&self) -> bool {
@@ -251,7 +246,15 @@ impl ChannelHost {
         options: &SendOptions,
     ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.send_message(self.capabilities(instance, RESPONSE_BYTES), &instance.wit, message, options)?)
+        if instance.status().sends_paused {
+            return Err(HostError::Paused(id.to_owned()));
+        }
+        let caps = self.capabilities(&instance, RESPONSE_BYTES);
+        let result = self.runtime.send_message(caps, &instance.wit, message, options)?;
+        if let Err(error) = &result {
+            status::note_send_failure(&instance, error);
+        }
+        Ok(result)
     }
 
     /// Sends one message, retrying what the plugin says may be retried (see [`crate::retry`]).
@@ -312,7 +315,7 @@ impl ChannelHost {
         error: &ChannelError,
     ) -> Result<(), HostError> {
         let instance = self.instance(id)?;
-        let caps = self.capabilities(instance, RESPONSE_BYTES);
+        let caps = self.capabilities(&instance, RESPONSE_BYTES);
         if let Err(e) = self.runtime.report_send_failure(caps, &instance.wit, message, options, error)? {
             tracing::warn!(instance = id, "message.failed of an abandoned send not published: {e:?}");
         }
@@ -328,30 +331,36 @@ impl ChannelHost {
     ) -> Result<Result<(), ChannelError>, HostError> {
         let instance = self.instance(id)?;
         Ok(self.runtime.mark_read(
-            self.capabilities(instance, RESPONSE_BYTES),
+            self.capabilities(&instance, RESPONSE_BYTES),
             &instance.wit,
             message_id,
             show_typing,
         )?)
     }
 
-    /// Checks the instance's credentials with Meta (publishes `instance.connected` or
-    /// `instance.disconnected`).
-    pub fn connect(&self, id: &str) -> Result<Result<ConnectionInfo, ChannelError>, HostError> {
+    /// Checks the instance's credentials and setup with the provider (publishes
+    /// `instance.connected` or `instance.disconnected`); records the outcome in its status.
+    pub fn connect(
+        &self,
+        id: &str,
+        options: ConnectOptions,
+    ) -> Result<Result<ConnectionInfo, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.connect(self.capabilities(instance, RESPONSE_BYTES), &instance.wit)?)
+        let result = self.runtime.connect(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, options)?;
+        status::note_connect(&instance, &result);
+        Ok(result)
     }
 
     /// Uploads a file; returns its media id.
     pub fn upload_media(&self, id: &str, upload: &MediaUpload) -> Result<Result<String, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.upload_media(self.capabilities(instance, RESPONSE_BYTES), &instance.wit, upload)?)
+        Ok(self.runtime.upload_media(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, upload)?)
     }
 
     /// Downloads a received file, verified against Meta's size and SHA-256.
     pub fn download_media(&self, id: &str, media_id: &str) -> Result<Result<DownloadedMedia, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.download_media(self.capabilities(instance, MEDIA_RESPONSE_BYTES), &instance.wit, media_id)?)
+        Ok(self.runtime.download_media(self.capabilities(&instance, MEDIA_RESPONSE_BYTES), &instance.wit, media_id)?)
     }
 
     /// The capabilities of a call that talks to the Graph API for `instance`.

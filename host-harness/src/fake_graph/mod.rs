@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,6 +19,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+
+mod account;
+mod media;
+mod messages;
 
 /// A request the fake received.
 #[derive(Debug, Clone)]
@@ -116,6 +120,8 @@ struct FakeState {
     media: Mutex<std::collections::HashMap<String, StoredMedia>>,
     next_message: AtomicU64,
     next_media: AtomicU64,
+    /// Whether the app is subscribed to the business account's webhooks.
+    subscribed: AtomicBool,
 }
 
 impl FakeState {
@@ -151,6 +157,7 @@ impl FakeGraph {
             media: Mutex::default(),
             next_message: AtomicU64::new(1),
             next_media: AtomicU64::new(1),
+            subscribed: AtomicBool::new(true),
         });
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
@@ -181,6 +188,16 @@ impl FakeGraph {
     /// Every request received so far.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests.lock().expect("fake lock").clone()
+    }
+
+    /// Whether the app is subscribed to the business account's webhooks (it is at start).
+    pub fn set_subscribed(&self, subscribed: bool) {
+        self.state.subscribed.store(subscribed, Ordering::Relaxed);
+    }
+
+    /// Whether the app is subscribed (after a `POST /{waba-id}/subscribed_apps`, it is).
+    pub fn subscribed(&self) -> bool {
+        self.state.subscribed.load(Ordering::Relaxed)
     }
 
     /// Forgets the recorded requests.
@@ -266,155 +283,21 @@ async fn handle(
 
     let segments: Vec<&str> = recorded.path.trim_matches('/').split('/').collect();
     match (method.as_str(), segments.as_slice()) {
-        ("POST", [version, phone, "messages"]) if is_version(version) => send_message(&state, phone, &recorded),
-        ("POST", [version, phone, "media"]) if is_version(version) => upload_media(&state, phone, &recorded).await,
-        ("GET", ["cdn", id]) => download(&state, id, &recorded),
-        ("GET", [version, id]) if is_version(version) && *id == state.phone_number_id => phone_number(&recorded),
-        ("GET", [version, id]) if is_version(version) => media_metadata(&state, id),
+        ("POST", [version, phone, "messages"]) if is_version(version) => {
+            messages::send_message(&state, phone, &recorded)
+        }
+        ("POST", [version, phone, "media"]) if is_version(version) => {
+            media::upload_media(&state, phone, &recorded).await
+        }
+        ("GET", ["cdn", id]) => media::download(&state, id, &recorded),
+        ("GET", [version, _, "subscribed_apps"]) if is_version(version) => account::subscribed_apps(&state),
+        ("POST", [version, _, "subscribed_apps"]) if is_version(version) => account::subscribe_app(&state),
+        ("GET", [version, id]) if is_version(version) && *id == state.phone_number_id => {
+            account::phone_number(&recorded)
+        }
+        ("GET", [version, id]) if is_version(version) => media::media_metadata(&state, id),
         _ => error(400, 100, "Unknown path components"),
     }
-}
-
-/// `POST /{version}/{phone-number-id}/media`: a multipart form with `messaging_product`,
-/// `type` and `file` (whose own Content-Type must be real, as Meta requires).
-async fn upload_media(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
-    if phone != state.phone_number_id {
-        return error(400, 100, "Unsupported post request. Object with ID does not exist");
-    }
-    let Some(boundary) = request.header("content-type").and_then(|t| multer::parse_boundary(t).ok()) else {
-        return error(400, 100, "Expected multipart/form-data");
-    };
-    let body = Bytes::from(request.body.clone());
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
-    let mut form = multer::Multipart::new(stream, boundary);
-    let (mut product, mut declared, mut file) = (None, None, None);
-    loop {
-        match form.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_owned();
-                let filename = field.file_name().map(str::to_owned);
-                let content_type = field.content_type().map(|m| m.to_string());
-                let Ok(bytes) = field.bytes().await else { return error(400, 100, "Malformed multipart body") };
-                match name.as_str() {
-                    "messaging_product" => product = Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    "type" => declared = Some(String::from_utf8_lossy(&bytes).into_owned()),
-                    "file" => file = Some((bytes.to_vec(), filename, content_type)),
-                    _ => return error(400, 100, &format!("Unexpected form field {name}")),
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return error(400, 100, &format!("Malformed multipart body: {e}")),
-        }
-    }
-    if product.as_deref() != Some("whatsapp") {
-        return error(400, 100, "The parameter messaging_product is required.");
-    }
-    let (Some(declared), Some((bytes, filename, Some(content_type)))) = (declared, file) else {
-        return error(400, 100, "The parameters type and file (with its Content-Type) are required.");
-    };
-    if content_type == "application/octet-stream" || content_type != declared {
-        return error(400, 131053, &format!("Media upload error: file type {content_type} does not match {declared}"));
-    }
-    let id = state.store(bytes, declared, filename);
-    json_response(200, json!({ "id": id }))
-}
-
-/// `GET /{version}/{media-id}`: the file's metadata and a short-lived download URL.
-fn media_metadata(state: &FakeState, id: &str) -> Response {
-    let media = state.media.lock().expect("fake lock").get(id).cloned();
-    match media {
-        Some(media) => json_response(
-            200,
-            json!({
-                "messaging_product": "whatsapp",
-                "url": format!("{}/cdn/{id}", state.base_url),
-                "mime_type": media.mime_type,
-                "sha256": media.sha256,
-                "file_size": media.bytes.len(),
-                "id": id,
-            }),
-        ),
-        None => error(400, 100, "Unsupported get request. Object with ID does not exist"),
-    }
-}
-
-/// `GET <url>`: the file itself. Like Meta's CDN it wants the token and a User-Agent.
-fn download(state: &FakeState, id: &str, request: &RecordedRequest) -> Response {
-    if request.header("user-agent").is_none_or(str::is_empty) {
-        return (StatusCode::FORBIDDEN, "User-Agent required").into_response();
-    }
-    let media = state.media.lock().expect("fake lock").get(id).cloned();
-    match media {
-        Some(media) => {
-            let mut response = (StatusCode::OK, media.bytes).into_response();
-            if let Ok(value) = HeaderValue::from_str(&media.mime_type) {
-                response.headers_mut().insert("content-type", value);
-            }
-            response
-        }
-        None => (StatusCode::NOT_FOUND, "Not Found").into_response(),
-    }
-}
-
-/// `GET /{version}/{phone-number-id}?fields=...`: the number's profile.
-fn phone_number(request: &RecordedRequest) -> Response {
-    let mut info = json!({
-        "display_phone_number": "+1 555-078-3881",
-        "verified_name": "Acme Support",
-        "quality_rating": "GREEN",
-        "name_status": "APPROVED",
-        "code_verification_status": "VERIFIED",
-        "platform_type": "CLOUD_API",
-        "throughput": {"level": "STANDARD"},
-        "id": request.path.rsplit('/').next().unwrap_or_default(),
-    });
-    // Like the Graph API, answer only the fields asked for (plus the id).
-    if let Some(fields) = request.query.split('&').find_map(|p| p.strip_prefix("fields=")) {
-        let wanted: Vec<&str> = fields.split(',').collect();
-        if let Some(object) = info.as_object_mut() {
-            object.retain(|k, _| k == "id" || wanted.contains(&k.as_str()));
-        }
-    }
-    json_response(200, info)
-}
-
-/// `POST /{version}/{phone-number-id}/messages`.
-fn send_message(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
-    if phone != state.phone_number_id {
-        return error(400, 100, "Unsupported post request. Object with ID does not exist");
-    }
-    if request.header("content-type").is_none_or(|t| !t.starts_with("application/json")) {
-        return error(400, 100, "Content-Type must be application/json");
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
-        return error(400, 100, "Invalid JSON body");
-    };
-    if body["messaging_product"] != "whatsapp" {
-        return error(400, 100, "The parameter messaging_product is required.");
-    }
-    if body["status"] == "read" {
-        return if body["message_id"].is_string() {
-            json_response(200, json!({"success": true}))
-        } else {
-            error(400, 100, "The parameter message_id is required.")
-        };
-    }
-    let to = body["to"].as_str().or_else(|| body["recipient"].as_str());
-    let (Some(to), Some(kind)) = (to, body["type"].as_str()) else {
-        return error(400, 100, "The parameters to and type are required.");
-    };
-    if body.get(kind).is_none() {
-        return error(400, 131008, &format!("The parameter {kind} is required."));
-    }
-    let n = state.next_message.fetch_add(1, Ordering::Relaxed);
-    json_response(
-        200,
-        json!({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to, "wa_id": to}],
-            "messages": [{"id": format!("wamid.FAKE{n:08}"), "message_status": "accepted"}],
-        }),
-    )
 }
 
 fn is_version(segment: &str) -> bool {

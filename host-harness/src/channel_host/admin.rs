@@ -1,0 +1,73 @@
+//! Changing the instances while the host serves: one at a time (the API) or all from the
+//! configuration file (SIGHUP), and the operator's `disconnect`. Every change is validated by
+//! the plugin before it takes effect; a refused change leaves the table as it was.
+
+use std::time::Instant;
+
+use anyhow::Context as _;
+
+use super::{ChannelHost, HostError, prepare};
+use crate::capabilities::{OmniEvent, SinkError};
+use crate::config::{HostConfig, InstanceSettings};
+use crate::instances::{Change, ConnectionState, Reload, now_ms};
+use crate::omni::envelope;
+
+impl ChannelHost {
+    /// Adds instance `settings.id`, or changes it: calls that already started keep the
+    /// instance they started with.
+    pub fn put_instance(&self, settings: &InstanceSettings) -> anyhow::Result<Change> {
+        let instance = prepare(&self.runtime, settings)?;
+        let change = self.instances.put(instance);
+        tracing::info!(instance = settings.id.as_str(), ?change, "instance put");
+        Ok(change)
+    }
+
+    /// Removes instance `id` (its calls in flight finish); false when there is none.
+    pub fn remove_instance(&self, id: &str) -> bool {
+        let removed = self.instances.remove(id);
+        if removed {
+            tracing::info!(instance = id, "instance removed");
+        }
+        removed
+    }
+
+    /// Makes the instances those of `config`: every one is validated first, and if any is
+    /// refused nothing changes (the error names it).
+    pub fn reload(&self, config: &HostConfig) -> anyhow::Result<Reload> {
+        let instances = config
+            .instances
+            .iter()
+            .map(|settings| prepare(&self.runtime, settings))
+            .collect::<anyhow::Result<Vec<_>>>()
+            .context("the new configuration was refused; the instances are unchanged")?;
+        let reload = self.instances.replace(instances);
+        tracing::info!(
+            added = ?reload.added, updated = ?reload.updated, removed = ?reload.removed,
+            unchanged = reload.unchanged.len(), "instances reloaded"
+        );
+        Ok(reload)
+    }
+
+    /// The operator takes instance `id` down: it publishes omni's `instance.disconnected` and
+    /// refuses sends until it is connected again; its webhooks are still handled, since
+    /// nothing the provider delivers may be lost. Blocks while the bus acknowledges; returns
+    /// the event's id.
+    pub fn disconnect(&self, id: &str, reason: &str) -> Result<Result<String, SinkError>, HostError> {
+        let instance = self.instance(id)?;
+        let wit = envelope::instance_disconnected(id, &self.info.id, reason, now_ms());
+        let event = match OmniEvent::from_wit(wit, &self.info.id, &[id.to_owned()]) {
+            Ok(event) => event,
+            Err(e) => return Ok(Err(SinkError::Rejected(e))),
+        };
+        let event_id = event.id.clone();
+        if let Err(e) = self.sink.publish(&[event], Instant::now() + self.runtime.wall_limit()) {
+            return Ok(Err(e));
+        }
+        instance.record(|status| {
+            status.state = ConnectionState::Disconnected;
+            status.reason = Some(reason.to_owned());
+            status.sends_paused = true;
+        });
+        Ok(Ok(event_id))
+    }
+}

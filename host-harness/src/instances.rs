@@ -1,0 +1,269 @@
+//! The instances a host runs, changeable while it serves, and what it knows of each one's
+//! health.
+//!
+//! The table is an immutable list swapped whole: a call takes the instance it concerns (an
+//! `Arc`) once, at its start, so adding, changing or removing instances never disturbs a call
+//! in flight — it finishes with the instance it started with.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::bindings::types::Instance;
+use crate::capabilities::EgressPolicy;
+
+/// One instance, validated by the plugin.
+pub struct HostedInstance {
+    /// What the plugin receives (config normalised by the plugin, defaults filled in).
+    pub wit: Instance,
+    /// Where this instance's calls may connect: what the plugin declared it needs, narrowed to
+    /// the operator's `egress` list when there is one.
+    pub egress: EgressPolicy,
+    /// The plugin's name for the provider app the instance belongs to: instances with the same
+    /// key receive each other's notifications.
+    pub app_key: String,
+    /// What the provider calls the instance in notifications.
+    pub routing_keys: Vec<String>,
+    /// What the host has seen of it; carried over when the instance is changed.
+    status: Mutex<InstanceStatus>,
+}
+
+impl HostedInstance {
+    pub fn new(wit: Instance, egress: EgressPolicy, app_key: String, routing_keys: Vec<String>) -> Self {
+        Self { wit, egress, app_key, routing_keys, status: Mutex::new(InstanceStatus::default()) }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.wit.id
+    }
+
+    /// Whether `other` would run exactly as this one (same settings after validation).
+    fn same_as(&self, other: &Self) -> bool {
+        self.wit.config == other.wit.config
+            && self.egress == other.egress
+            && self.app_key == other.app_key
+            && self.routing_keys == other.routing_keys
+    }
+
+    /// A copy of what the host knows of the instance.
+    pub fn status(&self) -> InstanceStatus {
+        self.status.lock().expect("status lock").clone()
+    }
+
+    /// Records something about the instance.
+    pub fn record(&self, change: impl FnOnce(&mut InstanceStatus)) {
+        change(&mut self.status.lock().expect("status lock"));
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Whether an instance is usable, as far as the host knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionState {
+    /// Never connected since it was added.
+    #[default]
+    Unknown,
+    /// The last `connect` worked and nothing since said otherwise.
+    Connected,
+    /// Disconnected by the operator, or the provider refused its credentials.
+    Disconnected,
+}
+
+/// The last `connect` of an instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectAttempt {
+    pub at_ms: u64,
+    pub ok: bool,
+    /// The provider's quality rating (`GREEN`, `YELLOW`, `RED`), when it gave one.
+    pub quality_rating: Option<String>,
+    /// The setup checks that failed, by name (`webhook-subscription`...).
+    pub failed_checks: Vec<String>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+/// The last send of an instance that failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendFailure {
+    pub at_ms: u64,
+    /// The typed error's case (`provider`, `unreachable`...).
+    pub error: String,
+    pub message: String,
+}
+
+/// What the host knows of one instance's health (`GET /api/v1/instances/{id}/status`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceStatus {
+    pub state: ConnectionState,
+    /// Why it is disconnected, when it is.
+    pub reason: Option<String>,
+    /// Disconnected by the operator: sends are refused until it is connected again (webhooks
+    /// are still handled: nothing the provider delivers is lost).
+    pub sends_paused: bool,
+    pub last_connect: Option<ConnectAttempt>,
+    /// When the instance last received a webhook (answered 2xx).
+    pub last_webhook_at_ms: Option<u64>,
+    pub last_send_error: Option<SendFailure>,
+}
+
+/// What putting an instance into the table did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Added,
+    Updated,
+    Unchanged,
+}
+
+/// What replacing the whole table did, by instance id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Reload {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+/// The instances, swapped whole on every change.
+#[derive(Default)]
+pub struct InstanceTable {
+    current: RwLock<Arc<Vec<Arc<HostedInstance>>>>,
+}
+
+impl InstanceTable {
+    pub fn new(instances: Vec<HostedInstance>) -> Self {
+        Self { current: RwLock::new(Arc::new(instances.into_iter().map(Arc::new).collect())) }
+    }
+
+    /// The instances as they are now.
+    pub fn snapshot(&self) -> Arc<Vec<Arc<HostedInstance>>> {
+        self.current.read().expect("instance table lock").clone()
+    }
+
+    /// An instance by id.
+    pub fn get(&self, id: &str) -> Option<Arc<HostedInstance>> {
+        self.snapshot().iter().find(|i| i.id() == id).cloned()
+    }
+
+    /// Adds `instance`, or replaces the one with its id (keeping what the host knew of it).
+    pub fn put(&self, instance: HostedInstance) -> Change {
+        let mut current = self.current.write().expect("instance table lock");
+        let mut list: Vec<Arc<HostedInstance>> = current.as_ref().clone();
+        let change = match list.iter().position(|i| i.id() == instance.id()) {
+            Some(at) if list[at].same_as(&instance) => Change::Unchanged,
+            Some(at) => {
+                *instance.status.lock().expect("status lock") = list[at].status();
+                list[at] = Arc::new(instance);
+                Change::Updated
+            }
+            None => {
+                list.push(Arc::new(instance));
+                Change::Added
+            }
+        };
+        *current = Arc::new(list);
+        change
+    }
+
+    /// Removes instance `id`; false when there was none.
+    pub fn remove(&self, id: &str) -> bool {
+        let mut current = self.current.write().expect("instance table lock");
+        if !current.iter().any(|i| i.id() == id) {
+            return false;
+        }
+        *current = Arc::new(current.iter().filter(|i| i.id() != id).cloned().collect());
+        true
+    }
+
+    /// Replaces the table with `instances` (all already validated): instances that did not
+    /// change stay as they are, changed ones keep what the host knew of them.
+    pub fn replace(&self, instances: Vec<HostedInstance>) -> Reload {
+        let mut current = self.current.write().expect("instance table lock");
+        let mut reload = Reload::default();
+        let mut list = Vec::with_capacity(instances.len());
+        for instance in instances {
+            match current.iter().find(|i| i.id() == instance.id()) {
+                Some(old) if old.same_as(&instance) => {
+                    reload.unchanged.push(instance.id().to_owned());
+                    list.push(old.clone());
+                }
+                Some(old) => {
+                    reload.updated.push(instance.id().to_owned());
+                    *instance.status.lock().expect("status lock") = old.status();
+                    list.push(Arc::new(instance));
+                }
+                None => {
+                    reload.added.push(instance.id().to_owned());
+                    list.push(Arc::new(instance));
+                }
+            }
+        }
+        reload.removed =
+            current.iter().filter(|old| !list.iter().any(|i| i.id() == old.id())).map(|i| i.id().to_owned()).collect();
+        *current = Arc::new(list);
+        reload
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn instance(id: &str, config: &str) -> HostedInstance {
+        HostedInstance::new(
+            Instance { id: id.into(), config: config.into() },
+            EgressPolicy::deny_all(),
+            "app".into(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_call_keeps_the_instance_it_started_with() {
+        let table = InstanceTable::new(vec![instance("a", "{}")]);
+        let in_flight = table.get("a").unwrap();
+        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Change::Updated);
+        assert!(table.remove("a"));
+        assert_eq!(in_flight.wit.config, "{}", "the call in flight still has its instance");
+        assert!(table.get("a").is_none());
+        assert!(!table.remove("a"));
+    }
+
+    #[test]
+    fn putting_tells_added_updated_and_unchanged_apart_and_keeps_the_status() {
+        let table = InstanceTable::default();
+        assert_eq!(table.put(instance("a", "{}")), Change::Added);
+        table.get("a").unwrap().record(|s| s.last_webhook_at_ms = Some(7));
+        assert_eq!(table.put(instance("a", "{}")), Change::Unchanged);
+        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Change::Updated);
+        assert_eq!(table.get("a").unwrap().status().last_webhook_at_ms, Some(7));
+    }
+
+    #[test]
+    fn replacing_reports_every_change() {
+        let table = InstanceTable::new(vec![instance("keep", "{}"), instance("change", "{}"), instance("drop", "{}")]);
+        let kept = table.get("keep").unwrap();
+        let reload =
+            table.replace(vec![instance("keep", "{}"), instance("change", "{\"v\":1}"), instance("new", "{}")]);
+        assert_eq!(
+            reload,
+            Reload {
+                added: vec!["new".into()],
+                updated: vec!["change".into()],
+                removed: vec!["drop".into()],
+                unchanged: vec!["keep".into()],
+            }
+        );
+        assert!(Arc::ptr_eq(&kept, &table.get("keep").unwrap()), "an unchanged instance is not rebuilt");
+        let ids: Vec<String> = table.snapshot().iter().map(|i| i.id().to_owned()).collect();
+        assert_eq!(ids, ["keep", "change", "new"]);
+    }
+}

@@ -1,0 +1,53 @@
+//! SIGHUP: the instances are reloaded from the configuration file while `serve` goes on. A file
+//! that does not parse, or an instance the plugin refuses, leaves the running instances as they
+//! were, and the log says why. Only `[[instances]]` are reloaded: `[api]` and `[media]` take
+//! effect at the next start.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::metrics::Metrics;
+use crate::channel_host::ChannelHost;
+use crate::config::HostConfig;
+
+/// Reloads `path` into `host` on every SIGHUP, until the task is dropped.
+#[cfg(unix)]
+pub async fn on_hangup(host: Arc<ChannelHost>, path: PathBuf, metrics: Arc<Metrics>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGHUP, reloading is off: {e}");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        let (host, path, metrics) = (host.clone(), path.clone(), metrics.clone());
+        // Validating instances calls the plugin: on a blocking thread.
+        let outcome = tokio::task::spawn_blocking(move || reload(&host, &path, &metrics)).await;
+        if let Err(e) = outcome {
+            tracing::error!("reload failed: {e}");
+        }
+    }
+}
+
+/// Without SIGHUP there is nothing to wait for.
+#[cfg(not(unix))]
+pub async fn on_hangup(_host: Arc<ChannelHost>, _path: PathBuf, _metrics: Arc<Metrics>) {}
+
+/// One reload; the outcome is logged and counted (`omni_config_reloads_total{outcome}`).
+pub fn reload(host: &ChannelHost, path: &std::path::Path, metrics: &Metrics) {
+    let result = HostConfig::load(path).and_then(|config| host.reload(&config));
+    metrics.inc("omni_config_reloads_total", &[("outcome", if result.is_ok() { "ok" } else { "refused" })]);
+    match result {
+        Ok(reload) => tracing::info!(
+            file = %path.display(),
+            added = ?reload.added, updated = ?reload.updated, removed = ?reload.removed,
+            "configuration reloaded"
+        ),
+        Err(e) => tracing::error!(
+            file = %path.display(),
+            "configuration reload refused, keeping the running instances: {e:#}"
+        ),
+    }
+}
