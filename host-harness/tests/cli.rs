@@ -463,3 +463,43 @@ fn doctor_names_what_is_broken_and_how_to_fix_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no instance `nobody`"));
 }
+
+#[test]
+fn block_and_profile_reach_the_graph_api_and_print_json() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    let dir = workspace("account", &graph.base_url());
+    let config = dir.join("config.toml");
+    let config = config.to_str().unwrap();
+    let out = omni_host(&[
+        "block",
+        "--config",
+        config,
+        "--instance",
+        "cli",
+        "--user",
+        "+1 650 555 1234",
+        "--user",
+        "16505550000",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["changed"], serde_json::json!(["16505551234"]));
+    assert_eq!(outcome["failed"][0]["user"], "16505550000");
+    let out = omni_host(&["block", "--config", config, "--instance", "cli", "--user", "16505551234", "--unblock"]);
+    assert!(out.status.success());
+    assert_eq!(graph.requests().last().unwrap().method, "DELETE");
+
+    std::fs::write(dir.join("profile.json"), r#"{"about": "Open 9 to 5", "vertical": "RETAIL"}"#).unwrap();
+    let update = dir.join("profile.json");
+    let out = omni_host(&["profile", "--config", config, "--instance", "cli", "--update", update.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = omni_host(&["profile", "--config", config, "--instance", "cli"]);
+    let profile: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((profile["about"].as_str(), profile["vertical"].as_str()), (Some("Open 9 to 5"), Some("RETAIL")));
+
+    std::fs::write(dir.join("profile.json"), r#"{"vertical": "SHOES"}"#).unwrap();
+    let out = omni_host(&["profile", "--config", config, "--instance", "cli", "--update", update.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(error["field"], "vertical");
+}

@@ -9,8 +9,8 @@ use crate::wit::logging::{self, Level};
 use crate::wit::media_links;
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
 use crate::wit::types::{ChannelError, ConfigProblem, Instance, InvalidField};
-use crate::wit::{media, messaging, plugin, webhook};
-use crate::{config, connection, info, media as media_ops, omni_message, outbound};
+use crate::wit::{account, media, messaging, plugin, webhook};
+use crate::{account as account_ops, config, connection, info, media as media_ops, omni_message, outbound};
 
 /// The WIT imports, as the logic's [`Host`].
 struct WitHost;
@@ -108,6 +108,20 @@ impl media::Guest for Component {
 
     fn download_media(instance: Instance, media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
         export(|| media_ops::download(&WitHost, &instance, &media_id))
+    }
+}
+
+impl account::Guest for Component {
+    fn block_users(instance: Instance, users: Vec<String>, block: bool) -> Result<account::BlockOutcome, ChannelError> {
+        export(|| account_ops::block_users(&WitHost, &instance, &users, block))
+    }
+
+    fn get_business_profile(instance: Instance) -> Result<account::BusinessProfile, ChannelError> {
+        export(|| account_ops::get_profile(&WitHost, &instance))
+    }
+
+    fn update_business_profile(instance: Instance, update: account::ProfileUpdate) -> Result<(), ChannelError> {
+        export(|| account_ops::update_profile(&WitHost, &instance, &update))
     }
 }
 

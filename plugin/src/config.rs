@@ -23,6 +23,7 @@ const BUSINESS_ACCOUNT_ID: &str = "businessAccountId";
 const ACCESS_TOKEN: &str = "accessToken";
 const GRAPH_API_VERSION: &str = "graphApiVersion";
 const GRAPH_BASE_URL: &str = "graphBaseUrl";
+const MARKETING_MESSAGES: &str = "marketingMessages";
 
 /// How a setting's value is checked.
 #[derive(Clone, Copy)]
@@ -37,6 +38,8 @@ enum Rule {
     GraphVersion,
     /// An absolute `http(s)://` URL without query or fragment.
     HttpUrl,
+    /// `true` or `false` (a JSON boolean).
+    Flag,
 }
 
 struct Setting {
@@ -97,6 +100,14 @@ const SETTINGS: &[Setting] = &[
         default: Some(DEFAULT_GRAPH_BASE_URL),
         rule: Rule::HttpUrl,
     },
+    Setting {
+        key: MARKETING_MESSAGES,
+        description: "Send marketing templates (and carousel and limited-time-offer templates) through the \
+                      Marketing Messages API (POST /{phone-number-id}/marketing_messages), for accounts onboarded to it.",
+        secret: false,
+        default: Some("false"),
+        rule: Rule::Flag,
+    },
 ];
 
 /// A validated instance configuration.
@@ -110,6 +121,8 @@ pub struct InstanceConfig {
     pub graph_api_version: String,
     /// Without a trailing slash.
     pub graph_base_url: String,
+    /// Marketing templates go through the Marketing Messages API.
+    pub marketing_messages: bool,
 }
 
 impl std::fmt::Debug for InstanceConfig {
@@ -120,6 +133,7 @@ impl std::fmt::Debug for InstanceConfig {
             .field("business_account_id", &self.business_account_id)
             .field("graph_api_version", &self.graph_api_version)
             .field("graph_base_url", &self.graph_base_url)
+            .field("marketing_messages", &self.marketing_messages)
             .finish_non_exhaustive()
     }
 }
@@ -138,6 +152,7 @@ impl InstanceConfig {
             access_token: take(ACCESS_TOKEN),
             graph_api_version: take(GRAPH_API_VERSION),
             graph_base_url: take(GRAPH_BASE_URL).trim_end_matches('/').to_owned(),
+            marketing_messages: take(MARKETING_MESSAGES) == "true",
         })
     }
 
@@ -155,8 +170,13 @@ const META_MEDIA_ORIGIN: &str = "https://lookaside.fbsbx.com";
 /// answers for.
 pub fn validate(json: &str) -> Result<ValidatedConfig, Vec<ConfigProblem>> {
     let values = resolve(json)?;
-    let object: Map<String, Value> =
-        values.into_iter().map(|(key, value)| (key.to_owned(), Value::String(value))).collect();
+    let object: Map<String, Value> = values
+        .into_iter()
+        .map(|(key, value)| {
+            let flag = SETTINGS.iter().any(|s| s.key == key && matches!(s.rule, Rule::Flag));
+            (key.to_owned(), if flag { Value::Bool(value == "true") } else { Value::String(value) })
+        })
+        .collect();
     let config = InstanceConfig::parse(&Value::Object(object.clone()).to_string())?;
     let graph = origin(&config.graph_base_url);
     let mut egress = vec![graph.clone()];
@@ -190,7 +210,8 @@ pub fn schema() -> String {
     let properties: Map<String, Value> = SETTINGS
         .iter()
         .map(|s| {
-            let mut property = json!({ "type": "string", "description": s.description });
+            let kind = if matches!(s.rule, Rule::Flag) { "boolean" } else { "string" };
+            let mut property = json!({ "type": kind, "description": s.description });
             let object = property.as_object_mut().expect("literal object");
             match s.rule {
                 Rule::NonEmpty => {
@@ -209,9 +230,16 @@ pub fn schema() -> String {
                     object.insert("format".into(), json!("uri"));
                     object.insert("pattern".into(), json!("^https?://[^?#]+$"));
                 }
+                Rule::Flag => {}
             }
-            if let Some(default) = s.default {
-                object.insert("default".into(), json!(default));
+            match (s.default, s.rule) {
+                (Some(default), Rule::Flag) => {
+                    object.insert("default".into(), json!(default == "true"));
+                }
+                (Some(default), _) => {
+                    object.insert("default".into(), json!(default));
+                }
+                (None, _) => {}
             }
             if s.secret {
                 object.insert("writeOnly".into(), json!(true));
@@ -264,9 +292,11 @@ fn resolve(json: &str) -> Result<Vec<(&'static str, String)>, Vec<ConfigProblem>
                     continue;
                 }
             },
-            Some(Node::Str(s)) => s.to_string(),
+            Some(Node::Bool(b)) if matches!(setting.rule, Rule::Flag) => b.to_string(),
+            Some(Node::Str(s)) if !matches!(setting.rule, Rule::Flag) => s.to_string(),
             Some(_) => {
-                problems.push(problem(&pointer(), format!("`{}` must be a string", setting.key)));
+                let kind = if matches!(setting.rule, Rule::Flag) { "true or false" } else { "a string" };
+                problems.push(problem(&pointer(), format!("`{}` must be {kind}", setting.key)));
                 continue;
             }
         };
@@ -294,6 +324,8 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
                 !host.is_empty() && !value.contains(['?', '#']) && value.bytes().all(|b| b.is_ascii_graphic())
             })
         }
+        // Only a JSON boolean gets here (see `resolve`).
+        Rule::Flag => true,
     };
     if ok {
         return Ok(());
@@ -304,6 +336,7 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
         Rule::Digits => "must be a numeric id",
         Rule::GraphVersion => "must look like v24.0",
         Rule::HttpUrl => "must be an absolute http(s) URL without query or fragment",
+        Rule::Flag => "must be true or false",
     })
 }
 
@@ -374,6 +407,25 @@ pub(crate) mod tests {
             value["graphBaseUrl"] = json!(url);
             assert!(InstanceConfig::parse(&value.to_string()).is_err(), "{url} accepted");
         }
+    }
+
+    #[test]
+    fn the_marketing_messages_flag_is_a_boolean_defaulting_to_false() {
+        assert!(!sample().marketing_messages);
+        let mut value: Value = serde_json::from_str(&sample_json()).unwrap();
+        value["marketingMessages"] = json!(true);
+        assert!(InstanceConfig::parse(&value.to_string()).unwrap().marketing_messages);
+        let validated: Value = serde_json::from_str(&validate(&value.to_string()).unwrap().config).unwrap();
+        assert_eq!(validated["marketingMessages"], true, "normalised as a boolean");
+        value["marketingMessages"] = json!("true");
+        let problems = InstanceConfig::parse(&value.to_string()).unwrap_err();
+        assert_eq!(
+            (problems[0].field.as_str(), problems[0].message.as_str()),
+            ("/marketingMessages", "`marketingMessages` must be true or false")
+        );
+        let schema: Value = serde_json::from_str(&schema()).unwrap();
+        assert_eq!(schema["properties"]["marketingMessages"]["type"], "boolean");
+        assert_eq!(schema["properties"]["marketingMessages"]["default"], false);
     }
 
     #[test]

@@ -16,10 +16,11 @@ pub mod wit {
         additional_derives: [PartialEq, Clone],
     });
 
-    pub use exports::omni::channel::{media, messaging, plugin, webhook};
+    pub use exports::omni::channel::{account, media, messaging, plugin, webhook};
     pub use omni::channel::{events, logging, media_links, outbound_http, types};
 }
 
+pub mod account;
 pub mod call;
 pub mod chat_id;
 pub mod config;

@@ -18,6 +18,7 @@ use crate::config::{HostConfig, InstanceSettings};
 pub use crate::instances::HostedInstance;
 use crate::instances::InstanceTable;
 
+mod account;
 mod admin;
 mod status;
 use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use axum::response::Response;
 use serde_json::json;
 
-use super::{FakeState, RecordedRequest, json_response};
+use super::{FakeState, RecordedRequest, error, json_response};
 
 /// `GET /{version}/{phone-number-id}?fields=...`: the number's profile.
 pub(super) fn phone_number(request: &RecordedRequest) -> Response {
@@ -43,5 +43,49 @@ pub(super) fn subscribed_apps(state: &FakeState) -> Response {
 /// `POST /{version}/{waba-id}/subscribed_apps`: subscribes the token's app.
 pub(super) fn subscribe_app(state: &FakeState) -> Response {
     state.subscribed.store(true, Ordering::Relaxed);
+    json_response(200, json!({ "success": true }))
+}
+
+/// `POST` (block) or `DELETE` (unblock) `/{version}/{phone-number-id}/block_users`: like Meta,
+/// a user whose number ends in `0000` cannot be blocked (no recent message from them).
+pub(super) fn block_users(request: &RecordedRequest, block: bool) -> Response {
+    let body = request.json();
+    if body["messaging_product"] != "whatsapp" {
+        return error(400, 100, "The parameter messaging_product is required.");
+    }
+    let Some(users) = body["block_users"].as_array() else {
+        return error(400, 100, "The parameter block_users is required.");
+    };
+    let (mut changed, mut failed) = (Vec::new(), Vec::new());
+    for user in users {
+        let Some(id) = user["user"].as_str() else { return error(400, 100, "Each block_users entry needs a user.") };
+        if id.ends_with("0000") {
+            failed.push(json!({"input": id, "errors": [{"message": "Failed to block/unblock user", "code": 139100}]}));
+        } else {
+            changed.push(json!({"input": id, "wa_id": id}));
+        }
+    }
+    let key = if block { "added_users" } else { "removed_users" };
+    json_response(200, json!({"messaging_product": "whatsapp", "block_users": {key: changed, "failed_users": failed}}))
+}
+
+/// `GET /{version}/{phone-number-id}/whatsapp_business_profile?fields=...`.
+pub(super) fn business_profile(state: &FakeState) -> Response {
+    let mut profile = state.profile.lock().expect("fake lock").clone();
+    profile["messaging_product"] = json!("whatsapp");
+    json_response(200, json!({ "data": [profile] }))
+}
+
+/// `POST /{version}/{phone-number-id}/whatsapp_business_profile`: the fields given replace
+/// the stored ones.
+pub(super) fn update_business_profile(state: &FakeState, request: &RecordedRequest) -> Response {
+    let body = request.json();
+    if body["messaging_product"] != "whatsapp" {
+        return error(400, 100, "The parameter messaging_product is required.");
+    }
+    let mut profile = state.profile.lock().expect("fake lock");
+    for (key, value) in body.as_object().into_iter().flatten().filter(|(k, _)| *k != "messaging_product") {
+        profile[key] = value.clone();
+    }
     json_response(200, json!({ "success": true }))
 }

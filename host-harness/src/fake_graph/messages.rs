@@ -1,4 +1,5 @@
-//! `POST /{phone-number-id}/messages`: every kind of message, and read receipts.
+//! `POST /{phone-number-id}/messages`: every kind of message, and read receipts; and
+//! `POST /{phone-number-id}/marketing_messages`, the Marketing Messages API, for templates.
 
 use std::sync::atomic::Ordering;
 
@@ -44,4 +45,13 @@ pub(super) fn send_message(state: &FakeState, phone: &str, request: &RecordedReq
             "messages": [{"id": format!("wamid.FAKE{n:08}"), "message_status": "accepted"}],
         }),
     )
+}
+
+/// `POST /{version}/{phone-number-id}/marketing_messages`: templates only, answered as
+/// `messages` answers them.
+pub(super) fn marketing_message(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
+    if request.json()["type"] != "template" {
+        return error(400, 100, "The Marketing Messages API sends template messages only.");
+    }
+    send_message(state, phone, request)
 }

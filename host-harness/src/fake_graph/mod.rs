@@ -122,6 +122,8 @@ struct FakeState {
     next_media: AtomicU64,
     /// Whether the app is subscribed to the business account's webhooks.
     subscribed: AtomicBool,
+    /// The business profile, as `whatsapp_business_profile` returns it.
+    profile: Mutex<Value>,
 }
 
 impl FakeState {
@@ -158,6 +160,7 @@ impl FakeGraph {
             next_message: AtomicU64::new(1),
             next_media: AtomicU64::new(1),
             subscribed: AtomicBool::new(true),
+            profile: Mutex::new(json!({"about": "Fresh produce, delivered", "vertical": "GROCERY", "websites": []})),
         });
         let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = state.clone();
@@ -198,6 +201,11 @@ impl FakeGraph {
     /// Whether the app is subscribed (after a `POST /{waba-id}/subscribed_apps`, it is).
     pub fn subscribed(&self) -> bool {
         self.state.subscribed.load(Ordering::Relaxed)
+    }
+
+    /// The business profile as the fake holds it.
+    pub fn profile(&self) -> Value {
+        self.state.profile.lock().expect("fake lock").clone()
     }
 
     /// Forgets the recorded requests.
@@ -285,6 +293,24 @@ async fn handle(
     match (method.as_str(), segments.as_slice()) {
         ("POST", [version, phone, "messages"]) if is_version(version) => {
             messages::send_message(&state, phone, &recorded)
+        }
+        ("POST", [version, phone, "marketing_messages"]) if is_version(version) => {
+            messages::marketing_message(&state, phone, &recorded)
+        }
+        (method @ ("POST" | "DELETE"), [version, phone, "block_users"])
+            if is_version(version) && *phone == state.phone_number_id =>
+        {
+            account::block_users(&recorded, method == "POST")
+        }
+        ("GET", [version, phone, "whatsapp_business_profile"])
+            if is_version(version) && *phone == state.phone_number_id =>
+        {
+            account::business_profile(&state)
+        }
+        ("POST", [version, phone, "whatsapp_business_profile"])
+            if is_version(version) && *phone == state.phone_number_id =>
+        {
+            account::update_business_profile(&state, &recorded)
         }
         ("POST", [version, phone, "media"]) if is_version(version) => {
             media::upload_media(&state, phone, &recorded).await

@@ -3,6 +3,7 @@
 use omni_channel_vocabulary::MediaKindName;
 use serde_json::{Value, json};
 
+use crate::bindings::account::{BlockOutcome, BusinessProfile, ProfileUpdate};
 use crate::bindings::messaging::SendReceipt;
 use crate::bindings::plugin::{ConnectionInfo, Features, PluginInfo};
 use crate::bindings::types::{ChannelError, ErrorClass, MediaKind, RetrySchedule};
@@ -151,6 +152,53 @@ pub fn connection_info(info: &ConnectionInfo) -> Value {
             "detail": c.detail,
             "fix": c.fix,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// What blocking or unblocking did: `{changed, failed: [{user, reason}]}`.
+pub fn block_outcome(outcome: &BlockOutcome) -> Value {
+    json!({
+        "changed": outcome.changed,
+        "failed": outcome.failed.iter().map(|f| json!({"user": f.user, "reason": f.reason})).collect::<Vec<_>>(),
+    })
+}
+
+/// The business profile, its fields in camelCase.
+pub fn business_profile(profile: &BusinessProfile) -> Value {
+    json!({
+        "about": profile.about,
+        "address": profile.address,
+        "description": profile.description,
+        "email": profile.email,
+        "websites": profile.websites,
+        "vertical": profile.vertical,
+        "profilePictureUrl": profile.profile_picture_url,
+    })
+}
+
+/// A profile change as the API and the CLI take it: `{about?, address?, description?, email?,
+/// websites?, vertical?, profilePictureHandle?}`; an unknown field is refused by name.
+pub fn profile_update(json: &str) -> Result<ProfileUpdate, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct Update {
+        about: Option<String>,
+        address: Option<String>,
+        description: Option<String>,
+        email: Option<String>,
+        websites: Option<Vec<String>>,
+        vertical: Option<String>,
+        profile_picture_handle: Option<String>,
+    }
+    let u: Update = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Ok(ProfileUpdate {
+        about: u.about,
+        address: u.address,
+        description: u.description,
+        email: u.email,
+        websites: u.websites,
+        vertical: u.vertical,
+        profile_picture_handle: u.profile_picture_handle,
     })
 }
 

@@ -17,7 +17,7 @@ use crate::bindings::events::PublishError;
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{
     Attachment, Content, DecodedMessage, InteractiveHeader, MediaSource, OutgoingMessage, ParameterValue, SendOptions,
-    SendReceipt, TemplateComponent,
+    SendReceipt, TemplateComponent, TemplateParameter,
 };
 use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig};
 use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
@@ -25,6 +25,7 @@ use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse
 use crate::bindings::{ChannelPlugin, ChannelPluginIndices, ChannelPluginPre};
 use crate::capabilities::{Capabilities, HostState};
 
+mod account;
 mod engine;
 mod errors;
 
@@ -357,13 +358,19 @@ fn carries_file(message: &OutgoingMessage) -> bool {
     match &message.content {
         Content::Media(media) => bytes(&media.source),
         Content::Interactive(i) => matches!(&i.header, Some(InteractiveHeader::Media(m)) if bytes(&m.source)),
-        Content::Template(t) => t.components.iter().any(|c| {
-            let parameters = match c {
-                TemplateComponent::Header(p) | TemplateComponent::Body(p) => p,
-                TemplateComponent::Button(b) => &b.parameters,
+        Content::Template(t) => {
+            let inline = |parameters: &[TemplateParameter]| {
+                parameters.iter().any(|p| matches!(&p.value, ParameterValue::Media(m) if bytes(&m.source)))
             };
-            parameters.iter().any(|p| matches!(&p.value, ParameterValue::Media(m) if bytes(&m.source)))
-        }),
+            t.components.iter().any(|c| match c {
+                TemplateComponent::Header(p) | TemplateComponent::Body(p) => inline(p),
+                TemplateComponent::Button(b) => inline(&b.parameters),
+                TemplateComponent::Carousel(cards) => cards.iter().any(|card| {
+                    inline(&card.header) || inline(&card.body) || card.buttons.iter().any(|b| inline(&b.parameters))
+                }),
+                TemplateComponent::LimitedTimeOffer(_) => false,
+            })
+        }
         _ => false,
     }
 }

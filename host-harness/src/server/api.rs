@@ -9,7 +9,8 @@
 //! - `GET /api/v1/instances/{instance}/media/{media-id}`: the file, verified, with
 //!   `x-content-sha256`.
 //! - the instances themselves (`super::instances_api`): list, add or change, remove,
-//!   status, connect, disconnect.
+//!   status, connect, disconnect; their account (`super::account_api`): block lists and the
+//!   business profile.
 //!
 //! Typed errors come back as `{"error": <case>, "message", "retryable", ...}` with a status
 //! that says whose fault it was: 400 the request, 502 Meta, 503 unreachable, 504 unknown outcome.
@@ -22,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
+use super::errors::{channel_error, host_error, json_error, status_of};
 use super::guards::{BodyLimit, limit_body};
 use super::request_id::RequestId;
 use super::{AppState, Lane, ServerOptions};
@@ -47,43 +49,7 @@ pub fn routes(options: &ServerOptions) -> Router<AppState> {
         .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read).layer(small.clone()))
         .route("/api/v1/instances/{instance}/media", post(upload).layer(file))
         .route("/api/v1/instances/{instance}/media/{media_id}", get(download))
-        .merge(super::instances_api::routes().layer(small))
-}
-
-pub(super) fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
-}
-
-/// The status for a typed channel error.
-fn status_of(error: &ChannelError) -> StatusCode {
-    match error {
-        ChannelError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-        ChannelError::InvalidConfig(_) | ChannelError::Other(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        ChannelError::Provider(_) | ChannelError::Integrity(_) => StatusCode::BAD_GATEWAY,
-        ChannelError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        ChannelError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
-    }
-}
-
-pub(super) fn channel_error(error: &ChannelError) -> Response {
-    (status_of(error), Json(wire::channel_error(error))).into_response()
-}
-
-pub(super) fn host_error(error: HostError) -> Response {
-    match error {
-        HostError::UnknownInstance(id) => {
-            json_error(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
-        }
-        HostError::Plugin(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
-        HostError::Busy(_) => {
-            let body = serde_json::json!({ "error": "busy", "message": error.to_string(), "retryable": true });
-            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-        }
-        HostError::Paused(_) => {
-            let body = serde_json::json!({ "error": "disconnected", "message": error.to_string(), "retryable": false });
-            (StatusCode::CONFLICT, Json(body)).into_response()
-        }
-    }
+        .merge(super::instances_api::routes().merge(super::account_api::routes()).layer(small))
 }
 
 async fn send(

@@ -24,7 +24,7 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::api::{channel_error, host_error, json_error};
+use super::errors::{channel_error, host_error, json_error};
 use super::{AppState, Lane};
 use crate::bindings::plugin::ConnectOptions;
 use crate::config::InstanceSettings;

@@ -8,8 +8,10 @@
 //! `connections` keeps the listener itself safe to face the internet; `guards` checks tokens
 //! and body limits before any body is read.
 
+mod account_api;
 mod api;
 pub mod connections;
+mod errors;
 pub mod guards;
 mod instances_api;
 mod media;

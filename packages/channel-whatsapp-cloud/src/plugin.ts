@@ -25,7 +25,8 @@ import { type HostedInstance, InstanceRegistry } from './instances.js';
 import { MediaLinks, mediaPath } from './media-links.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { grantEgress } from './runtime/egress.js';
-import { type CallCapabilities, ComponentRuntime, PluginFailure, type RuntimeOptions } from './runtime/index.js';
+import { type CallCapabilities, ComponentRuntime, PluginFailure, type Result, type RuntimeOptions } from './runtime/index.js';
+import type { BlockOutcome, BusinessProfile, ChannelError, ProfileUpdate } from './runtime/wit.js';
 import { type WhatsAppSendResult, sendOmniMessage } from './sending.js';
 import { incomingRequest, instanceOf, jsonResponse, readBody, toResponse } from './webhook.js';
 
@@ -245,6 +246,31 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   }
 
   // ─────────────────────────────────────────────────────────────
+  // The business account (beyond omni's interface: block lists, the business profile)
+  // ─────────────────────────────────────────────────────────────
+
+  /** Blocks users (phone numbers or chat ids) from messaging the instance; Meta blocks only
+   * users who messaged the business in the last 24 hours, and names the others in `failed`. */
+  blockUsers(instanceId: string, users: string[]): Promise<BlockOutcome> {
+    return this.accountCall(instanceId, (runtime, caps, wit) => runtime.blockUsers(caps, wit, users, true));
+  }
+
+  /** Unblocks users. */
+  unblockUsers(instanceId: string, users: string[]): Promise<BlockOutcome> {
+    return this.accountCall(instanceId, (runtime, caps, wit) => runtime.blockUsers(caps, wit, users, false));
+  }
+
+  /** The business profile users see. */
+  getBusinessProfile(instanceId: string): Promise<BusinessProfile> {
+    return this.accountCall(instanceId, (runtime, caps, wit) => runtime.getBusinessProfile(caps, wit));
+  }
+
+  /** Changes the business profile; absent fields stay as they are. */
+  async updateBusinessProfile(instanceId: string, update: Partial<ProfileUpdate>): Promise<void> {
+    await this.accountCall(instanceId, (runtime, caps, wit) => runtime.updateBusinessProfile(caps, wit, update as ProfileUpdate));
+  }
+
+  // ─────────────────────────────────────────────────────────────
   // Webhooks
   // ─────────────────────────────────────────────────────────────
 
@@ -369,6 +395,18 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     if (!instance) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
     const result = await this.requireRuntime().markRead(this.capabilitiesOf(instance), instance.wit, messageId, showTyping);
     if (!result.ok) throw new WhatsAppCloudError(summarize(result.error));
+  }
+
+  /** An account export for a connected instance; its typed error thrown as a `WhatsAppCloudError`. */
+  private async accountCall<T>(
+    instanceId: string,
+    call: (runtime: ComponentRuntime, caps: CallCapabilities, wit: HostedInstance['wit']) => Promise<Result<T, ChannelError>>,
+  ): Promise<T> {
+    const instance = this.hosted.get(instanceId);
+    if (!instance) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    const result = await call(this.requireRuntime(), this.capabilitiesOf(instance), instance.wit);
+    if (!result.ok) throw new WhatsAppCloudError(summarize(result.error));
+    return result.value;
   }
 
   /** Runs a component call during `connect`, turning a call failure into the instance's error. */

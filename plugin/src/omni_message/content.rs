@@ -4,7 +4,7 @@ use base64::Engine as _;
 
 use super::location::location;
 use super::reader::{Fields, invalid};
-use super::{File, Metadata, pointer_path, rich, sniff, split};
+use super::{File, Metadata, pointer_path, rich, sniff, split, template};
 use crate::constants::MAX_TEXT_CHARS;
 use crate::wit::messaging::{
     ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, Content, InlineMedia, MediaContent, MediaSource,
@@ -54,7 +54,7 @@ pub fn decode(
             let emoji = content.opt_str("emoji")?;
             one(Content::Reaction(ReactionContent { message_id: target, emoji }))
         }
-        ("template", _) => one(Content::Template(rich::template(content.object("template")?)?)),
+        ("template", _) => one(Content::Template(template::template(content.object("template")?)?)),
         ("interactive", _) => one(Content::Interactive(rich::interactive(content.object("interactive")?)?)),
         (other, _) if UNSENDABLE.contains(&other) => {
             Err(invalid("content.type", format!("the WhatsApp Cloud API cannot send `{other}` messages")))

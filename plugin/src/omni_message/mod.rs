@@ -16,6 +16,7 @@ mod reader;
 mod rich;
 mod sniff;
 mod split;
+mod template;
 
 use serde_json::Value;
 

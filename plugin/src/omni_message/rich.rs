@@ -1,13 +1,10 @@
 //! The content kinds omni has no shape for, under the names this channel documents: full
-//! contact cards, templates and interactive messages.
+//! contact cards and interactive messages (templates: `template.rs`).
 
-use super::location::location;
 use super::reader::{Fields, invalid};
 use crate::wit::messaging::{
-    ButtonKind, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl,
-    Currency, DateTime, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow,
-    ListSection, MediaSource, ParameterValue, ReplyButton, TemplateButton, TemplateComponent, TemplateContent,
-    TemplateParameter,
+    ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl, HeaderMedia,
+    InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow, ListSection, MediaSource, ReplyButton,
 };
 use crate::wit::types::{InvalidField, MediaKind};
 
@@ -77,86 +74,8 @@ fn labelled<T>(
     card.objects(key)?.into_iter().map(read).collect()
 }
 
-/// `template: {name, language, components?: [{type: header|body|button, ...}]}`.
-pub fn template(mut template: Fields<'_>) -> Result<TemplateContent, InvalidField> {
-    let name = template.str("name")?;
-    let language = template.str("language")?;
-    let components = template.objects("components")?.into_iter().map(component).collect::<Result<_, _>>()?;
-    template.finish()?;
-    Ok(TemplateContent { name, language, components })
-}
-
-fn component(mut component: Fields<'_>) -> Result<TemplateComponent, InvalidField> {
-    let kind = component.str("type")?;
-    let parameters = component.objects("parameters")?.into_iter().map(parameter).collect::<Result<Vec<_>, _>>()?;
-    let decoded = match kind.as_str() {
-        "header" => TemplateComponent::Header(parameters),
-        "body" => TemplateComponent::Body(parameters),
-        "button" => {
-            let sub_type = component.str("subType")?;
-            let kind = match sub_type.as_str() {
-                "quick_reply" => ButtonKind::QuickReply,
-                "url" => ButtonKind::Url,
-                "copy_code" => ButtonKind::CopyCode,
-                other => {
-                    return Err(invalid(
-                        &component.path_of("subType"),
-                        format!("`{other}` is not quick_reply, url or copy_code"),
-                    ));
-                }
-            };
-            TemplateComponent::Button(TemplateButton { kind, index: component.int("index")?, parameters })
-        }
-        other => return Err(invalid(&component.path_of("type"), format!("`{other}` is not header, body or button"))),
-    };
-    component.finish()?;
-    Ok(decoded)
-}
-
-fn parameter(mut parameter: Fields<'_>) -> Result<TemplateParameter, InvalidField> {
-    let kind = parameter.str("type")?;
-    let name = parameter.opt_str("parameterName")?;
-    let value = match kind.as_str() {
-        "text" => ParameterValue::Text(parameter.str("text")?),
-        "currency" => {
-            let mut c = parameter.object("currency")?;
-            let currency = Currency {
-                fallback_value: c.str("fallbackValue")?,
-                code: c.str("code")?,
-                amount_thousandths: c.int("amount1000")?,
-            };
-            c.finish()?;
-            ParameterValue::Currency(currency)
-        }
-        "date_time" => {
-            let mut d = parameter.object("dateTime")?;
-            let date_time = DateTime {
-                fallback_value: d.str("fallbackValue")?,
-                day_of_week: d.opt_int("dayOfWeek")?,
-                year: d.opt_int("year")?,
-                month: d.opt_int("month")?,
-                day_of_month: d.opt_int("dayOfMonth")?,
-                hour: d.opt_int("hour")?,
-                minute: d.opt_int("minute")?,
-                calendar: d.opt_str("calendar")?,
-            };
-            d.finish()?;
-            ParameterValue::DateTime(date_time)
-        }
-        "image" | "video" | "document" => ParameterValue::Media(header_media(&kind, &mut parameter)?),
-        "location" => ParameterValue::Location(location(parameter.object("location")?)?),
-        "payload" => ParameterValue::Payload(parameter.str("payload")?),
-        "coupon_code" => ParameterValue::CouponCode(parameter.str("couponCode")?),
-        other => {
-            return Err(invalid(&parameter.path_of("type"), format!("`{other}` is not a template parameter type")));
-        }
-    };
-    parameter.finish()?;
-    Ok(TemplateParameter { name, value })
-}
-
 /// `{type: image|video|document, mediaUrl | mediaId, filename?}` in a header.
-fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<HeaderMedia, InvalidField> {
+pub(super) fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<HeaderMedia, InvalidField> {
     let kind = match kind {
         "image" => MediaKind::Image,
         "video" => MediaKind::Video,
@@ -177,7 +96,8 @@ fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<HeaderMedia, Inva
     Ok(HeaderMedia { kind, source, filename: filename.filter(|_| kind == MediaKind::Document) })
 }
 
-/// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|location_request, ...}}`.
+/// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|location_request|
+/// request_contact_info|call_permission_request, ...}}`.
 pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, InvalidField> {
     let header = match interactive.opt_object("header")? {
         None => None,
@@ -245,10 +165,15 @@ fn action(mut action: Fields<'_>) -> Result<InteractiveAction, InvalidField> {
             InteractiveAction::CtaUrl(CtaUrl { display_text: action.str("displayText")?, url: action.str("url")? })
         }
         "location_request" => InteractiveAction::LocationRequest,
+        "request_contact_info" => InteractiveAction::ContactRequest,
+        "call_permission_request" => InteractiveAction::CallPermissionRequest,
         other => {
             return Err(invalid(
                 &action.path_of("type"),
-                format!("`{other}` is not buttons, list, cta_url or location_request"),
+                format!(
+                    "`{other}` is not buttons, list, cta_url, location_request, request_contact_info or \
+                     call_permission_request"
+                ),
             ));
         }
     };

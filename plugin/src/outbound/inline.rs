@@ -4,7 +4,9 @@
 use crate::call::Call;
 use crate::media;
 use crate::wit::media::MediaUpload;
-use crate::wit::messaging::{Content, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent};
+use crate::wit::messaging::{
+    Content, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent, TemplateParameter,
+};
 use crate::wit::types::{ChannelError, InvalidField, MediaKind};
 
 /// Every media source of a message, with its field name and media kind, in a fixed order.
@@ -14,14 +16,28 @@ fn sources(content: &mut Content) -> Vec<(String, MediaKind, &mut MediaSource)> 
         Content::Media(media) => found.push(("content.source".to_owned(), media.kind, &mut media.source)),
         Content::Template(template) => {
             for (i, component) in template.components.iter_mut().enumerate() {
-                let parameters = match component {
-                    TemplateComponent::Header(p) | TemplateComponent::Body(p) => p,
-                    TemplateComponent::Button(button) => &mut button.parameters,
-                };
-                for (j, parameter) in parameters.iter_mut().enumerate() {
-                    if let ParameterValue::Media(media) = &mut parameter.value {
-                        let field = format!("content.components[{i}].parameters[{j}].source");
-                        found.push((field, media.kind, &mut media.source));
+                let field = format!("content.components[{i}]");
+                let mut lists: Vec<(String, &mut Vec<TemplateParameter>)> = Vec::new();
+                match component {
+                    TemplateComponent::Header(p) | TemplateComponent::Body(p) => lists.push((field, p)),
+                    TemplateComponent::Button(button) => lists.push((field, &mut button.parameters)),
+                    TemplateComponent::Carousel(cards) => {
+                        for (c, card) in cards.iter_mut().enumerate() {
+                            let card_field = format!("{field}.cards[{c}]");
+                            lists.push((format!("{card_field}.header"), &mut card.header));
+                            lists.push((format!("{card_field}.body"), &mut card.body));
+                            for (b, button) in card.buttons.iter_mut().enumerate() {
+                                lists.push((format!("{card_field}.buttons[{b}]"), &mut button.parameters));
+                            }
+                        }
+                    }
+                    TemplateComponent::LimitedTimeOffer(_) => {}
+                }
+                for (field, parameters) in lists {
+                    for (j, parameter) in parameters.iter_mut().enumerate() {
+                        if let ParameterValue::Media(media) = &mut parameter.value {
+                            found.push((format!("{field}.parameters[{j}].source"), media.kind, &mut media.source));
+                        }
                     }
                 }
             }

@@ -1,5 +1,5 @@
-//! Interactive messages (reply buttons, lists, call-to-action URLs, location requests) → Meta's
-//! `interactive` object, within Meta's limits.
+//! Interactive messages (reply buttons, lists, call-to-action URLs, requests for a location,
+//! contact info or call permission) → Meta's `interactive` object, within Meta's limits.
 
 use serde_json::{Map, Value, json};
 
@@ -15,6 +15,8 @@ pub fn kind_name(action: &InteractiveAction) -> &'static str {
         InteractiveAction::List(_) => "list",
         InteractiveAction::CtaUrl(_) => "cta_url",
         InteractiveAction::LocationRequest => "location_request_message",
+        InteractiveAction::ContactRequest => "request_contact_info",
+        InteractiveAction::CallPermissionRequest => "call_permission_request",
     }
 }
 
@@ -25,8 +27,8 @@ pub fn object(message: &InteractiveContent) -> Result<Value, InvalidField> {
     checks::text("content.body", &message.body, 1024)?;
     object.insert("body".into(), json!({ "text": message.body }));
     if let Some(footer) = &message.footer {
-        if matches!(message.action, InteractiveAction::LocationRequest) {
-            return Err(invalid("content.footer", "location requests have no footer"));
+        if let Some(kind) = body_only(&message.action) {
+            return Err(invalid("content.footer", format!("{kind} have no footer")));
         }
         checks::text("content.footer", footer, 60)?;
         object.insert("footer".into(), json!({ "text": footer }));
@@ -38,9 +40,21 @@ pub fn object(message: &InteractiveContent) -> Result<Value, InvalidField> {
     Ok(Value::Object(object))
 }
 
+/// The actions whose message is a body and WhatsApp's own button, named for errors.
+fn body_only(action: &InteractiveAction) -> Option<&'static str> {
+    match action {
+        InteractiveAction::LocationRequest => Some("location requests"),
+        InteractiveAction::ContactRequest => Some("contact info requests"),
+        InteractiveAction::CallPermissionRequest => Some("call permission requests"),
+        InteractiveAction::Buttons(_) | InteractiveAction::List(_) | InteractiveAction::CtaUrl(_) => None,
+    }
+}
+
 fn header_object(header: &InteractiveHeader, action: &InteractiveAction) -> Result<Value, InvalidField> {
+    if let Some(kind) = body_only(action) {
+        return Err(invalid("content.header", format!("{kind} have no header")));
+    }
     match (header, action) {
-        (_, InteractiveAction::LocationRequest) => Err(invalid("content.header", "location requests have no header")),
         (InteractiveHeader::Text(text), _) => {
             checks::text("content.header.text", text, 60)?;
             Ok(json!({ "type": "text", "text": text }))
@@ -117,5 +131,7 @@ fn action_object(action: &InteractiveAction) -> Result<Value, InvalidField> {
             Ok(json!({ "name": "cta_url", "parameters": { "display_text": cta.display_text, "url": cta.url } }))
         }
         InteractiveAction::LocationRequest => Ok(json!({ "name": "send_location" })),
+        InteractiveAction::ContactRequest => Ok(json!({ "name": "request_contact_info" })),
+        InteractiveAction::CallPermissionRequest => Ok(json!({ "name": "call_permission_request" })),
     }
 }

@@ -1,7 +1,7 @@
 //! Sending: omni messages → Graph API requests → receipts and events.
 
 mod body;
-mod checks;
+pub(crate) mod checks;
 mod contacts;
 mod inline;
 mod interactive;
@@ -12,12 +12,13 @@ use serde_json::{Value, json};
 
 use crate::call::Call;
 use crate::chat_id::{self, Recipient};
+use crate::config::InstanceConfig;
 use crate::event::EventSpec;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
 use crate::wit::events::{Event, EventKind, PublishError};
 use crate::wit::logging::Level;
-use crate::wit::messaging::{OutgoingMessage, SendOptions, SendReceipt};
+use crate::wit::messaging::{Content, OutgoingMessage, SendOptions, SendReceipt};
 use crate::wit::outbound_http::Method;
 use crate::wit::types::{ChannelError, Instance, InvalidField};
 
@@ -79,7 +80,7 @@ fn try_send(call: &Call<'_>, mut message: OutgoingMessage, options: &SendOptions
         uploads.upload(call, &mut message.content)?;
         body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
     }
-    let path = format!("{}/messages", config.phone_number_id);
+    let path = format!("{}/{}", config.phone_number_id, endpoint(config, &message.content));
     let request = graph::request(config, Method::Post, &path, Some(&body));
     let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
 
@@ -102,6 +103,15 @@ fn try_send(call: &Call<'_>, mut message: OutgoingMessage, options: &SendOptions
         message_status: response.pointer("/messages/0/message_status").and_then(Value::as_str).map(str::to_owned),
         event_id,
     })
+}
+
+/// The edge a message is posted to: marketing templates go through the Marketing Messages API
+/// when the instance is set up for it (same body, same answer), everything else to `messages`.
+fn endpoint(config: &InstanceConfig, content: &Content) -> &'static str {
+    match content {
+        Content::Template(t) if config.marketing_messages && template::is_marketing(t) => "marketing_messages",
+        _ => "messages",
+    }
 }
 
 /// The recipient as Meta resolved it. A phone number can reach a user whose `wa_id` differs

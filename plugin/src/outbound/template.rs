@@ -1,13 +1,33 @@
 //! Templates → Meta's `template` object, checked the way Meta checks them (empty parameters,
-//! mixed named and positional parameters, new lines in body parameters...) so that a template
-//! error names the component and parameter instead of coming back as error 132000.
+//! mixed named and positional parameters, new lines in body parameters, body length, carousel
+//! cards that differ...) so that a template error names the component and parameter instead of
+//! coming back as error 132000.
 
 use serde_json::{Value, json};
 
 use super::checks::{self, invalid};
 use super::objects::{header_media_object, location_object};
-use crate::wit::messaging::{ButtonKind, ParameterValue, TemplateComponent, TemplateContent, TemplateParameter};
-use crate::wit::types::InvalidField;
+use crate::wit::messaging::{
+    ButtonKind, CarouselCard, ParameterValue, TemplateButton, TemplateCategory, TemplateComponent, TemplateContent,
+    TemplateParameter,
+};
+use crate::wit::types::{InvalidField, MediaKind};
+
+/// Longest body text of a template with no other component, in characters; with any other
+/// component Meta allows [`MAX_BODY_WITH_OTHERS`].
+const MAX_BODY_ALONE: usize = 32_768;
+const MAX_BODY_WITH_OTHERS: usize = 1_024;
+/// Longest body text of one carousel card.
+const MAX_CARD_BODY: usize = 160;
+
+/// Whether a template goes out as marketing: said so, or a kind only marketing templates have.
+pub fn is_marketing(template: &TemplateContent) -> bool {
+    template.category == Some(TemplateCategory::Marketing)
+        || template
+            .components
+            .iter()
+            .any(|c| matches!(c, TemplateComponent::Carousel(_) | TemplateComponent::LimitedTimeOffer(_)))
+}
 
 /// The `template` object.
 pub fn object(template: &TemplateContent) -> Result<Value, InvalidField> {
@@ -23,6 +43,19 @@ pub fn object(template: &TemplateContent) -> Result<Value, InvalidField> {
     if !language_ok {
         return Err(invalid("content.language", format!("`{}` is not a language code like en_US", template.language)));
     }
+    let marketing_only = template
+        .components
+        .iter()
+        .position(|c| matches!(c, TemplateComponent::Carousel(_) | TemplateComponent::LimitedTimeOffer(_)));
+    if let (Some(at), Some(TemplateCategory::Utility | TemplateCategory::Authentication)) =
+        (marketing_only, template.category)
+    {
+        return Err(invalid(
+            &format!("content.components[{at}]"),
+            "carousel and limited-time-offer components belong to marketing templates",
+        ));
+    }
+    body_length(template)?;
     let mut object = json!({ "name": template.name, "language": { "code": template.language } });
     if !template.components.is_empty() {
         let components = template
@@ -34,6 +67,35 @@ pub fn object(template: &TemplateContent) -> Result<Value, InvalidField> {
         object["components"] = Value::Array(components);
     }
     Ok(object)
+}
+
+/// Meta's limit on the body: the parameters alone must leave room for the template's own text.
+fn body_length(template: &TemplateContent) -> Result<(), InvalidField> {
+    let alone = template.components.iter().all(|c| matches!(c, TemplateComponent::Body(_)));
+    let limit = if alone { MAX_BODY_ALONE } else { MAX_BODY_WITH_OTHERS };
+    for (i, component) in template.components.iter().enumerate() {
+        let TemplateComponent::Body(parameters) = component else { continue };
+        let total = text_chars(parameters);
+        if total > limit {
+            let why = if alone { "a body-only template" } else { "a template with other components" };
+            return Err(invalid(
+                &format!("content.components[{i}].parameters"),
+                format!("the body parameters hold {total} characters; Meta allows {limit} in {why}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Characters of the text parameters.
+fn text_chars(parameters: &[TemplateParameter]) -> usize {
+    parameters
+        .iter()
+        .map(|p| match &p.value {
+            ParameterValue::Text(text) => text.chars().count(),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn component(field: &str, component: &TemplateComponent) -> Result<Value, InvalidField> {
@@ -50,20 +112,97 @@ fn component(field: &str, component: &TemplateComponent) -> Result<Value, Invali
             if button.index > 9 {
                 return Err(invalid(&format!("{field}.index"), "templates have at most 10 buttons (index 0 to 9)"));
             }
-            checks::count(&format!("{field}.parameters"), button.parameters.len(), 1..=1)?;
-            let sub_type = match button.kind {
-                ButtonKind::QuickReply => "quick_reply",
-                ButtonKind::Url => "url",
-                ButtonKind::CopyCode => "copy_code",
-            };
+            button_object(field, button)
+        }
+        TemplateComponent::Carousel(cards) => {
+            checks::count(&format!("{field}.cards"), cards.len(), 2..=10)?;
+            let objects = cards
+                .iter()
+                .enumerate()
+                .map(|(c, card)| card_object(&format!("{field}.cards[{c}]"), c, card, &cards[0]))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "type": "carousel", "cards": objects }))
+        }
+        TemplateComponent::LimitedTimeOffer(expiration_ms) => {
+            if *expiration_ms == 0 {
+                return Err(invalid(
+                    &format!("{field}.expiration_time_ms"),
+                    "must be a time in milliseconds since the epoch",
+                ));
+            }
             Ok(json!({
-                "type": "button",
-                "sub_type": sub_type,
-                "index": button.index.to_string(),
-                "parameters": parameter_list(field, &button.parameters, Place::Button(button.kind))?,
+                "type": "limited_time_offer",
+                "parameters": [{ "type": "limited_time_offer", "limited_time_offer": { "expiration_time_ms": expiration_ms } }],
             }))
         }
     }
+}
+
+fn button_object(field: &str, button: &TemplateButton) -> Result<Value, InvalidField> {
+    checks::count(&format!("{field}.parameters"), button.parameters.len(), 1..=1)?;
+    let sub_type = match button.kind {
+        ButtonKind::QuickReply => "quick_reply",
+        ButtonKind::Url => "url",
+        ButtonKind::CopyCode => "copy_code",
+    };
+    Ok(json!({
+        "type": "button",
+        "sub_type": sub_type,
+        "index": button.index.to_string(),
+        "parameters": parameter_list(field, &button.parameters, Place::Button(button.kind))?,
+    }))
+}
+
+/// One carousel card: an image or video header, an optional body, at most two quick-reply or
+/// URL buttons — the same components as the `first` card, as Meta requires.
+fn card_object(field: &str, index: usize, card: &CarouselCard, first: &CarouselCard) -> Result<Value, InvalidField> {
+    checks::count(&format!("{field}.header"), card.header.len(), 1..=1)?;
+    let visual = |value: &ParameterValue| matches!(value, ParameterValue::Media(media) if matches!(media.kind, MediaKind::Image | MediaKind::Video));
+    if !visual(&card.header[0].value) {
+        return Err(invalid(&format!("{field}.header[0]"), "a card's header is an image or a video"));
+    }
+    let shape = |c: &CarouselCard| {
+        let header = match c.header.first().map(|p| &p.value) {
+            Some(ParameterValue::Media(m)) => Some(m.kind),
+            _ => None,
+        };
+        let buttons: Vec<(ButtonKind, u32)> = c.buttons.iter().map(|b| (b.kind, b.index)).collect();
+        (header, c.body.len(), buttons)
+    };
+    if shape(card) != shape(first) {
+        return Err(invalid(
+            field,
+            "every card must have the same components as the first (header kind, body parameters, buttons)",
+        ));
+    }
+    let mut components = vec![json!({
+        "type": "header",
+        "parameters": parameter_list(&format!("{field}.header"), &card.header, Place::Header)?,
+    })];
+    if !card.body.is_empty() {
+        let total = text_chars(&card.body);
+        if total > MAX_CARD_BODY {
+            return Err(invalid(
+                &format!("{field}.body"),
+                format!("the card's body parameters hold {total} characters; a card body has at most {MAX_CARD_BODY}"),
+            ));
+        }
+        components.push(
+            json!({ "type": "body", "parameters": parameter_list(&format!("{field}.body"), &card.body, Place::Body)? }),
+        );
+    }
+    checks::count(&format!("{field}.buttons"), card.buttons.len(), 0..=2)?;
+    for (b, button) in card.buttons.iter().enumerate() {
+        let field = format!("{field}.buttons[{b}]");
+        if button.kind == ButtonKind::CopyCode {
+            return Err(invalid(&format!("{field}.kind"), "card buttons are quick-reply or URL buttons"));
+        }
+        if button.index > 1 {
+            return Err(invalid(&format!("{field}.index"), "a card has at most 2 buttons (index 0 or 1)"));
+        }
+        components.push(button_object(&field, button)?);
+    }
+    Ok(json!({ "card_index": index, "components": components }))
 }
 
 /// Where a parameter sits: each place accepts different parameter types.

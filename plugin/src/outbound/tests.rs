@@ -188,7 +188,12 @@ mod validation {
     }
 
     fn template(components: Vec<TemplateComponent>) -> Content {
-        Content::Template(TemplateContent { name: "order_update".into(), language: "en_US".into(), components })
+        Content::Template(TemplateContent {
+            name: "order_update".into(),
+            language: "en_US".into(),
+            components,
+            category: None,
+        })
     }
 
     fn text_param(text: &str, name: Option<&str>) -> TemplateParameter {
@@ -283,6 +288,7 @@ mod validation {
                     name: "Order Update".into(),
                     language: "en_US".into(),
                     components: vec![],
+                    category: None,
                 }),
                 "content.name",
             ),

@@ -10,7 +10,7 @@
 mod component {
     wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
 
-    use exports::omni::channel::{media, messaging, plugin, webhook};
+    use exports::omni::channel::{account, media, messaging, plugin, webhook};
     use omni::channel::events::{self, Event, EventKind, PublishError};
     use omni::channel::outbound_http::{self, HttpError, Method, Request};
     use omni::channel::types::{ChannelError, ConfigProblem, Instance, InvalidField, TransportError};
@@ -177,6 +177,18 @@ mod component {
         }
         fn download_media(_: Instance, _: String) -> Result<media::DownloadedMedia, ChannelError> {
             Err(unsupported("download media"))
+        }
+    }
+
+    impl account::Guest for Echo {
+        fn block_users(_: Instance, _: Vec<String>, _: bool) -> Result<account::BlockOutcome, ChannelError> {
+            Err(unsupported("block users"))
+        }
+        fn get_business_profile(_: Instance) -> Result<account::BusinessProfile, ChannelError> {
+            Err(unsupported("read a business profile"))
+        }
+        fn update_business_profile(_: Instance, _: account::ProfileUpdate) -> Result<(), ChannelError> {
+            Err(unsupported("change a business profile"))
         }
     }
 

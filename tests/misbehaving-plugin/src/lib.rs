@@ -16,7 +16,7 @@
 mod component {
     wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
 
-    use exports::omni::channel::{media, messaging, plugin, webhook};
+    use exports::omni::channel::{account, media, messaging, plugin, webhook};
     use omni::channel::events::{self, Event, EventKind};
     use omni::channel::outbound_http::{self, Method, Request};
     use omni::channel::types::{ChannelError, ConfigProblem, Instance};
@@ -148,6 +148,22 @@ mod component {
         fn download_media(_: Instance, _: String) -> Result<media::DownloadedMedia, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
+    }
+
+    impl account::Guest for Misbehaving {
+        fn block_users(_: Instance, _: Vec<String>, _: bool) -> Result<account::BlockOutcome, ChannelError> {
+            Err(not_implemented("block users"))
+        }
+        fn get_business_profile(_: Instance) -> Result<account::BusinessProfile, ChannelError> {
+            Err(not_implemented("read a business profile"))
+        }
+        fn update_business_profile(_: Instance, _: account::ProfileUpdate) -> Result<(), ChannelError> {
+            Err(not_implemented("change a business profile"))
+        }
+    }
+
+    fn not_implemented(what: &str) -> ChannelError {
+        ChannelError::Other(format!("the misbehaving plugin does not {what}"))
     }
 
     export!(Misbehaving);

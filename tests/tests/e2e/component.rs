@@ -31,6 +31,7 @@ fn exports_the_whole_channel_surface() {
     assert_eq!(
         exports,
         [
+            "omni:channel/account@0.3.0",
             "omni:channel/media@0.3.0",
             "omni:channel/messaging@0.3.0",
             "omni:channel/plugin@0.3.0",

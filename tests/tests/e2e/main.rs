@@ -3,6 +3,7 @@
 //!
 //! One test binary, so the component is compiled once for all of them.
 
+mod account;
 mod component;
 mod golden;
 mod hostile;
@@ -17,6 +18,7 @@ mod retries;
 mod sandbox;
 mod send;
 mod send_examples;
+mod send_features;
 mod server;
 mod signature;
 mod verification;

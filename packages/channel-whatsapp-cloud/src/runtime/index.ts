@@ -10,6 +10,7 @@
 
 import { fileURLToPath } from 'node:url';
 
+import type { BlockOutcome, BusinessProfile, ProfileUpdate } from '../../generated/component/interfaces/omni-channel-account.js';
 import type { Event, PublishError } from '../../generated/component/interfaces/omni-channel-events.js';
 import type { DownloadedMedia, MediaUpload } from '../../generated/component/interfaces/omni-channel-media.js';
 import type {
@@ -18,6 +19,7 @@ import type {
   OutgoingMessage,
   SendOptions,
   SendReceipt,
+  TemplateParameter,
 } from '../../generated/component/interfaces/omni-channel-messaging.js';
 import type { ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig } from '../../generated/component/interfaces/omni-channel-plugin.js';
 import type { ChannelError, ConfigProblem, Instance, InvalidField } from '../../generated/component/interfaces/omni-channel-types.js';
@@ -190,6 +192,18 @@ export class ComponentRuntime {
     return this.result('media.downloadMedia', [instance, mediaId], caps, this.outbound, true);
   }
 
+  blockUsers(caps: CallCapabilities, instance: Instance, users: string[], block: boolean): Promise<Result<BlockOutcome, ChannelError>> {
+    return this.result('account.blockUsers', [instance, users, block], caps, this.outbound);
+  }
+
+  getBusinessProfile(caps: CallCapabilities, instance: Instance): Promise<Result<BusinessProfile, ChannelError>> {
+    return this.result('account.getBusinessProfile', [instance], caps, this.outbound);
+  }
+
+  updateBusinessProfile(caps: CallCapabilities, instance: Instance, update: ProfileUpdate): Promise<Result<undefined, ChannelError>> {
+    return this.result('account.updateBusinessProfile', [instance, update], caps, this.outbound);
+  }
+
   /** An export without a WIT result: its value (webhooks run on their own lane). */
   private async value<T>(name: ExportName, args: unknown[], caps: CallCapabilities): Promise<T> {
     const outcome = await this.run(name, args, caps, this.inbound, false);
@@ -249,10 +263,23 @@ function carriesFile(message: OutgoingMessage): boolean {
       return bytes(content.val.source);
     case 'interactive':
       return content.val.header?.tag === 'media' && bytes(content.val.header.val.source);
-    case 'template':
-      return content.val.components.some((c) =>
-        (c.tag === 'button' ? c.val.parameters : c.val).some((p) => p.value.tag === 'media' && bytes(p.value.val.source)),
-      );
+    case 'template': {
+      const inline = (parameters: TemplateParameter[]) =>
+        parameters.some((p) => p.value.tag === 'media' && bytes(p.value.val.source));
+      return content.val.components.some((c) => {
+        switch (c.tag) {
+          case 'header':
+          case 'body':
+            return inline(c.val);
+          case 'button':
+            return inline(c.val.parameters);
+          case 'carousel':
+            return c.val.some((card) => inline(card.header) || inline(card.body) || card.buttons.some((b) => inline(b.parameters)));
+          case 'limited-time-offer':
+            return false;
+        }
+      });
+    }
     default:
       return false;
   }

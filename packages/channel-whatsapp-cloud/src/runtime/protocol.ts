@@ -21,7 +21,10 @@ export type ExportName =
   | 'messaging.reportSendFailure'
   | 'messaging.markRead'
   | 'media.uploadMedia'
-  | 'media.downloadMedia';
+  | 'media.downloadMedia'
+  | 'account.blockUsers'
+  | 'account.getBusinessProfile'
+  | 'account.updateBusinessProfile';
 
 /** The imports the plugin answers: `outbound-http.send`, `events.publish`, `media-links.link`
  * (whose answer is `{tag: 'ok', val: link | undefined}`). */

@@ -3,6 +3,7 @@
  * Only types: nothing here exists at run time.
  */
 
+export type { BlockOutcome, BusinessProfile, ProfileUpdate, UserFailure } from '../../generated/component/interfaces/omni-channel-account.js';
 export type { Event, EventKind, PublishError } from '../../generated/component/interfaces/omni-channel-events.js';
 export type { DownloadedMedia, MediaUpload } from '../../generated/component/interfaces/omni-channel-media.js';
 export type {

@@ -59,6 +59,8 @@ export class FakeGraph {
   readonly media = new Map<string, StoredMedia>();
   /** Whether the app is subscribed to the business account's webhooks (`subscribed_apps`). */
   subscribed = true;
+  /** The business profile (`whatsapp_business_profile`). */
+  profile: Record<string, unknown> = { about: 'Fresh produce, delivered', vertical: 'GROCERY', websites: [] };
   private readonly script: Array<Scripted | 'normal'> = [];
   private nextMessage = 1;
   private nextMedia = 7_000_000_000_000;
@@ -146,6 +148,19 @@ export class FakeGraph {
     const phone = object !== undefined && this.phoneNumbers.has(object);
     if (req.method === 'POST' && phone && edge === 'messages') return this.message(recorded, reply);
     if (req.method === 'POST' && phone && edge === 'media') return this.upload(recorded, reply);
+    if (phone && edge === 'block_users' && (req.method === 'POST' || req.method === 'DELETE')) {
+      const users = (recorded.json().block_users as Array<{ user: string }>).map((u) => u.user);
+      const key = req.method === 'POST' ? 'added_users' : 'removed_users';
+      return reply(200, { messaging_product: 'whatsapp', block_users: { [key]: users.map((u) => ({ input: u, wa_id: u })), failed_users: [] } });
+    }
+    if (phone && edge === 'whatsapp_business_profile') {
+      if (req.method === 'POST') {
+        const { messaging_product: _, ...fields } = recorded.json() as Record<string, unknown>;
+        this.profile = { ...this.profile, ...fields };
+        return reply(200, { success: true });
+      }
+      return reply(200, { data: [{ ...this.profile, messaging_product: 'whatsapp' }] });
+    }
     if (object && edge === 'subscribed_apps') {
       if (req.method === 'POST') {
         this.subscribed = true;

@@ -1,0 +1,194 @@
+//! `omni-host`: loads an omni channel component (WhatsApp Cloud's is built in) and runs it.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser;
+use omni_host::bindings::types::ChannelError;
+use omni_host::bindings::webhook::IncomingRequest;
+use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
+use omni_host::config::HostConfig;
+use omni_host::omni::wire;
+use omni_host::retry::RetryPolicy;
+#[cfg(feature = "whatsapp")]
+use omni_host::signing;
+
+use args::{Cli, Command, EventArgs};
+use setup::{
+    Source, build_host, component_bytes, fresh_correlation_id, instance_or_first, one_call_at_a_time, open_sink,
+    parse_header,
+};
+
+mod account;
+mod args;
+mod serve;
+mod setup;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Libraries whose protocol logs (at debug and trace) dump request headers, the bearer token
+/// included: capped at `info` whatever the filter asks, so that no secret is ever logged.
+const PROTOCOL_LOGGERS: &[&str] = &["ureq", "ureq_proto", "rustls", "hyper", "hyper_util", "h2", "async_nats"];
+
+/// The compiler's internals: millions of lines while the component compiles (measured: 5.5
+/// million in 35 s of `--log trace`, and `serve` not yet listening), of use to nobody running
+/// the host. Capped at `info` too; a directive names a target prefix.
+const COMPILER_LOGGERS: &[&str] = &["cranelift", "regalloc2", "wasmtime_internal_cranelift", "wasmtime_environ"];
+
+fn init_logging(filter: &str) {
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for target in PROTOCOL_LOGGERS.iter().chain(COMPILER_LOGGERS) {
+        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let source = Source::of(&cli);
+    match cli.command {
+        #[cfg(feature = "whatsapp")]
+        Command::Demo { listen, exit } => {
+            let component = component_bytes(cli.component.as_deref())?;
+            omni_host::demo::run(
+                &tokio,
+                &component,
+                listen,
+                omni_host::demo::Output::new(Box::new(std::io::stdout())),
+                !exit,
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => serve::run(tokio, &source, args),
+        Command::Block { config, instance, users, unblock } => {
+            account::block(&source, &config, &instance, &users, !unblock)
+        }
+        Command::Profile { config, instance, update } => {
+            account::profile(&source, &config, &instance, update.as_deref())
+        }
+        Command::Info => {
+            let bytes = component_bytes(cli.component.as_deref())?;
+            let runtime = source.runtime(&bytes, one_call_at_a_time())?;
+            let info = runtime.info()?;
+            let (imports, exports) = runtime.interfaces();
+            // Size and digest say exactly which build of the plugin this host runs.
+            let component = serde_json::json!({"bytes": bytes.len(), "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))});
+            let out = serde_json::json!({
+                "plugin": wire::plugin_info(&info),
+                "component": component,
+                "imports": imports,
+                "exports": exports,
+            });
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "whatsapp")]
+        Command::Sign { secret, body } => {
+            let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            println!("{}", signing::hub_signature(secret.as_bytes(), &body));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Webhook {
+            config,
+            body,
+            headers,
+            instance,
+            method,
+            query,
+            #[cfg(feature = "whatsapp")]
+            sign,
+            events,
+        } => {
+            let config = HostConfig::load(&config)?;
+            let host =
+                build_host(&source, one_call_at_a_time(), &config, |channel| open_sink(&tokio, &events, channel))?;
+            let id = instance_or_first(&config, instance)?;
+            let body = std::fs::read(&body).with_context(|| format!("reading {}", body.display()))?;
+            #[allow(unused_mut)]
+            let mut header_list = headers.iter().map(|h| parse_header(h)).collect::<anyhow::Result<Vec<_>>>()?;
+            #[cfg(feature = "whatsapp")]
+            if sign {
+                let settings = config.instances.iter().find(|i| i.id == id).context("unknown instance")?;
+                let plugin_config = settings.plugin_config()?;
+                let secret = plugin_config["appSecret"].as_str().context("the instance's config has no appSecret")?;
+                header_list.push(("X-Hub-Signature-256".into(), signing::hub_signature(secret.as_bytes(), &body)));
+            }
+            let request = IncomingRequest {
+                method: method.to_ascii_uppercase(),
+                path: format!("/webhooks/{}/{id}", host.info().id),
+                query,
+                headers: header_list,
+                body,
+            };
+            let response = host.handle_webhook(&id, &request)?;
+            eprintln!("HTTP {}", response.status);
+            let text = String::from_utf8_lossy(&response.body);
+            if !text.is_empty() {
+                eprintln!("{text}");
+            }
+            Ok(if (200..300).contains(&response.status) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Doctor { config, instance, subscribe } => {
+            let config = HostConfig::load(&config)?;
+            let id = instance_or_first(&config, instance)?;
+            let runtime =
+                Arc::new(source.runtime(&component_bytes(source.component.as_deref())?, one_call_at_a_time())?);
+            let http = Arc::new(UreqClient::new(ClientConfig::default()));
+            let report = omni_host::doctor::diagnose(runtime, &config, &id, http, subscribe);
+            print!("{}", report.render());
+            Ok(if report.healthy() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Send { config, instance, message, correlation_id, events } => {
+            let config = HostConfig::load(&config)?;
+            let events = EventArgs { events, nats_stream: None, nats_dedup_window: 600 };
+            let host =
+                build_host(&source, one_call_at_a_time(), &config, |channel| open_sink(&tokio, &events, channel))?;
+            let json = std::fs::read_to_string(&message).with_context(|| format!("reading {}", message.display()))?;
+            let decoded = match host.decode_outgoing(&json, &[])? {
+                Ok(decoded) => decoded,
+                Err(field) => {
+                    eprintln!("{}", wire::channel_error(&ChannelError::InvalidRequest(field)));
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let correlation_id =
+                correlation_id.or_else(|| decoded.correlation_id.clone()).unwrap_or_else(fresh_correlation_id);
+            let outcome = host.send_decoded_with_retries(
+                &instance,
+                &decoded,
+                &correlation_id,
+                &RetryPolicy::default(),
+                &|wait| {
+                    eprintln!("retrying in {:.1} s", wait.as_secs_f64());
+                    std::thread::sleep(wait);
+                },
+            )?;
+            match wire::parts_outcome(&outcome) {
+                Ok(receipt) => {
+                    println!("{receipt}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!("{error}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
