@@ -16,8 +16,8 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 use crate::bindings::events::PublishError;
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{
-    Attachment, Content, DecodedMessage, InteractiveHeader, MediaSource, OutgoingMessage, ParameterValue, SendOptions,
-    SendReceipt, TemplateComponent, TemplateParameter,
+    Attachment, Content, DecodedMessage, InteractiveAction, InteractiveHeader, MediaSource, OutgoingMessage,
+    ParameterValue, SendOptions, SendReceipt, TemplateComponent, TemplateParameter,
 };
 use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig};
 use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
@@ -357,7 +357,14 @@ fn carries_file(message: &OutgoingMessage) -> bool {
     let bytes = |source: &MediaSource| matches!(source, MediaSource::Bytes(_));
     match &message.content {
         Content::Media(media) => bytes(&media.source),
-        Content::Interactive(i) => matches!(&i.header, Some(InteractiveHeader::Media(m)) if bytes(&m.source)),
+        Content::Interactive(i) => {
+            let cards = match &i.action {
+                InteractiveAction::Carousel(cards) => cards.as_slice(),
+                _ => &[],
+            };
+            matches!(&i.header, Some(InteractiveHeader::Media(m)) if bytes(&m.source))
+                || cards.iter().any(|card| bytes(&card.header.source))
+        }
         Content::Template(t) => {
             let inline = |parameters: &[TemplateParameter]| {
                 parameters.iter().any(|p| matches!(&p.value, ParameterValue::Media(m) if bytes(&m.source)))

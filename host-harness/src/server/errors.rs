@@ -46,4 +46,3 @@ pub fn host_error(error: HostError) -> Response {
         }
     }
 }
-

@@ -3,8 +3,9 @@
 
 use super::reader::{Fields, invalid};
 use crate::wit::messaging::{
-    ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl, HeaderMedia,
-    InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow, ListSection, MediaSource, ReplyButton,
+    CardAction, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl,
+    HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow, ListSection, MediaCard,
+    MediaSource, ReplyButton,
 };
 use crate::wit::types::{InvalidField, MediaKind};
 
@@ -96,7 +97,7 @@ pub(super) fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<Header
     Ok(HeaderMedia { kind, source, filename: filename.filter(|_| kind == MediaKind::Document) })
 }
 
-/// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|location_request|
+/// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|carousel|location_request|
 /// request_contact_info|call_permission_request, ...}}`.
 pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, InvalidField> {
     let header = match interactive.opt_object("header")? {
@@ -124,19 +125,44 @@ pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, In
     Ok(InteractiveContent { header, body, footer, action })
 }
 
+fn reply_buttons(fields: &mut Fields<'_>) -> Result<Vec<ReplyButton>, InvalidField> {
+    fields
+        .objects("buttons")?
+        .into_iter()
+        .map(|mut b| {
+            let button = ReplyButton { id: b.str("id")?, title: b.str("title")? };
+            b.finish().map(|()| button)
+        })
+        .collect()
+}
+
+/// One card of an interactive carousel: `{header: {type: image|video, mediaUrl | mediaId},
+/// body?, action: {type: cta_url, displayText, url} | {type: buttons, buttons: [{id, title}]}}`.
+fn media_card(mut card: Fields<'_>) -> Result<MediaCard, InvalidField> {
+    let mut header = card.object("header")?;
+    let kind = header.str("type")?;
+    if !matches!(kind.as_str(), "image" | "video") {
+        return Err(invalid(&header.path_of("type"), format!("`{kind}` is not image or video")));
+    }
+    let media = header_media(&kind, &mut header)?;
+    header.finish()?;
+    let body = card.opt_str("body")?;
+    let mut action = card.object("action")?;
+    let kind = action.str("type")?;
+    let decoded = match kind.as_str() {
+        "cta_url" => CardAction::CtaUrl(CtaUrl { display_text: action.str("displayText")?, url: action.str("url")? }),
+        "buttons" => CardAction::Buttons(reply_buttons(&mut action)?),
+        other => return Err(invalid(&action.path_of("type"), format!("`{other}` is not cta_url or buttons"))),
+    };
+    action.finish()?;
+    card.finish()?;
+    Ok(MediaCard { header: media, body, action: decoded })
+}
+
 fn action(mut action: Fields<'_>) -> Result<InteractiveAction, InvalidField> {
     let kind = action.str("type")?;
     let decoded = match kind.as_str() {
-        "buttons" => InteractiveAction::Buttons(
-            action
-                .objects("buttons")?
-                .into_iter()
-                .map(|mut b| {
-                    let button = ReplyButton { id: b.str("id")?, title: b.str("title")? };
-                    b.finish().map(|()| button)
-                })
-                .collect::<Result<_, _>>()?,
-        ),
+        "buttons" => InteractiveAction::Buttons(reply_buttons(&mut action)?),
         "list" => {
             let button = action.str("button")?;
             let sections = action
@@ -165,13 +191,16 @@ fn action(mut action: Fields<'_>) -> Result<InteractiveAction, InvalidField> {
             InteractiveAction::CtaUrl(CtaUrl { display_text: action.str("displayText")?, url: action.str("url")? })
         }
         "location_request" => InteractiveAction::LocationRequest,
+        "carousel" => {
+            InteractiveAction::Carousel(action.objects("cards")?.into_iter().map(media_card).collect::<Result<_, _>>()?)
+        }
         "request_contact_info" => InteractiveAction::ContactRequest,
         "call_permission_request" => InteractiveAction::CallPermissionRequest,
         other => {
             return Err(invalid(
                 &action.path_of("type"),
                 format!(
-                    "`{other}` is not buttons, list, cta_url, location_request, request_contact_info or \
+                    "`{other}` is not buttons, list, cta_url, carousel, location_request, request_contact_info or \
                      call_permission_request"
                 ),
             ));

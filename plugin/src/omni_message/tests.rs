@@ -204,8 +204,22 @@ fn templates_and_interactive_messages() {
     assert!(matches!(part.content, Content::Interactive(_)));
     assert_eq!(
         refused(
-            json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "b", "action": {"type": "carousel"}}}})
+            json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "b", "action": {"type": "product_list"}}}})
         ),
         "content.interactive.action.type"
+    );
+    let card = |kind: &str| {
+        json!({"header": {"type": kind, "mediaUrl": "https://cdn.example.com/c.png"}, "body": "Card",
+        "action": {"type": "buttons", "buttons": [{"id": "more", "title": "More"}]}})
+    };
+    let part = one(json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "Pick",
+        "action": {"type": "carousel", "cards": [card("image"), card("video")]}}}}));
+    let Content::Interactive(interactive) = part.content else { panic!() };
+    let crate::wit::messaging::InteractiveAction::Carousel(cards) = interactive.action else { panic!() };
+    assert_eq!((cards.len(), cards[1].header.kind, cards[0].body.as_deref()), (2, MediaKind::Video, Some("Card")));
+    assert_eq!(
+        refused(json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "b",
+            "action": {"type": "carousel", "cards": [card("document")]}}}})),
+        "content.interactive.action.cards[0].header.type"
     );
 }

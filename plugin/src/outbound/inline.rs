@@ -5,7 +5,7 @@ use crate::call::Call;
 use crate::media;
 use crate::wit::media::MediaUpload;
 use crate::wit::messaging::{
-    Content, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent, TemplateParameter,
+    Content, InteractiveAction, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent, TemplateParameter,
 };
 use crate::wit::types::{ChannelError, InvalidField, MediaKind};
 
@@ -45,6 +45,15 @@ fn sources(content: &mut Content) -> Vec<(String, MediaKind, &mut MediaSource)> 
         Content::Interactive(interactive) => {
             if let Some(InteractiveHeader::Media(media)) = &mut interactive.header {
                 found.push(("content.header.source".to_owned(), media.kind, &mut media.source));
+            }
+            if let InteractiveAction::Carousel(cards) = &mut interactive.action {
+                for (i, card) in cards.iter_mut().enumerate() {
+                    found.push((
+                        format!("content.cards[{i}].header.source"),
+                        card.header.kind,
+                        &mut card.header.source,
+                    ));
+                }
             }
         }
         Content::Text(_) | Content::Location(_) | Content::Contacts(_) | Content::Reaction(_) => {}

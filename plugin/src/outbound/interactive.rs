@@ -1,12 +1,13 @@
-//! Interactive messages (reply buttons, lists, call-to-action URLs, requests for a location,
-//! contact info or call permission) → Meta's `interactive` object, within Meta's limits.
+//! Interactive messages (reply buttons, lists, call-to-action URLs, media carousels, requests for
+//! a location, contact info or call permission) → Meta's `interactive` object, within Meta's
+//! limits.
 
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, invalid};
 use super::objects::header_media_object;
-use crate::wit::messaging::{InteractiveAction, InteractiveContent, InteractiveHeader};
-use crate::wit::types::InvalidField;
+use crate::wit::messaging::{CardAction, InteractiveAction, InteractiveContent, InteractiveHeader, MediaCard};
+use crate::wit::types::{InvalidField, MediaKind};
 
 /// Meta's `interactive.type` for an action.
 pub fn kind_name(action: &InteractiveAction) -> &'static str {
@@ -17,6 +18,7 @@ pub fn kind_name(action: &InteractiveAction) -> &'static str {
         InteractiveAction::LocationRequest => "location_request_message",
         InteractiveAction::ContactRequest => "request_contact_info",
         InteractiveAction::CallPermissionRequest => "call_permission_request",
+        InteractiveAction::Carousel(_) => "carousel",
     }
 }
 
@@ -46,6 +48,7 @@ fn body_only(action: &InteractiveAction) -> Option<&'static str> {
         InteractiveAction::LocationRequest => Some("location requests"),
         InteractiveAction::ContactRequest => Some("contact info requests"),
         InteractiveAction::CallPermissionRequest => Some("call permission requests"),
+        InteractiveAction::Carousel(_) => Some("carousels"),
         InteractiveAction::Buttons(_) | InteractiveAction::List(_) | InteractiveAction::CtaUrl(_) => None,
     }
 }
@@ -133,5 +136,64 @@ fn action_object(action: &InteractiveAction) -> Result<Value, InvalidField> {
         InteractiveAction::LocationRequest => Ok(json!({ "name": "send_location" })),
         InteractiveAction::ContactRequest => Ok(json!({ "name": "request_contact_info" })),
         InteractiveAction::CallPermissionRequest => Ok(json!({ "name": "call_permission_request" })),
+        InteractiveAction::Carousel(cards) => {
+            checks::count("content.cards", cards.len(), 2..=10)?;
+            let shape = |card: &MediaCard| match &card.action {
+                CardAction::CtaUrl(_) => (true, 1),
+                CardAction::Buttons(buttons) => (false, buttons.len()),
+            };
+            let cards = cards
+                .iter()
+                .enumerate()
+                .map(|(i, card)| {
+                    if shape(card) != shape(&cards[0]) {
+                        return Err(invalid(
+                            &format!("content.cards[{i}].action"),
+                            "every card must offer the same kind and number of buttons as the first",
+                        ));
+                    }
+                    card_object(i, card)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "cards": cards }))
+        }
     }
+}
+
+/// One card of an interactive carousel: an image or video header, optional text, a URL button
+/// or one or two reply buttons.
+fn card_object(index: usize, card: &MediaCard) -> Result<Value, InvalidField> {
+    let field = format!("content.cards[{index}]");
+    if !matches!(card.header.kind, MediaKind::Image | MediaKind::Video) {
+        return Err(invalid(&format!("{field}.header.kind"), "a card's header is an image or a video"));
+    }
+    let mut object = Map::new();
+    object.insert("card_index".into(), json!(index));
+    object.insert("header".into(), header_media_object(&format!("{field}.header"), &card.header)?);
+    if let Some(body) = &card.body {
+        checks::text(&format!("{field}.body"), body, 160)?;
+        object.insert("body".into(), json!({ "text": body }));
+    }
+    match &card.action {
+        CardAction::CtaUrl(cta) => {
+            checks::text(&format!("{field}.cta_url.display_text"), &cta.display_text, 20)?;
+            checks::http_url(&format!("{field}.cta_url.url"), &cta.url)?;
+            object.insert("type".into(), json!("cta_url"));
+            object.insert(
+                "action".into(),
+                json!({ "name": "cta_url", "parameters": { "display_text": cta.display_text, "url": cta.url } }),
+            );
+        }
+        CardAction::Buttons(buttons) => {
+            checks::count(&format!("{field}.buttons"), buttons.len(), 1..=2)?;
+            let mut list = Vec::new();
+            for (b, button) in buttons.iter().enumerate() {
+                checks::text(&format!("{field}.buttons[{b}].id"), &button.id, 256)?;
+                checks::text(&format!("{field}.buttons[{b}].title"), &button.title, 20)?;
+                list.push(json!({ "type": "quick_reply", "quick_reply": { "id": button.id, "title": button.title } }));
+            }
+            object.insert("action".into(), json!({ "buttons": list }));
+        }
+    }
+    Ok(Value::Object(object))
 }

@@ -1,7 +1,7 @@
 //! Every send example of Meta's OpenAPI spec in scope (not flows, catalogs or products,
 //! nor the commerce payment messages `order_details` and `order_status` that go with
 //! catalogs), plus the kinds it has no example of (`extra_*`: carousel and limited-time-offer
-//! templates, contact-info and call-permission requests...): the equivalent omni message goes through the
+//! templates, interactive media carousels, contact-info and call-permission requests...): the equivalent omni message goes through the
 //! real component, and the fake Graph API receives exactly the body Meta documents.
 //!
 //! Fixtures: `tests/fixtures/send/*.json`, each `{meta_example, message | mark_read, body, note?}`;
@@ -65,7 +65,7 @@ fn the_readme_examples_are_accepted_and_sent() {
         .filter(|l| l.starts_with("| "))
         .filter_map(|l| l.split('`').find(|cell| cell.starts_with("{\"type\"")))
         .collect();
-    assert_eq!(examples.len(), 18, "one example per kind");
+    assert_eq!(examples.len(), 19, "one example per kind");
     let host = TestHost::new();
     for content in examples {
         let json = format!(r#"{{"to": "+1 650 555 1234", "content": {content}}}"#);

@@ -1,5 +1,6 @@
 //! The send kinds Meta added — carousel and limited-time-offer templates, the Marketing
-//! Messages API, contact-info and call-permission requests — through the real component: where
+//! Messages API, interactive media carousels, contact-info and call-permission requests —
+//! through the real component: where
 //! each goes, and the field each of WhatsApp's limits names when it refuses. Their exact Graph
 //! bodies are fixtures (`tests/fixtures/send/extra_*.json`, run by `send_examples.rs`).
 
@@ -137,4 +138,16 @@ fn whatsapps_limits_on_the_new_kinds_are_refused_by_field() {
         "content.header"
     );
     assert_eq!(refused(request("call_permission_request", json!({"body": ""}))), "content.body");
+    // Interactive media carousels: 2 to 10 cards offering the same buttons, no footer.
+    let card = |action: Value| json!({"header": {"type": "image", "mediaUrl": "https://cdn.example.com/c.png"}, "action": action});
+    let url = json!({"type": "cta_url", "displayText": "Buy", "url": "https://shop.example.com/x"});
+    let replies = json!({"type": "buttons", "buttons": [{"id": "a", "title": "More"}]});
+    let cards = |list: Vec<Value>| request("carousel", json!({"action": {"type": "carousel", "cards": list}}));
+    assert_eq!(refused(cards(vec![card(url.clone())])), "content.cards");
+    assert_eq!(refused(cards(vec![card(url.clone()), card(replies)])), "content.cards[1].action");
+    let long = json!({"header": {"type": "image", "mediaUrl": "https://cdn.example.com/c.png"}, "body": "x".repeat(161), "action": url});
+    assert_eq!(refused(cards(vec![long.clone(), long])), "content.cards[0].body");
+    let mut with_footer = cards(vec![card(url.clone()), card(url)]);
+    with_footer["content"]["interactive"]["footer"] = json!("thanks");
+    assert_eq!(refused(with_footer), "content.footer");
 }

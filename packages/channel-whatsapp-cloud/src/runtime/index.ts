@@ -261,8 +261,10 @@ function carriesFile(message: OutgoingMessage): boolean {
   switch (content.tag) {
     case 'media':
       return bytes(content.val.source);
-    case 'interactive':
-      return content.val.header?.tag === 'media' && bytes(content.val.header.val.source);
+    case 'interactive': {
+      const cards = content.val.action.tag === 'carousel' ? content.val.action.val : [];
+      return (content.val.header?.tag === 'media' && bytes(content.val.header.val.source)) || cards.some((card) => bytes(card.header.source));
+    }
     case 'template': {
       const inline = (parameters: TemplateParameter[]) =>
         parameters.some((p) => p.value.tag === 'media' && bytes(p.value.val.source));
