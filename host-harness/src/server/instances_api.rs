@@ -79,12 +79,8 @@ async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, bod
         Ok(settings) => settings,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-config", &format!("{e:#}")),
     };
-    // Validation calls the plugin: on a blocking thread, like every call.
-    let result = tokio::task::spawn_blocking({
-        let host = state.host.clone();
-        move || host.put_instance(&settings)
-    })
-    .await;
+    // Validation calls the plugin: in a lane, like every call, so it waits for an instance slot.
+    let result = state.run_plugin(Lane::Egress, move |host| Ok(host.put_instance(&settings))).await;
     match result {
         Ok(Ok(change)) => {
             let status = if change == Change::Added { StatusCode::CREATED } else { StatusCode::OK };
@@ -96,7 +92,7 @@ async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, bod
             (status, Json(json!({ "id": id, "change": name }))).into_response()
         }
         Ok(Err(e)) => json_error(StatusCode::BAD_REQUEST, "invalid-config", &format!("{e:#}")),
-        Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
+        Err(e) => host_error(e),
     }
 }
 
