@@ -3,9 +3,14 @@
 //!
 //! The table is an immutable list swapped whole: a call takes the instance it concerns (an
 //! `Arc`) once, at its start, so adding, changing or removing instances never disturbs a call
-//! in flight — it finishes with the instance it started with.
+//! in flight — it finishes with the instance it started with. Readers (every request) never
+//! take a lock: the list is read through an `ArcSwap`; writers (API and reload, rare) take a
+//! mutex so that two changes never lose each other.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -27,11 +32,21 @@ pub struct HostedInstance {
     pub routing_keys: Vec<String>,
     /// What the host has seen of it; carried over when the instance is changed.
     status: Mutex<InstanceStatus>,
+    /// When it last answered a webhook with 2xx (ms since the epoch, 0 for never): apart from
+    /// `status` because every webhook writes it, and an atomic costs no lock on that path.
+    last_webhook_at_ms: AtomicU64,
 }
 
 impl HostedInstance {
     pub fn new(wit: Instance, egress: EgressPolicy, app_key: String, routing_keys: Vec<String>) -> Self {
-        Self { wit, egress, app_key, routing_keys, status: Mutex::new(InstanceStatus::default()) }
+        Self {
+            wit,
+            egress,
+            app_key,
+            routing_keys,
+            status: Mutex::new(InstanceStatus::default()),
+            last_webhook_at_ms: AtomicU64::new(0),
+        }
     }
 
     pub fn id(&self) -> &str {
@@ -48,7 +63,23 @@ impl HostedInstance {
 
     /// A copy of what the host knows of the instance.
     pub fn status(&self) -> InstanceStatus {
-        self.status.lock().expect("status lock").clone()
+        let mut status = self.status.lock().expect("status lock").clone();
+        status.last_webhook_at_ms = match self.last_webhook_at_ms.load(Ordering::Relaxed) {
+            0 => None,
+            at => Some(at),
+        };
+        status
+    }
+
+    /// Notes that the instance answered a webhook with 2xx just now.
+    pub fn record_webhook(&self) {
+        self.last_webhook_at_ms.store(now_ms(), Ordering::Relaxed);
+    }
+
+    /// Takes over what the host knew of `old`, the instance this one replaces.
+    fn inherit(&self, old: &Self) {
+        *self.status.lock().expect("status lock") = old.status.lock().expect("status lock").clone();
+        self.last_webhook_at_ms.store(old.last_webhook_at_ms.load(Ordering::Relaxed), Ordering::Relaxed);
     }
 
     /// Records something about the instance.
@@ -135,32 +166,40 @@ pub struct Reload {
 /// The instances, swapped whole on every change.
 #[derive(Default)]
 pub struct InstanceTable {
-    current: RwLock<Arc<Vec<Arc<HostedInstance>>>>,
+    current: ArcSwap<Vec<Arc<HostedInstance>>>,
+    /// Held by whoever is changing the table, so concurrent changes apply one after the other.
+    writer: Mutex<()>,
 }
 
 impl InstanceTable {
     pub fn new(instances: Vec<HostedInstance>) -> Self {
-        Self { current: RwLock::new(Arc::new(instances.into_iter().map(Arc::new).collect())) }
+        Self { current: ArcSwap::from_pointee(instances.into_iter().map(Arc::new).collect()), writer: Mutex::new(()) }
     }
 
     /// The instances as they are now.
     pub fn snapshot(&self) -> Arc<Vec<Arc<HostedInstance>>> {
-        self.current.read().expect("instance table lock").clone()
+        self.current.load_full()
+    }
+
+    /// The instances as they are now, for a short look (no reference count taken; do not hold
+    /// it across an `await` or a plugin call).
+    pub fn load(&self) -> arc_swap::Guard<Arc<Vec<Arc<HostedInstance>>>> {
+        self.current.load()
     }
 
     /// An instance by id.
     pub fn get(&self, id: &str) -> Option<Arc<HostedInstance>> {
-        self.snapshot().iter().find(|i| i.id() == id).cloned()
+        self.current.load().iter().find(|i| i.id() == id).cloned()
     }
 
     /// Adds `instance`, or replaces the one with its id (keeping what the host knew of it).
     pub fn put(&self, instance: HostedInstance) -> Change {
-        let mut current = self.current.write().expect("instance table lock");
-        let mut list: Vec<Arc<HostedInstance>> = current.as_ref().clone();
+        let _writer = self.writer.lock().expect("instance table writer");
+        let mut list: Vec<Arc<HostedInstance>> = self.current.load().as_ref().clone();
         let change = match list.iter().position(|i| i.id() == instance.id()) {
-            Some(at) if list[at].same_as(&instance) => Change::Unchanged,
+            Some(at) if list[at].same_as(&instance) => return Change::Unchanged,
             Some(at) => {
-                *instance.status.lock().expect("status lock") = list[at].status();
+                instance.inherit(&list[at]);
                 list[at] = Arc::new(instance);
                 Change::Updated
             }
@@ -169,24 +208,26 @@ impl InstanceTable {
                 Change::Added
             }
         };
-        *current = Arc::new(list);
+        self.current.store(Arc::new(list));
         change
     }
 
     /// Removes instance `id`; false when there was none.
     pub fn remove(&self, id: &str) -> bool {
-        let mut current = self.current.write().expect("instance table lock");
+        let _writer = self.writer.lock().expect("instance table writer");
+        let current = self.current.load_full();
         if !current.iter().any(|i| i.id() == id) {
             return false;
         }
-        *current = Arc::new(current.iter().filter(|i| i.id() != id).cloned().collect());
+        self.current.store(Arc::new(current.iter().filter(|i| i.id() != id).cloned().collect()));
         true
     }
 
     /// Replaces the table with `instances` (all already validated): instances that did not
     /// change stay as they are, changed ones keep what the host knew of them.
     pub fn replace(&self, instances: Vec<HostedInstance>) -> Reload {
-        let mut current = self.current.write().expect("instance table lock");
+        let _writer = self.writer.lock().expect("instance table writer");
+        let current = self.current.load_full();
         let mut reload = Reload::default();
         let mut list = Vec::with_capacity(instances.len());
         for instance in instances {
@@ -197,7 +238,7 @@ impl InstanceTable {
                 }
                 Some(old) => {
                     reload.updated.push(instance.id().to_owned());
-                    *instance.status.lock().expect("status lock") = old.status();
+                    instance.inherit(old);
                     list.push(Arc::new(instance));
                 }
                 None => {
@@ -208,7 +249,7 @@ impl InstanceTable {
         }
         reload.removed =
             current.iter().filter(|old| !list.iter().any(|i| i.id() == old.id())).map(|i| i.id().to_owned()).collect();
-        *current = Arc::new(list);
+        self.current.store(Arc::new(list));
         reload
     }
 }
@@ -241,10 +282,15 @@ mod tests {
     fn putting_tells_added_updated_and_unchanged_apart_and_keeps_the_status() {
         let table = InstanceTable::default();
         assert_eq!(table.put(instance("a", "{}")), Change::Added);
-        table.get("a").unwrap().record(|s| s.last_webhook_at_ms = Some(7));
+        assert_eq!(table.get("a").unwrap().status().last_webhook_at_ms, None);
+        table.get("a").unwrap().record_webhook();
+        table.get("a").unwrap().record(|s| s.reason = Some("why".into()));
+        let seen = table.get("a").unwrap().status().last_webhook_at_ms;
+        assert!(seen.is_some());
         assert_eq!(table.put(instance("a", "{}")), Change::Unchanged);
         assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Change::Updated);
-        assert_eq!(table.get("a").unwrap().status().last_webhook_at_ms, Some(7));
+        let status = table.get("a").unwrap().status();
+        assert_eq!((status.last_webhook_at_ms, status.reason.as_deref()), (seen, Some("why")));
     }
 
     #[test]

@@ -205,7 +205,7 @@ impl ChannelHost {
     /// What a webhook call for instance `id` gets: the receiver, the routes to the other
     /// instances of its provider app, and its capabilities.
     fn webhook_call(&self, id: &str) -> Result<(Arc<HostedInstance>, Vec<Route>, Capabilities), HostError> {
-        let instances = self.instances.snapshot();
+        let instances = self.instances.load();
         let receiver =
             instances.iter().find(|i| i.id() == id).cloned().ok_or_else(|| HostError::UnknownInstance(id.into()))?;
         let routes: Vec<Route> = instances

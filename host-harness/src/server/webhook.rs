@@ -81,7 +81,7 @@ async fn answer(
                 && method == Method::POST
                 && let Ok(receiver) = state.host.instance(instance)
             {
-                receiver.record(|s| s.last_webhook_at_ms = Some(crate::instances::now_ms()));
+                receiver.record_webhook();
             }
             let mut reply = (status, response.body).into_response();
             for (name, value) in response.headers {
