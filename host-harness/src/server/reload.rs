@@ -4,15 +4,15 @@
 //! effect at the next start.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use super::metrics::Metrics;
+use super::{AppState, Lane};
 use crate::channel_host::ChannelHost;
 use crate::config::HostConfig;
 
-/// Reloads `path` into `host` on every SIGHUP, until the task is dropped.
+/// Reloads `path` into the server's host on every SIGHUP, until the task is dropped.
 #[cfg(unix)]
-pub async fn on_hangup(host: Arc<ChannelHost>, path: PathBuf, metrics: Arc<Metrics>) {
+pub async fn on_hangup(state: AppState, path: PathBuf) {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hangups = match signal(SignalKind::hangup()) {
         Ok(hangups) => hangups,
@@ -22,18 +22,20 @@ pub async fn on_hangup(host: Arc<ChannelHost>, path: PathBuf, metrics: Arc<Metri
         }
     };
     while hangups.recv().await.is_some() {
-        let (host, path, metrics) = (host.clone(), path.clone(), metrics.clone());
-        // Validating instances calls the plugin: on a blocking thread.
-        let outcome = tokio::task::spawn_blocking(move || reload(&host, &path, &metrics)).await;
+        let (path, metrics) = (path.clone(), state.metrics.clone());
+        // Validating instances calls the plugin: in a lane like every call, so a reload waits
+        // for an instance slot instead of taking one a webhook was promised.
+        let outcome = state.run_plugin(Lane::Egress, move |host| Ok(reload(host, &path, &metrics))).await;
         if let Err(e) = outcome {
-            tracing::error!("reload failed: {e}");
+            state.metrics.inc("omni_config_reloads_total", &[("outcome", "refused")]);
+            tracing::error!("configuration reload not run, keeping the running instances: {e}");
         }
     }
 }
 
 /// Without SIGHUP there is nothing to wait for.
 #[cfg(not(unix))]
-pub async fn on_hangup(_host: Arc<ChannelHost>, _path: PathBuf, _metrics: Arc<Metrics>) {}
+pub async fn on_hangup(_state: AppState, _path: PathBuf) {}
 
 /// One reload; the outcome is logged and counted (`omni_config_reloads_total{outcome}`).
 pub fn reload(host: &ChannelHost, path: &std::path::Path, metrics: &Metrics) {

@@ -54,8 +54,9 @@ pub fn run(tokio: tokio::runtime::Runtime, source: &Source, args: ServeArgs) -> 
     let listener =
         tokio.block_on(tokio::net::TcpListener::bind(listen)).with_context(|| format!("listening on {listen}"))?;
     eprintln!("omni-host serving {} instance(s) on http://{}", host.instances().len(), listener.local_addr()?);
-    let reloading = tokio.spawn(server::reload::on_hangup(host.clone(), config.clone(), metrics.clone()));
-    tokio.block_on(server::serve(listener, AppState::new(host, metrics, options), server::shutdown_signal()))?;
+    let state = AppState::new(host, metrics, options);
+    let reloading = tokio.spawn(server::reload::on_hangup(state.clone(), config.clone()));
+    tokio.block_on(server::serve(listener, state, server::shutdown_signal()))?;
     reloading.abort();
     // Plugin calls still running past the grace are abandoned with the process.
     tokio.shutdown_timeout(Duration::from_secs(1));
