@@ -27,9 +27,11 @@ use serde_json::{Value, json};
 use super::errors::{channel_error, host_error, json_error};
 use super::{AppState, Lane};
 use crate::bindings::plugin::ConnectOptions;
+use crate::channel_host::HostError;
 use crate::config::InstanceSettings;
 use crate::instances::{Change, HostedInstance};
 use crate::omni::wire;
+use crate::runtime::PluginError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -80,7 +82,17 @@ async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, bod
         Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-config", &format!("{e:#}")),
     };
     // Validation calls the plugin: in a lane, like every call, so it waits for an instance slot.
-    let result = state.run_plugin(Lane::Egress, move |host| Ok(host.put_instance(&settings))).await;
+    // A plugin that fails (traps, runs out of budget) did not refuse the config: that is the
+    // host's 500, counted with the other plugin failures, not the caller's 400.
+    let result = state
+        .run_plugin(Lane::Egress, move |host| match host.put_instance(&settings) {
+            Err(e) => match e.downcast::<PluginError>() {
+                Ok(failure) => Err(HostError::Plugin(failure)),
+                Err(refusal) => Ok(Err(refusal)),
+            },
+            Ok(change) => Ok(Ok(change)),
+        })
+        .await;
     match result {
         Ok(Ok(change)) => {
             let status = if change == Change::Added { StatusCode::CREATED } else { StatusCode::OK };

@@ -25,7 +25,12 @@ pub async fn on_hangup(state: AppState, path: PathBuf) {
         let (path, metrics) = (path.clone(), state.metrics.clone());
         // Validating instances calls the plugin: in a lane like every call, so a reload waits
         // for an instance slot instead of taking one a webhook was promised.
-        let outcome = state.run_plugin(Lane::Egress, move |host| Ok(reload(host, &path, &metrics))).await;
+        let outcome = state
+            .run_plugin(Lane::Egress, move |host| {
+                reload(host, &path, &metrics);
+                Ok(())
+            })
+            .await;
         if let Err(e) = outcome {
             state.metrics.inc("omni_config_reloads_total", &[("outcome", "refused")]);
             tracing::error!("configuration reload not run, keeping the running instances: {e}");

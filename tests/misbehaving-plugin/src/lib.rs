@@ -41,6 +41,9 @@ mod component {
             "{}".into()
         }
         fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
+            if config.contains("\"trap\"") {
+                panic!("asked to trap while validating");
+            }
             Ok(plugin::ValidatedConfig { config, egress: Vec::new(), app_key: String::new(), routing_keys: Vec::new() })
         }
         fn connect(_: Instance, _: plugin::ConnectOptions) -> Result<plugin::ConnectionInfo, ChannelError> {

@@ -206,7 +206,7 @@ fn misbehaving_server() -> (TestServer, Arc<MemorySink>) {
     let config = HostConfig::parse(&instance_toml("victim", "1", "http://127.0.0.1:9")).unwrap();
     let http = Arc::new(omni_host::capabilities::http_client::UreqClient::new(Default::default()));
     let host = ChannelHost::new(misbehaving_runtime(), &config, http, sink.clone()).unwrap();
-    let options = ServerOptions::default().with_concurrency(4);
+    let options = ServerOptions { api_token: Some(API_TOKEN.into()), ..ServerOptions::default() }.with_concurrency(4);
     (TestServer::start(TestServer::runtime(), Arc::new(host), metrics, options), sink)
 }
 
@@ -229,6 +229,26 @@ fn a_misbehaving_plugin_cannot_stop_the_server() {
         let (status, body) = post_to(&server.base, "victim", "", b"still there?");
         assert_eq!((status, body.as_slice()), (200, &b"still there?"[..]), "after {command}");
     }
+}
+
+#[test]
+fn a_plugin_that_traps_validating_an_instance_is_a_server_error_not_a_refusal() {
+    let (server, _) = misbehaving_server();
+    let put = |config: &str| {
+        let mut response = TestServer::client()
+            .put(format!("{}/api/v1/instances/other", server.base))
+            .header("authorization", &format!("Bearer {API_TOKEN}"))
+            .header("content-type", "application/json")
+            .send(format!(r#"{{"config":{config}}}"#))
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (response.status().as_u16(), body)
+    };
+    let (status, body) = put(r#"{"trap":true}"#);
+    assert_eq!((status, body["error"].as_str()), (500, Some("plugin-failed")), "{body}");
+    assert_eq!(server.metrics.counter("omni_plugin_failures_total", &[("kind", "trap")]), 1);
+    let (status, body) = put("{}");
+    assert_eq!((status, body["change"].as_str()), (201, Some("added")), "{body}");
 }
 
 #[test]
