@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 use super::errors::{channel_error, host_error, json_error};
 use super::{AppState, Lane};
 use crate::bindings::plugin::ConnectOptions;
+use crate::capabilities::events::SinkError;
 use crate::channel_host::HostError;
 use crate::config::InstanceSettings;
 use crate::instances::{Change, HostedInstance};
@@ -154,9 +155,14 @@ async fn disconnect(State(state): State<AppState>, Path(instance): Path<String>,
     // Publishing may wait on the bus: off the connection's thread.
     match state.run_plugin(Lane::Egress, move |host| host.disconnect(&instance, &reason)).await {
         Ok(Ok(event_id)) => Json(json!({ "eventId": event_id })).into_response(),
-        Ok(Err(e)) => {
-            let body = json!({ "error": "bus-unavailable", "message": format!("{e:?}"), "retryable": true });
+        // The bus did not take the event, so nothing changed: the instance still sends.
+        Ok(Err(SinkError::Unavailable(why))) => {
+            let body = json!({ "error": "bus-unavailable", "message": why, "retryable": true });
             (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+        Ok(Err(SinkError::Rejected(why) | SinkError::Broken(why))) => {
+            let body = json!({ "error": "bus-refused", "message": why, "retryable": false });
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
         }
         Err(e) => host_error(e),
     }

@@ -373,3 +373,48 @@ fn a_batch_the_bus_refuses_for_good_is_published_event_by_event() {
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(ids.iter().all(|id| id.starts_with("wamid.")));
 }
+
+/// A bus that is down: it takes nothing, and says so.
+struct Down;
+
+impl omni_host::capabilities::EventSink for Down {
+    fn publish(
+        &self,
+        _: &[omni_host::capabilities::OmniEvent],
+        _: std::time::Instant,
+    ) -> Result<(), omni_host::capabilities::SinkError> {
+        Err(omni_host::capabilities::SinkError::Unavailable("the bus is down".into()))
+    }
+}
+
+#[test]
+fn a_disconnect_the_bus_cannot_take_changes_nothing_and_says_retry() {
+    let metrics = Metrics::new();
+    let host = host_with(
+        &instance_toml(INSTANCE, PHONE_NUMBER_ID, "http://127.0.0.1:9"),
+        Duration::from_secs(2),
+        Arc::new(Down),
+    );
+    let options = ServerOptions { api_token: Some(API_TOKEN.into()), ..ServerOptions::default() };
+    let server = TestServer::start(TestServer::runtime(), Arc::new(host), metrics, options);
+    let call = |method: &str, path: &str| {
+        let url = format!("{}/api/v1/instances/{INSTANCE}/{path}", server.base);
+        let request = TestServer::client();
+        let mut response = match method {
+            "POST" => request.post(&url).header("authorization", &format!("Bearer {API_TOKEN}")).send_empty(),
+            _ => request.get(&url).header("authorization", &format!("Bearer {API_TOKEN}")).call(),
+        }
+        .unwrap();
+        let body: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        (response.status().as_u16(), body)
+    };
+    let (status, body) = call("POST", "disconnect");
+    assert_eq!(
+        (status, body["error"].as_str(), body["retryable"].as_bool()),
+        (503, Some("bus-unavailable"), Some(true))
+    );
+    assert_eq!(body["message"], "the bus is down");
+    let (status, body) = call("GET", "status");
+    assert_eq!(status, 200);
+    assert_eq!(body["status"]["sendsPaused"], false, "{body}");
+}
