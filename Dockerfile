@@ -11,8 +11,10 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-# rust-toolchain.toml pins the toolchain and the wasm32 target; rustup installs both here.
+# rust-toolchain.toml pins the toolchain and the wasm32 target, but rustup honours `targets`
+# only when it installs the toolchain itself, and this image already has 1.95: add the target.
 RUN rustup show active-toolchain || rustup toolchain install
+RUN rustup target add wasm32-unknown-unknown
 RUN cargo build --release --locked -p omni-host --bin omni-host
 
 # --- run: the binary, a non-root user, the compiled component in its cache --------------------
