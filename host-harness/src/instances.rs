@@ -9,10 +9,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-use arc_swap::ArcSwap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::bindings::types::Instance;
@@ -141,7 +140,9 @@ pub struct InstanceStatus {
     /// are still handled: nothing the provider delivers is lost).
     pub sends_paused: bool,
     pub last_connect: Option<ConnectAttempt>,
-    /// When the instance last received a webhook (answered 2xx).
+    /// When the instance last received a webhook (answered 2xx). Kept in an atomic beside the
+    /// status and filled in by [`HostedInstance::status`]: record it with
+    /// [`HostedInstance::record_webhook`].
     pub last_webhook_at_ms: Option<u64>,
     pub last_send_error: Option<SendFailure>,
 }
