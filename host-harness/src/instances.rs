@@ -9,13 +9,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::bindings::types::Instance;
 use crate::capabilities::EgressPolicy;
+use crate::omni::now_ms;
 
 /// One instance, validated by the plugin.
 pub struct HostedInstance {
@@ -85,11 +85,6 @@ impl HostedInstance {
     pub fn record(&self, change: impl FnOnce(&mut InstanceStatus)) {
         change(&mut self.status.lock().expect("status lock"));
     }
-}
-
-/// Milliseconds since the Unix epoch, now.
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// Whether an instance is usable, as far as the host knows.

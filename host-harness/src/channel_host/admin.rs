@@ -9,8 +9,9 @@ use anyhow::Context as _;
 use super::{ChannelHost, HostError, prepare};
 use crate::capabilities::{OmniEvent, SinkError};
 use crate::config::{HostConfig, InstanceSettings};
-use crate::instances::{Change, ConnectionState, Reload, now_ms};
+use crate::instances::{Change, ConnectionState, Reload};
 use crate::omni::envelope;
+use crate::omni::now_ms;
 
 impl ChannelHost {
     /// Adds instance `settings.id`, or changes it: calls that already started keep the

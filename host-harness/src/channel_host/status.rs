@@ -3,7 +3,8 @@
 
 use crate::bindings::plugin::ConnectionInfo;
 use crate::bindings::types::{ChannelError, ErrorClass};
-use crate::instances::{ConnectAttempt, ConnectionState, HostedInstance, SendFailure, now_ms};
+use crate::instances::{ConnectAttempt, ConnectionState, HostedInstance, SendFailure};
+use crate::omni::now_ms;
 use crate::omni::wire;
 
 /// The reason to report when `error` means the credentials no longer work.

@@ -1,8 +1,6 @@
 //! omni's event envelope: what the host adds to each event a plugin publishes (subject, channel
 //! type, metadata, timings) and checks about it, and the `OmniEvent` shape it has on omni's bus.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -10,6 +8,7 @@ use serde_json::value::RawValue;
 use omni_channel_vocabulary::EventName;
 pub use omni_channel_vocabulary::is_subject_tokens;
 
+use super::now_ms;
 use crate::bindings::events::{Event, EventKind};
 
 /// Largest payload accepted from a plugin for one event (a sink may take less).
@@ -186,10 +185,6 @@ pub fn instance_disconnected(instance_id: &str, channel_type: &str, reason: &str
         })
         .to_string(),
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// A WIT event for tests: a fixed id and time, `kind`, `instance` and `payload`.

@@ -4,3 +4,10 @@
 
 pub mod envelope;
 pub mod wire;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Now in omni's time: milliseconds since the Unix epoch (0 on a clock set before it).
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::errors::{channel_error, host_error, json_error};
+use super::errors::{channel_error, host_error, json_body, json_error};
 use super::{AppState, Lane};
 use crate::omni::wire;
 
@@ -46,9 +46,9 @@ async fn change_blocks(
     body: Bytes,
     block: bool,
 ) -> Response {
-    let Users { users } = match serde_json::from_slice(&body) {
+    let Users { users } = match json_body(&body) {
         Ok(users) => users,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-request", &format!("the body: {e}")),
+        Err(refused) => return refused,
     };
     match state.run_plugin(Lane::Egress, move |host| host.block_users(&instance, &users, block)).await {
         Ok(Ok(outcome)) => Json(wire::block_outcome(&outcome)).into_response(),

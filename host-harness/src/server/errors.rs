@@ -15,6 +15,14 @@ pub fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
 }
 
+/// A request's JSON body, or the 400 `invalid-request` that says what is wrong with it.
+// The error is the answer itself, returned at once by the handler: its size costs nothing.
+#[allow(clippy::result_large_err)]
+pub fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body)
+        .map_err(|e| json_error(StatusCode::BAD_REQUEST, "invalid-request", &format!("the body: {e}")))
+}
+
 /// The status for a typed channel error.
 pub fn status_of(error: &ChannelError) -> StatusCode {
     match error {

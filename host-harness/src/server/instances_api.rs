@@ -24,7 +24,7 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::errors::{channel_error, host_error, json_error};
+use super::errors::{channel_error, host_error, json_body, json_error};
 use super::{AppState, Lane};
 use crate::bindings::plugin::ConnectOptions;
 use crate::capabilities::events::SinkError;
@@ -74,9 +74,9 @@ struct PutBody {
 }
 
 async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
-    let body: PutBody = match serde_json::from_slice(&body) {
+    let body: PutBody = match json_body(&body) {
         Ok(body) => body,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-request", &format!("the body: {e}")),
+        Err(refused) => return refused,
     };
     let settings = match InstanceSettings::from_json(&id, Value::Object(body.config), body.egress) {
         Ok(settings) => settings,
@@ -146,9 +146,9 @@ async fn disconnect(State(state): State<AppState>, Path(instance): Path<String>,
     let body: DisconnectBody = if body.is_empty() {
         DisconnectBody::default()
     } else {
-        match serde_json::from_slice(&body) {
+        match json_body(&body) {
             Ok(body) => body,
-            Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-request", &format!("the body: {e}")),
+            Err(refused) => return refused,
         }
     };
     let reason = body.reason.unwrap_or_else(|| "disconnected by the operator".into());

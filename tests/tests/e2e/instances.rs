@@ -217,3 +217,21 @@ fn status_and_metrics_follow_webhooks_and_a_refused_token() {
     assert_eq!(status_now["lastSendError"]["error"], "provider");
     assert!(metrics().contains(&format!("omni_instance_connected{{instance=\"{INSTANCE}\"}} 0")));
 }
+
+#[test]
+fn a_body_the_api_cannot_read_is_400_naming_what_is_wrong() {
+    let s = setup();
+    let base = s.server.base.clone();
+    for (method, path, body) in [
+        ("PUT", "/api/v1/instances/sales".to_owned(), json!({"config": {}, "unknown": 1})),
+        ("POST", format!("/api/v1/instances/{INSTANCE}/disconnect"), json!({"why": "typo"})),
+        ("POST", format!("/api/v1/instances/{INSTANCE}/block"), json!({"user": ["16505551234"]})),
+    ] {
+        let (status, answer) = api(&base, method, &path, Some(body));
+        assert_eq!((status, answer["error"].as_str()), (400, Some("invalid-request")), "{path}: {answer}");
+        assert!(answer["message"].as_str().unwrap().starts_with("the body: unknown field"), "{path}: {answer}");
+    }
+    let (status, listed) = api(&base, "GET", "/api/v1/instances", None);
+    assert_eq!(status, 200);
+    assert_eq!(listed["instances"].as_array().map(Vec::len), Some(1), "nothing was added: {listed}");
+}
