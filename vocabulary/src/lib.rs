@@ -17,6 +17,7 @@ pub enum EventName {
     MessageDelivered,
     MessageRead,
     MessageFailed,
+    MessageButtonClick,
     MediaReceived,
     ReactionReceived,
     ReactionRemoved,
@@ -26,12 +27,13 @@ pub enum EventName {
 
 impl EventName {
     /// Every name, in the WIT's order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::MessageReceived,
         Self::MessageSent,
         Self::MessageDelivered,
         Self::MessageRead,
         Self::MessageFailed,
+        Self::MessageButtonClick,
         Self::MediaReceived,
         Self::ReactionReceived,
         Self::ReactionRemoved,
@@ -48,6 +50,7 @@ impl EventName {
             Self::MessageDelivered => "message.delivered",
             Self::MessageRead => "message.read",
             Self::MessageFailed => "message.failed",
+            Self::MessageButtonClick => "message.button_click",
             Self::MediaReceived => "media.received",
             Self::ReactionReceived => "reaction.received",
             Self::ReactionRemoved => "reaction.removed",
@@ -85,6 +88,15 @@ impl MediaKindName {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
+}
+
+/// Whether a bus may drop an event of this type as a duplicate of an earlier one with the same
+/// id. Event ids are deterministic so that a redelivered webhook is recognised; a state change of
+/// the instance (`instance.connected`, `instance.disconnected`) is not a delivery but something
+/// that happens again each time it happens — a reconnect after a restart must reach omni even
+/// though it says what the last connect said — so it is never deduplicated.
+pub fn is_deduplicated(event_type: &str) -> bool {
+    event_type != EventName::InstanceConnected.as_str() && event_type != EventName::InstanceDisconnected.as_str()
 }
 
 /// Whether `s` is one or more dot-separated subject tokens of `[A-Za-z0-9_-]`, at most 200
@@ -142,6 +154,12 @@ mod tests {
             assert!(!is_subject_tokens(bad), "{bad}");
         }
         assert!(is_instance_id("acme-1") && !is_instance_id("acme.1"));
+    }
+
+    #[test]
+    fn only_deliveries_are_deduplicated() {
+        assert!(is_deduplicated("message.received") && is_deduplicated("custom.whatsapp-cloud.call"));
+        assert!(!is_deduplicated("instance.connected") && !is_deduplicated("instance.disconnected"));
     }
 
     #[test]

@@ -98,7 +98,11 @@ impl NatsSink {
         }
         let mut acks = Vec::with_capacity(events.len());
         for (event, body) in events.iter().zip(bodies) {
-            let publish = PublishMessage::build().payload(body.into()).message_id(&event.id);
+            let mut publish = PublishMessage::build().payload(body.into());
+            // JetStream's duplicate window absorbs redeliveries; a state change always passes.
+            if omni_channel_vocabulary::is_deduplicated(&event.event) {
+                publish = publish.message_id(&event.id);
+            }
             let sent = tokio::time::timeout(wait(), self.jetstream.send_publish(event.subject.clone(), publish))
                 .await
                 .map_err(|e| unavailable("publishing", &e))?

@@ -83,6 +83,7 @@ pub fn event_name(kind: &EventKind) -> &str {
         EventKind::MessageDelivered => EventName::MessageDelivered,
         EventKind::MessageRead => EventName::MessageRead,
         EventKind::MessageFailed => EventName::MessageFailed,
+        EventKind::MessageButtonClick => EventName::MessageButtonClick,
         EventKind::MediaReceived => EventName::MediaReceived,
         EventKind::ReactionReceived => EventName::ReactionReceived,
         EventKind::ReactionRemoved => EventName::ReactionRemoved,

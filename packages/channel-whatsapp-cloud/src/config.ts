@@ -4,27 +4,55 @@
  * omni keeps secrets in `credentials` and the rest in `options`; the component takes one flat
  * JSON object (its schema: `plugin.config-schema`, the secrets marked `writeOnly`), so the two
  * are merged, `credentials` winning, and the component validates the result, naming every
- * problem by its key. Two options are the host's, as in `omni-host`'s configuration, and are
- * not passed on: `egress`, the operator's list of origins (the instance is granted only those
- * of the origins the component declares for it: listing one it did not declare grants
- * nothing), and `subscribeWebhooks`, which lets `connect` subscribe the app to the business
- * account's webhooks when it is not.
+ * problem by its key.
+ *
+ * Not passed on:
+ * - omni's own connect options, which omni's API adds to every connect whatever the channel
+ *   (`forceNewQr` for WhatsApp Web's QR code, `token` for bot channels): they mean nothing here;
+ * - the host's two options, as in `omni-host`'s configuration: `egress`, the operator's list of
+ *   origins (the instance is granted only those of the origins the component declares for it),
+ *   and `subscribeWebhooks`, which lets `connect` subscribe the app to the business account's
+ *   webhooks when it is not.
  */
 
 import type { InstanceConfig } from '@omni/channel-sdk';
 
-/** The component's configuration, and the host's own options. */
-export interface SplitConfig {
-  componentConfig: string;
+/** Options omni's API passes to every channel's `connect` (packages/api/src/routes/v2/instances.ts). */
+export const OMNI_CONNECT_OPTIONS: readonly string[] = ['forceNewQr', 'token'];
+
+/** An instance's settings as the operator gave them: what the component validates, and the
+ * host's own options. This is what the plugin keeps (encrypted) between restarts. */
+export interface InstanceSettings {
+  /** The component's configuration (credentials and options merged). */
+  config: Record<string, unknown>;
   /** The operator's egress list; absent: every declared origin is granted. */
   egress?: string[];
   subscribeWebhooks: boolean;
 }
 
-export function splitConfig(config: InstanceConfig): SplitConfig {
-  const { egress, subscribeWebhooks, ...options } = config.options ?? {};
-  const merged: Record<string, unknown> = { ...options, ...config.credentials };
-  const split: SplitConfig = { componentConfig: JSON.stringify(merged), subscribeWebhooks: subscribeWebhooks === true };
-  if (Array.isArray(egress)) split.egress = egress.filter((h): h is string => typeof h === 'string');
-  return split;
+/** The settings a `connect` carries; `undefined` when it carries none (omni reconnecting an
+ * instance at start-up or from its monitor passes only its own options). */
+export function settingsOf(config: InstanceConfig): InstanceSettings | undefined {
+  const options = { ...config.options };
+  for (const key of OMNI_CONNECT_OPTIONS) delete options[key];
+  const { egress, subscribeWebhooks, ...componentOptions } = options;
+  const merged: Record<string, unknown> = { ...componentOptions, ...config.credentials };
+  const given = Object.keys(merged).length > 0 || egress !== undefined || subscribeWebhooks !== undefined;
+  if (!given) return undefined;
+  const settings: InstanceSettings = { config: merged, subscribeWebhooks: subscribeWebhooks === true };
+  if (Array.isArray(egress)) settings.egress = egress.filter((h): h is string => typeof h === 'string');
+  return settings;
+}
+
+/** `update` over `stored`: a connect that names only some settings (a rotated access token)
+ * keeps the others. */
+export function mergeSettings(stored: InstanceSettings | undefined, update: InstanceSettings): InstanceSettings {
+  if (!stored) return update;
+  const merged: InstanceSettings = {
+    config: { ...stored.config, ...update.config },
+    subscribeWebhooks: update.subscribeWebhooks || stored.subscribeWebhooks,
+  };
+  const egress = update.egress ?? stored.egress;
+  if (egress) merged.egress = egress;
+  return merged;
 }

@@ -24,6 +24,7 @@ const CORE_EVENT: Record<Exclude<EventKind['tag'], 'other'>, CoreEventType> = {
   'message-delivered': 'message.delivered',
   'message-read': 'message.read',
   'message-failed': 'message.failed',
+  'message-button-click': 'message.button_click',
   'media-received': 'media.received',
   'reaction-received': 'reaction.received',
   'reaction-removed': 'reaction.removed',
@@ -125,8 +126,12 @@ export class EventForwarder {
     return busEvent;
   }
 
-  /** Publishes an event unless its id was published already. */
+  /** Publishes an event unless its id was published already. A state change of the instance
+   * (`instance.*`) is published each time it happens: a reconnect after omni restarts says
+   * what the last connect said, and omni must hear it again (`omni-host` sends these without
+   * JetStream's `Nats-Msg-Id` for the same reason). */
   private async once(event: BusEvent): Promise<void> {
+    if (event.type === 'instance.connected' || event.type === 'instance.disconnected') return this.publishNew(event, false);
     const pending = this.inFlight.get(event.id);
     if (pending) return pending;
     const work = this.publishNew(event).finally(() => this.inFlight.delete(event.id));
@@ -134,9 +139,9 @@ export class EventForwarder {
     return work;
   }
 
-  private async publishNew(event: BusEvent): Promise<void> {
+  private async publishNew(event: BusEvent, deduplicate = true): Promise<void> {
     const key = `event:${event.id}`;
-    const seen = await this.options.storage.has(key).catch((error: unknown) => {
+    const seen = deduplicate && await this.options.storage.has(key).catch((error: unknown) => {
       // Better a duplicate than a lost event.
       this.options.logger.warn('plugin storage unreadable; publishing without deduplication', { error: String(error) });
       return false;
@@ -151,9 +156,11 @@ export class EventForwarder {
     } else {
       await bus.publish(event.type as CoreEventType, event.payload as never, event.metadata);
     }
-    await this.options.storage.set(key, true, this.options.dedupTtlMs).catch((error: unknown) => {
-      this.options.logger.warn('could not remember a published event id', { id: event.id, error: String(error) });
-    });
+    if (deduplicate) {
+      await this.options.storage.set(key, true, this.options.dedupTtlMs).catch((error: unknown) => {
+        this.options.logger.warn('could not remember a published event id', { id: event.id, error: String(error) });
+      });
+    }
     await this.options.published(event);
   }
 }

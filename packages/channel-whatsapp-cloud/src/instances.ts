@@ -16,6 +16,8 @@ export interface HostedInstance {
   routingKeys: string[];
   /** What the last successful `connect` reported. */
   connection?: ConnectionInfo;
+  /** Disconnected by omni: it sends nothing until connected again; its webhooks are handled. */
+  paused?: boolean;
 }
 
 export class InstanceRegistry {

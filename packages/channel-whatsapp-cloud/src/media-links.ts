@@ -1,7 +1,7 @@
 /**
  * Links to received media: the component puts them in `content.mediaUrl` (and
  * `media.received.url`), so omni's media pipeline fetches the file without Meta's token, and the
- * plugin answers them on its webhook route (`/webhooks/whatsapp-cloud/media/{instance}/{id}`),
+ * plugin answers them on its webhook route (`{webhookBaseUrl}/whatsapp-cloud/media/{instance}/{id}`),
  * downloading the file through the component, which checks Meta's size and SHA-256. A link is
  * the plugin's own promise: valid until its expiry, HMAC-SHA256-signed with a key only this
  * plugin holds (random per process unless omni's replicas share one).
@@ -23,10 +23,11 @@ export class MediaLinks {
   private readonly key: Buffer;
 
   constructor(
-    /** Where omni is reached: `{base}/webhooks/whatsapp-cloud/media/...`. */
+    /** omni's webhook base (its `webhookBaseUrl`, served at `/webhooks`): links are
+     * `{base}/whatsapp-cloud/media/...`, on the plugin's own webhook route. */
     private readonly baseUrl: string,
     private readonly ttlMs: number,
-    key?: string,
+    key?: string | Buffer,
   ) {
     if (key !== undefined && Buffer.byteLength(key) < 16) throw new Error('the media link secret needs at least 16 bytes');
     this.key = key === undefined ? randomBytes(32) : Buffer.from(key);
@@ -37,7 +38,7 @@ export class MediaLinks {
     if (!PATH_SAFE.test(instanceId) || !PATH_SAFE.test(mediaId)) return undefined;
     const expires = Math.floor((now + this.ttlMs) / 1000);
     const base = this.baseUrl.replace(/\/+$/, '');
-    return `${base}/webhooks/${WEBHOOK_SEGMENT}/${MEDIA_SEGMENT}/${instanceId}/${mediaId}?expires=${expires}&signature=${this.sign(instanceId, mediaId, expires)}`;
+    return `${base}/${WEBHOOK_SEGMENT}/${MEDIA_SEGMENT}/${instanceId}/${mediaId}?expires=${expires}&signature=${this.sign(instanceId, mediaId, expires)}`;
   }
 
   /** Checks a link's `expires` and `signature` (in constant time). */

@@ -18,8 +18,8 @@ import type { ChannelType } from '@omni/core/types';
 import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
 import { ChatIndex } from './chats.js';
 import { componentInfo } from './component-info.js';
-import { splitConfig } from './config.js';
-import { type ErrorSummary, WhatsAppCloudError, problemList, summarize } from './errors.js';
+import { type InstanceSettings, mergeSettings, settingsOf } from './config.js';
+import { type ErrorSummary, NOT_CONNECTED, WhatsAppCloudError, problemList, summarize } from './errors.js';
 import { type BusEvent, EventForwarder } from './events.js';
 import { type HostedInstance, InstanceRegistry } from './instances.js';
 import { MediaLinks, mediaPath } from './media-links.js';
@@ -28,6 +28,8 @@ import { grantEgress } from './runtime/egress.js';
 import { type CallCapabilities, ComponentRuntime, PluginFailure, type Result, type RuntimeOptions } from './runtime/index.js';
 import type { BlockOutcome, BusinessProfile, ChannelError, ProfileUpdate } from './runtime/wit.js';
 import { type WhatsAppSendResult, sendOmniMessage } from './sending.js';
+import { defaultKeyFile, loadSecret } from './secret.js';
+import { SettingsStore, deriveKey } from './settings-store.js';
 import { incomingRequest, instanceOf, jsonResponse, readBody, toResponse } from './webhook.js';
 
 export interface WhatsAppCloudPluginOptions {
@@ -47,13 +49,19 @@ export interface WhatsAppCloudPluginOptions {
   maxEventBytes?: number;
   /** Largest response read from the Graph API for ordinary calls. */
   maxResponseBytes?: number;
-  /** Where omni is reached for media links (default: omni's `webhookBaseUrl`). */
+  /** omni's webhook base, where media links point (default: omni's `webhookBaseUrl`, which
+   * omni serves at `/webhooks`: links are `{base}/whatsapp-cloud/media/...`). */
   mediaBaseUrl?: string;
   /** How long a media link stays valid (default 1 h). */
   mediaLinkTtlMs?: number;
-  /** The key signing media links; random per process when absent (omni replicas behind one
-   * load balancer need the same one, at least 16 bytes). */
-  mediaLinkSecret?: string;
+  /** The plugin's secret (at least 32 bytes), from which the keys that encrypt the stored
+   * instance settings and sign media links are derived. Default: `WHATSAPP_CLOUD_SECRET`, else
+   * a key file beside omni's data (see `secretKeyFile`). omni replicas behind one load balancer
+   * need the same one. */
+  secret?: string;
+  /** Where the generated secret is kept when none is given (default
+   * `{omni's data}/whatsapp-cloud/secret.key`, beside `MEDIA_STORAGE_PATH`). */
+  secretKeyFile?: string;
   /** Waits between retries (tests pass a recorder). */
   sleep?(ms: number): Promise<void>;
 }
@@ -74,6 +82,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   private forwarder!: EventForwarder;
   private chats!: ChatIndex;
   private links!: MediaLinks;
+  private settings!: SettingsStore;
   private readonly hosted = new InstanceRegistry();
   private readonly failures = new Map<string, number>();
 
@@ -92,10 +101,15 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     }
     this.runtime = runtime;
     this.chats = new ChatIndex(context.storage, this.options.chatTtlMs ?? DAY_MS);
+    const env = this.options.secret === undefined ? process.env : { WHATSAPP_CLOUD_SECRET: this.options.secret };
+    const secret = loadSecret(env, this.options.secretKeyFile ?? defaultKeyFile(context.config.mediaStorage?.basePath));
+    this.settings = new SettingsStore(context.storage, secret.bytes, (instanceId, reason) =>
+      this.logger.warn('the stored settings of an instance are unreadable; it needs them again', { instanceId, reason }),
+    );
     this.links = new MediaLinks(
       this.options.mediaBaseUrl ?? context.config.webhookBaseUrl,
       this.options.mediaLinkTtlMs ?? 60 * 60 * 1000,
-      this.options.mediaLinkSecret,
+      deriveKey(secret.bytes, 'media-links'),
     );
     this.forwarder = new EventForwarder({
       eventBus: context.eventBus,
@@ -109,6 +123,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     this.logger.info('WhatsApp Cloud component ready', {
       contract: info.contract,
       component: componentInfo.component.sha256.slice(0, 12),
+      secret: secret.source,
     });
   }
 
@@ -127,31 +142,46 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   // Instances
   // ─────────────────────────────────────────────────────────────
 
+  /**
+   * Validates an instance's settings with the component, hosts it (its webhooks are handled
+   * from then on), keeps its settings — encrypted, in omni's plugin storage — and checks its
+   * credentials and setup with Meta.
+   *
+   * omni passes the settings as `credentials` and `options` when an instance is created or
+   * connected with them; when it reconnects (at start-up, from its monitor, on restart) it
+   * passes none, and the kept settings are used. Settings given again replace the kept ones key
+   * by key. A connect that fails leaves a hosted instance hosted and its kept settings kept:
+   * omni's monitor tries again.
+   */
   async connect(instanceId: string, config: InstanceConfig): Promise<void> {
     const runtime = this.requireRuntime();
     this.setStatus(instanceId, config, { state: 'connecting', since: new Date() });
-    const { componentConfig, egress, subscribeWebhooks } = splitConfig(config);
-    const validated = await this.guard(instanceId, config, () => runtime.validateConfig(componentConfig));
-    if (!validated.ok) {
-      const summary = { message: `invalid configuration: ${problemList(validated.error)}`, code: 'invalid-config', retryable: false };
-      this.hosted.delete(instanceId);
+    const given = settingsOf(config);
+    const kept = await this.settings.load(instanceId).catch((error: unknown) => {
+      this.logger.warn('plugin storage unreadable; the instance needs its settings given', { instanceId, error: String(error) });
+      return undefined;
+    });
+    const settings = given ? mergeSettings(kept, given) : kept;
+    if (!settings) {
+      const summary = {
+        message: `instance ${instanceId} has no settings: connect it with its credentials and options (see the package's README: omni passes them once omni-patches/ are applied)`,
+        code: 'WHATSAPP_NOT_CONFIGURED',
+        providerCode: 'no-settings',
+        retryable: false,
+      };
       this.setError(instanceId, config, summary);
-      throw new WhatsAppCloudError(summary, validated.error);
+      throw new WhatsAppCloudError(summary);
     }
-    const grant = grantEgress(validated.value.egress, egress);
-    for (const origin of grant.undeclared) {
-      this.logger.warn('egress listed but not declared by the component: not granted', { instanceId, origin });
-    }
-    const instance: HostedInstance = {
-      wit: { id: instanceId, config: validated.value.config },
-      egress: grant.granted,
-      appKey: validated.value.appKey,
-      routingKeys: validated.value.routingKeys,
-    };
+    const instance = await this.prepare(instanceId, config, settings);
     // Hosted even if Meta refuses the token below: webhooks are verified with the app secret.
     this.hosted.set(instance);
+    if (given) {
+      await this.settings.save(instanceId, settings).catch((error: unknown) => {
+        this.logger.error('could not keep the instance settings; a restart of omni will need them again', { instanceId, error: String(error) });
+      });
+    }
     const connected = await this.guard(instanceId, config, () =>
-      runtime.connect(this.capabilitiesOf(instance), instance.wit, { subscribeWebhooks }),
+      runtime.connect(this.capabilitiesOf(instance), instance.wit, { subscribeWebhooks: settings.subscribeWebhooks }),
     );
     if (!connected.ok) {
       const summary = summarize(connected.error);
@@ -172,12 +202,61 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     });
   }
 
+  /**
+   * The problems of an instance's settings, by field (a JSON pointer: `/appSecret`), before omni
+   * stores the instance; empty when they are usable. Nothing is kept or called.
+   */
+  async validateConfig(config: InstanceConfig): Promise<Array<{ field: string; message: string }>> {
+    const settings = settingsOf(config);
+    if (!settings) return [{ field: '', message: 'no settings given: pass the credentials and options of the instance' }];
+    const validated = await this.requireRuntime().validateConfig(JSON.stringify(settings.config));
+    return validated.ok ? [] : validated.error.map(({ field, message }) => ({ field, message }));
+  }
+
+  /** The component's validation of `settings`, and the egress granted: the instance to host. */
+  private async prepare(instanceId: string, config: InstanceConfig, settings: InstanceSettings): Promise<HostedInstance> {
+    const runtime = this.requireRuntime();
+    const validated = await this.guard(instanceId, config, () => runtime.validateConfig(JSON.stringify(settings.config)));
+    if (!validated.ok) {
+      const summary = {
+        message: `invalid configuration: ${problemList(validated.error)}`,
+        code: 'WHATSAPP_INVALID_CONFIG',
+        providerCode: 'invalid-config',
+        retryable: false,
+      };
+      this.setError(instanceId, config, summary);
+      throw new WhatsAppCloudError(summary, validated.error);
+    }
+    const grant = grantEgress(validated.value.egress, settings.egress);
+    for (const origin of grant.undeclared) {
+      this.logger.warn('egress listed but not declared by the component: not granted', { instanceId, origin });
+    }
+    return {
+      wit: { id: instanceId, config: validated.value.config },
+      egress: grant.granted,
+      appKey: validated.value.appKey,
+      routingKeys: validated.value.routingKeys,
+    };
+  }
+
+  /** omni disconnects the instance: it sends nothing until it is connected again, while Meta's
+   * webhooks for it are still handled (nothing Meta delivers is refused or lost) — as
+   * `omni-host`'s disconnect. Its settings are kept for the next connect. */
   async disconnect(instanceId: string): Promise<void> {
+    const hosted = this.hosted.get(instanceId);
+    if (hosted) hosted.paused = true;
     const known = this.instances.get(instanceId);
-    this.hosted.delete(instanceId);
     if (!known) return;
     this.instances.updateStatus(instanceId, { state: 'disconnected', since: new Date(), message: 'disconnected by omni' });
     await this.emitInstanceDisconnected(instanceId, 'disconnected by omni', false);
+  }
+
+  /** omni logs the instance out (`POST /instances/:id/logout`): disconnected, no longer hosted,
+   * and its kept settings erased — it needs them given again. */
+  async logout(instanceId: string): Promise<void> {
+    await this.disconnect(instanceId);
+    this.hosted.delete(instanceId);
+    await this.settings.forget(instanceId);
   }
 
   async getProfile(instanceId: string): Promise<{
@@ -186,7 +265,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     platformMetadata: Record<string, unknown>;
   }> {
     const connection = this.hosted.get(instanceId)?.connection;
-    if (!connection) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    if (!connection) throw notConnected(instanceId);
     return {
       name: connection.profileName,
       ownerIdentifier: connection.ownerIdentifier,
@@ -200,8 +279,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
 
   async sendMessage(instanceId: string, message: OutgoingMessage): Promise<WhatsAppSendResult> {
     const instance = this.hosted.get(instanceId);
-    if (!instance) {
-      return { success: false, error: `instance ${instanceId} is not connected`, errorCode: 'not-connected', retryable: false, timestamp: Date.now() };
+    if (!instance || instance.paused) {
+      return { success: false, error: `instance ${instanceId} is not connected`, errorCode: NOT_CONNECTED, providerCode: 'not-connected', retryable: false, timestamp: Date.now() };
     }
     const result = await sendOmniMessage(
       {
@@ -214,7 +293,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       instance,
       message,
     );
-    if (!result.success && result.errorCode?.startsWith('plugin-')) this.countFailure(result.errorCode);
+    if (!result.success && result.providerCode?.startsWith('plugin-')) this.countFailure(result.providerCode);
     this.instances.recordActivity(instanceId);
     return result;
   }
@@ -335,7 +414,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     if (!downloaded.ok) {
       const summary = summarize(downloaded.error);
       const status = downloaded.error.tag === 'invalid-request' ? 404 : downloaded.error.tag === 'unreachable' ? 503 : 502;
-      return jsonResponse(status, { error: downloaded.error.tag, message: summary.message, code: summary.code });
+      return jsonResponse(status, { error: downloaded.error.tag, message: summary.message, code: summary.providerCode });
     }
     const { bytes, mimeType, sha256 } = downloaded.value;
     return new Response(bytes as Uint8Array<ArrayBuffer>, {
@@ -392,7 +471,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
 
   private async markRead(instanceId: string, messageId: string, showTyping: boolean): Promise<void> {
     const instance = this.hosted.get(instanceId);
-    if (!instance) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    if (!instance || instance.paused) throw notConnected(instanceId);
     const result = await this.requireRuntime().markRead(this.capabilitiesOf(instance), instance.wit, messageId, showTyping);
     if (!result.ok) throw new WhatsAppCloudError(summarize(result.error));
   }
@@ -403,7 +482,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     call: (runtime: ComponentRuntime, caps: CallCapabilities, wit: HostedInstance['wit']) => Promise<Result<T, ChannelError>>,
   ): Promise<T> {
     const instance = this.hosted.get(instanceId);
-    if (!instance) throw new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: 'not-connected', retryable: false });
+    if (!instance || instance.paused) throw notConnected(instanceId);
     const result = await call(this.requireRuntime(), this.capabilitiesOf(instance), instance.wit);
     if (!result.ok) throw new WhatsAppCloudError(summarize(result.error));
     return result.value;
@@ -452,8 +531,13 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     } else if (event.type === 'instance.disconnected') {
       // Meta refused the token: the component said so; the instance stays hosted for webhooks.
       const message = typeof payload.reason === 'string' ? payload.reason : 'Meta refused the credentials';
-      const code = typeof payload.errorCode === 'string' ? payload.errorCode : 'disconnected';
-      this.instances.updateStatus(event.instanceId, { state: 'error', since: new Date(), message, error: { code, message, retryable: false } });
+      const providerCode = typeof payload.errorCode === 'string' ? ` (${payload.errorCode})` : '';
+      this.instances.updateStatus(event.instanceId, {
+        state: 'error',
+        since: new Date(),
+        message: `${message}${providerCode}`,
+        error: { code: 'WHATSAPP_AUTH_FAILED', message: `${message}${providerCode}`, retryable: false },
+      });
     }
   }
 
@@ -468,4 +552,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   private countFailure(kind: string): void {
     this.failures.set(kind, (this.failures.get(kind) ?? 0) + 1);
   }
+}
+
+function notConnected(instanceId: string): WhatsAppCloudError {
+  return new WhatsAppCloudError({ message: `instance ${instanceId} is not connected`, code: NOT_CONNECTED, providerCode: 'not-connected', retryable: false });
 }

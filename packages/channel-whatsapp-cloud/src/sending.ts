@@ -13,8 +13,10 @@ import { RetryPlan, type RetryPolicy } from './retry.js';
 import { type CallCapabilities, type ComponentRuntime, PluginFailure, type Result } from './runtime/index.js';
 import type { ChannelError, OutgoingMessage as WitMessage, SendReceipt } from './runtime/wit.js';
 
-/** omni's `SendResult`, with the id of every message sent when the text went out in parts. */
-export type WhatsAppSendResult = SendResult & { messageIds?: string[] };
+/** omni's `SendResult` (`errorCode` is omni's `WHATSAPP_*` code), with the precise reason
+ * (`providerCode`: the Graph API's error code, `131047`) and the id of every message sent when
+ * the text went out in parts. */
+export type WhatsAppSendResult = SendResult & { messageIds?: string[]; providerCode?: string };
 
 export interface Sender {
   runtime: ComponentRuntime;
@@ -38,7 +40,7 @@ export async function sendOmniMessage(
     return failed(summarize(asFailure(error)), []);
   }
   if (!decoded.ok) {
-    return failed({ message: `${decoded.error.field}: ${decoded.error.reason}`, code: 'invalid-request', retryable: false }, []);
+    return failed(summarize({ tag: 'invalid-request', val: decoded.error }), []);
   }
   const correlationId = decoded.value.correlationId ?? `wa-${crypto.randomUUID()}`;
   const sent: string[] = [];
@@ -62,6 +64,7 @@ function failed(summary: ErrorSummary, sent: string[]): WhatsAppSendResult {
     success: false,
     error: summary.message,
     errorCode: summary.code,
+    providerCode: summary.providerCode,
     retryable: summary.retryable,
     timestamp: Date.now(),
   };

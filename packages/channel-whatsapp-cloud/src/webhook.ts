@@ -5,7 +5,8 @@
 
 import type { IncomingRequest, OutgoingResponse } from './runtime/wit.js';
 
-/** The path segment the webhook lives under: `{webhookBaseUrl}/webhooks/whatsapp-cloud`. */
+/** The path segment the webhook lives under: `{webhookBaseUrl}/whatsapp-cloud` (omni serves its
+ * `webhookBaseUrl` at `/webhooks`, so Meta calls `/webhooks/whatsapp-cloud/{instance}`). */
 export const WEBHOOK_SEGMENT = 'whatsapp-cloud';
 
 /** The instance a webhook URL names: `?instance={id}`, or the segment after `/whatsapp-cloud/`. */

@@ -22,6 +22,26 @@ pub(crate) struct Content<'n> {
     pub reply: Option<String>,
     /// Media the message carries, for `media.received`.
     pub media: Option<Media<'n>>,
+    /// The button or list row a reply picked, for `message.button_click`.
+    pub click: Option<Click<'n>>,
+    /// What an edit changed, for omni's edit convention (see `messages::map`).
+    pub edit: Option<Edit<'n>>,
+}
+
+/// A tapped button or picked list row: what it said and the data the business gave it.
+#[derive(Debug, Clone)]
+pub(crate) struct Click<'n> {
+    /// The button's or row's label.
+    pub title: Option<&'n Node<'n>>,
+    /// The id (interactive replies) or payload (template quick replies) the business set.
+    pub data: Option<&'n Node<'n>>,
+}
+
+/// An edited message: the message it replaces and its new content.
+#[derive(Debug, Default)]
+pub(crate) struct Edit<'n> {
+    pub target: Option<Cow<'n, str>>,
+    pub fields: Fields<'n>,
 }
 
 /// Media attached to a message.
@@ -199,6 +219,11 @@ fn media<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
             content.fields.set(flag, Field::Bool(value));
         }
     }
+    if content.fields.get_str("type") == Some("audio") {
+        // omni's name for the flag (its WhatsApp channel sets it on every audio message).
+        let voice = object.get("voice").and_then(Node::as_bool).unwrap_or(false);
+        content.fields.set("isVoiceNote", Field::Bool(voice));
+    }
     let omni_type = content.fields.get_str("type");
     if let Some(kind) = omni_type.and_then(MediaKindName::parse) {
         content.media = Some(Media { kind: kind.as_str(), object });
@@ -209,6 +234,7 @@ fn media<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
 fn voice_note<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     media(object, content);
     content.fields.set("voice", Field::Bool(true));
+    content.fields.set("isVoiceNote", Field::Bool(true));
 }
 
 fn location<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
@@ -253,6 +279,7 @@ fn picked_reply<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
         .node_or_null("title", picked.get("title"))
         .opt_node("description", picked.get("description"));
     content.reply = Some(reply.finish());
+    content.click = Some(Click { title: picked.get("title"), data: picked.get("id") });
 }
 
 /// `interactive.nfm_reply`: a WhatsApp Flow's answer. Its `response_json` is parsed when it is
@@ -285,6 +312,7 @@ fn template_button<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     let mut reply = Object::with_capacity(96);
     reply.str("type", "button").node_or_null("id", object.get("payload")).node_or_null("title", object.get("text"));
     content.reply = Some(reply.finish());
+    content.click = Some(Click { title: object.get("text"), data: object.get("payload") });
 }
 
 /// A missing or empty emoji means the reaction was removed.
@@ -311,12 +339,14 @@ fn system<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
 /// `edit`: points at the original message and carries its new content.
 fn edit<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     set_str(content, "targetMessageId", object, "original_message_id");
+    let target = object.get("original_message_id").and_then(Node::as_str).map(Cow::Borrowed);
     if let Some(message) = object.get("message") {
         let edited = extract_at_depth(message, 1);
         if let Some(text) = edited.fields.get("text") {
             content.fields.set("text", text.clone());
         }
         content.fields.set("editedContent", Field::Json(edited.fields.to_json()));
+        content.edit = Some(Edit { target, fields: edited.fields });
     }
 }
 

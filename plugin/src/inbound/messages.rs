@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::ChangeContext;
-use super::content::{self, Content, Field, Media};
+use super::content::{self, Click, Content, Field, Media};
 use crate::chat_id;
 use crate::event::EventSpec;
 use crate::json::{Node, Object};
@@ -102,16 +102,30 @@ pub(super) fn map<'n>(ctx: &ChangeContext<'n>, message: &'n Node<'n>, events: &m
         return;
     }
 
+    // omni applies an edit when a `message.received` repeats a stored message's id with
+    // `rawPayload.isEdited`: the edit is published as the message it replaces, with its new
+    // content (its own id stays in `editMessageId`, and in the event's id).
+    let edit = content.edit.take().filter(|edit| edit.target.is_some());
+    let (message_id, content_json) = match &edit {
+        Some(edit) => (edit.target.as_deref(), edit.fields.to_json()),
+        None => (external_id.as_deref(), content.fields.to_json()),
+    };
     let mut payload = Object::with_capacity(message_bytes(message));
     payload
-        .str("externalId", external_id.as_deref().unwrap_or(""))
+        .str("externalId", message_id.unwrap_or(""))
         .str("chatId", &chat_id)
         .str("from", sender.id())
-        .json("content", &content.fields.to_json())
+        .json("content", &content_json)
         .opt_str("replyToId", message.pointer("/context/id").and_then(Node::as_str));
     let mut raw_payload = raw_payload(ctx, &sender, occurred_at_ms, message);
     if chat_id.ends_with(chat_id::GROUP_SUFFIX) {
         raw_payload.bool("isGroup", true);
+    }
+    if edit.is_some() {
+        raw_payload
+            .bool("isEdited", true)
+            .opt_u64("editDate", occurred_at_ms)
+            .opt_str("editMessageId", external_id.as_deref());
     }
     for (name, pointer) in [
         ("forwarded", "/context/forwarded"),
@@ -146,6 +160,41 @@ pub(super) fn map<'n>(ctx: &ChangeContext<'n>, message: &'n Node<'n>, events: &m
     if content.fields.get_str("type") == Some("reaction") {
         events.push(reaction_event(ctx, key, &chat_id, &sender, &content, message, occurred_at_ms));
     }
+    if let Some(click) = &content.click {
+        events.push(button_click(ctx, key, &chat_id, &sender, click, message, occurred_at_ms));
+    }
+}
+
+/// omni's `message.button_click` for a tapped button or picked list row, beside the
+/// `message.received` that shows the reply in the chat: `messageId` is the message that carried
+/// the button, `callbackQueryId` the reply's own id, `data` what the business gave the button.
+fn button_click(
+    ctx: &ChangeContext<'_>,
+    key: &str,
+    chat_id: &str,
+    sender: &Sender<'_>,
+    click: &Click<'_>,
+    message: &Node<'_>,
+    occurred_at_ms: Option<u64>,
+) -> Event {
+    let mut payload = Object::new();
+    payload
+        .opt_node("callbackQueryId", present(message.get("id")))
+        .opt_node("messageId", present(message.pointer("/context/id")))
+        .str("chatId", chat_id)
+        .str("from", sender.id())
+        .opt_node("text", present(click.title))
+        .opt_node("data", present(click.data))
+        .node("rawPayload", message);
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::MessageButtonClick,
+        key: &[key],
+        correlation_id: str_field(message, "id").map(Cow::into_owned),
+        occurred_at_ms,
+        payload: payload.finish(),
+    }
+    .build()
 }
 
 /// Room for a `message.received` payload: the message twice (content and raw copy) and the

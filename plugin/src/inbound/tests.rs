@@ -364,3 +364,80 @@ fn message_echoes_and_account_settings_updates_are_mapped() {
     assert_eq!(payload(&events[0])["chatId"], "16505551234@s.whatsapp.net");
     assert_eq!(events[1].kind, EventKind::Other("custom.whatsapp-cloud.account.settings".into()));
 }
+
+fn mapped(message: Value) -> Vec<Event> {
+    let contact = json!({"profile": {"name": "Ana"}, "wa_id": "5511999990000"});
+    let body = notification(vec![change(messages_value(vec![message], vec![contact]))]);
+    map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap()
+}
+
+#[test]
+fn button_and_list_taps_are_also_button_clicks() {
+    let taps = [
+        json!({"type": "interactive", "interactive": {"type": "button_reply",
+            "button_reply": {"id": "yes-42", "title": "Yes"}}}),
+        json!({"type": "interactive", "interactive": {"type": "list_reply",
+            "list_reply": {"id": "row-7", "title": "Pizza", "description": "large"}}}),
+        json!({"type": "button", "button": {"payload": "yes-42", "text": "Yes"}}),
+    ];
+    for (tap, (data, text)) in taps.into_iter().zip([("yes-42", "Yes"), ("row-7", "Pizza"), ("yes-42", "Yes")]) {
+        let mut message = json!({"from": "5511999990000", "id": "wamid.TAP", "timestamp": "1700000000",
+            "context": {"from": "15550783881", "id": "wamid.MENU"}});
+        message.as_object_mut().unwrap().extend(tap.as_object().unwrap().clone());
+        let events = mapped(message);
+        assert_eq!(kinds(&events), ["message.received", "message.button_click"]);
+        let click = payload(&events[1]);
+        assert_eq!(click["callbackQueryId"], "wamid.TAP");
+        assert_eq!(click["messageId"], "wamid.MENU", "the message that carried the button");
+        assert_eq!(click["chatId"], "5511999990000@s.whatsapp.net");
+        assert_eq!(click["from"], "5511999990000");
+        assert_eq!((click["data"].as_str(), click["text"].as_str()), (Some(data), Some(text)));
+        assert_eq!(click["rawPayload"]["id"], "wamid.TAP");
+        assert_eq!(events[1].id, event_id("inst-a", &EventKind::MessageButtonClick, &["wamid.TAP"]));
+        // The reply is still a message in the chat, with the label as its text.
+        assert_eq!(payload(&events[0])["content"]["text"], text);
+    }
+    // A flow's answer is a reply, not a tap.
+    let flow = mapped(json!({"from": "5511999990000", "id": "wamid.F", "type": "interactive",
+        "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "body": "Sent", "response_json": "{}"}}}));
+    assert_eq!(kinds(&flow), ["message.received"]);
+}
+
+#[test]
+fn audio_says_whether_it_is_a_voice_note_in_omnis_words() {
+    let audio = |extra: Value| {
+        let mut media = json!({"id": "m1", "mime_type": "audio/ogg; codecs=opus", "sha256": "h"});
+        media.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let events = mapped(json!({"from": "5511999990000", "id": "wamid.V", "type": "audio", "audio": media}));
+        payload(&events[0])["content"].clone()
+    };
+    assert_eq!(audio(json!({"voice": true}))["isVoiceNote"], true);
+    assert_eq!(audio(json!({}))["isVoiceNote"], false);
+    let legacy = mapped(json!({"from": "5511999990000", "id": "wamid.L", "type": "voice",
+        "voice": {"id": "m2", "mime_type": "audio/ogg"}}));
+    assert_eq!(payload(&legacy[0])["content"]["isVoiceNote"], true);
+    let image = mapped(json!({"from": "5511999990000", "id": "wamid.I", "type": "image", "image": {"id": "m3"}}));
+    assert!(payload(&image[0])["content"].get("isVoiceNote").is_none());
+}
+
+#[test]
+fn an_edit_is_the_message_it_replaces_with_omnis_edit_flags() {
+    let events = mapped(json!({"from": "5511999990000", "id": "wamid.EDIT", "timestamp": "1700000060",
+        "type": "edit", "edit": {"original_message_id": "wamid.ORIG",
+            "message": {"type": "text", "text": {"body": "fixed typo"}}}}));
+    assert_eq!(kinds(&events), ["message.received"]);
+    let p = payload(&events[0]);
+    assert_eq!(p["externalId"], "wamid.ORIG", "omni finds the stored message by this id");
+    assert_eq!(p["content"], json!({"type": "text", "text": "fixed typo"}));
+    assert_eq!(p["rawPayload"]["isEdited"], true);
+    assert_eq!(p["rawPayload"]["editDate"], 1_700_000_060_000u64);
+    assert_eq!(p["rawPayload"]["editMessageId"], "wamid.EDIT");
+    // Its own event id: the edit is not mistaken for a redelivery of the original.
+    assert_eq!(events[0].id, event_id("inst-a", &EventKind::MessageReceived, &["wamid.EDIT"]));
+    assert_ne!(events[0].id, event_id("inst-a", &EventKind::MessageReceived, &["wamid.ORIG"]));
+    // An edit that says nothing of the new message stays an `edit` message.
+    let bare = mapped(json!({"from": "5511999990000", "id": "wamid.E2", "type": "edit",
+        "edit": {"original_message_id": "wamid.ORIG"}}));
+    let p = payload(&bare[0]);
+    assert_eq!((p["externalId"].as_str(), p["content"]["type"].as_str()), (Some("wamid.E2"), Some("edit")));
+}

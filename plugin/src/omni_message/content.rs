@@ -4,7 +4,7 @@ use base64::Engine as _;
 
 use super::location::location;
 use super::reader::{Fields, invalid};
-use super::{File, Metadata, pointer_path, rich, sniff, split, template};
+use super::{File, Metadata, markdown, pointer_path, rich, sniff, split, template};
 use crate::constants::MAX_TEXT_CHARS;
 use crate::wit::messaging::{
     ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, Content, InlineMedia, MediaContent, MediaSource,
@@ -38,7 +38,7 @@ pub fn decode(
     let one = |c: Content| Ok(vec![c]);
     let mut reply_to = reply_to;
     let contents = match (content_type.as_str(), kind) {
-        ("text", _) => text(&mut content),
+        ("text", _) => text(&mut content, metadata.convert_markdown),
         (_, Some(kind)) => one(Content::Media(media(&mut content, kind, metadata, file)?)),
         ("location", _) => one(Content::Location(location(content.object("location")?)?)),
         ("contact", _) => one(Content::Contacts(vec![contact(content.object("contact")?)?])),
@@ -70,12 +70,14 @@ fn media_kind(content_type: &str) -> Option<MediaKind> {
     crate::media_rules::kind_named(content_type)
 }
 
-/// Text, split into several messages when it is longer than WhatsApp allows.
-fn text(content: &mut Fields<'_>) -> Result<Vec<Content>, InvalidField> {
+/// Text — Markdown converted to WhatsApp's formatting unless omni says `passthrough` — split
+/// into several messages when it is longer than WhatsApp allows.
+fn text(content: &mut Fields<'_>, convert_markdown: bool) -> Result<Vec<Content>, InvalidField> {
     let body = content.str("text")?;
     if body.trim().is_empty() {
         return Err(invalid("content.text", "must not be empty"));
     }
+    let body = if convert_markdown { markdown::to_whatsapp(&body) } else { body };
     let preview_url = content.opt_bool("previewUrl")?.unwrap_or(false);
     Ok(split::split(&body, MAX_TEXT_CHARS)
         .into_iter()

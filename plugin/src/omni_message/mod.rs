@@ -12,6 +12,7 @@
 
 mod content;
 mod location;
+mod markdown;
 mod reader;
 mod rich;
 mod sniff;
@@ -60,11 +61,14 @@ pub(crate) struct Metadata {
     pub base64: Option<String>,
     /// omni's voice-note flag.
     pub ptt: bool,
+    /// omni's `messageFormatMode`: text is Markdown to convert to WhatsApp's formatting
+    /// (`convert`, omni's default), or sent as written (`passthrough`).
+    pub convert_markdown: bool,
 }
 
 impl Metadata {
     fn read(fields: Option<Fields<'_>>) -> Result<Self, InvalidField> {
-        let Some(mut fields) = fields else { return Ok(Self::default()) };
+        let Some(mut fields) = fields else { return Ok(Self { convert_markdown: true, ..Self::default() }) };
         if fields.has("forward") {
             return Err(invalid("metadata.forward", "the WhatsApp Cloud API cannot forward messages"));
         }
@@ -72,6 +76,16 @@ impl Metadata {
             correlation_id: fields.opt_str("correlationId")?,
             base64: fields.opt_str("base64")?,
             ptt: fields.opt_bool("ptt")?.unwrap_or(false),
+            convert_markdown: match fields.opt_str("messageFormatMode")?.as_deref() {
+                None | Some("convert") => true,
+                Some("passthrough") => false,
+                Some(other) => {
+                    return Err(invalid(
+                        "metadata.messageFormatMode",
+                        format!("must be `convert` or `passthrough`, not `{other}`"),
+                    ));
+                }
+            },
         })
     }
 }

@@ -223,3 +223,25 @@ fn templates_and_interactive_messages() {
         "content.interactive.action.cards[0].header.type"
     );
 }
+
+#[test]
+fn text_markdown_is_converted_unless_omni_says_passthrough() {
+    let body = |message: Value| match one(message).content {
+        Content::Text(t) => t.body,
+        other => panic!("not text: {other:?}"),
+    };
+    let text = json!({"type": "text", "text": "**thanks** for *waiting*"});
+    assert_eq!(body(json!({"to": "1", "content": text})), "*thanks* for _waiting_");
+    assert_eq!(
+        body(json!({"to": "1", "content": text, "metadata": {"messageFormatMode": "convert"}})),
+        "*thanks* for _waiting_"
+    );
+    assert_eq!(
+        body(json!({"to": "1", "content": text, "metadata": {"messageFormatMode": "passthrough"}})),
+        "**thanks** for *waiting*"
+    );
+    assert_eq!(
+        refused(json!({"to": "1", "content": text, "metadata": {"messageFormatMode": "html"}})),
+        "metadata.messageFormatMode"
+    );
+}

@@ -45,7 +45,7 @@ mod component {
                 id: "echo".into(),
                 name: "Echo test channel".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.3.0".into(),
+                contract: "omni:channel@0.4.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::SEND_TEXT,
                     max_text_length: 1000,

@@ -29,7 +29,7 @@ mod component {
                 id: "misbehaving".into(),
                 name: "Misbehaving test plugin".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.3.0".into(),
+                contract: "omni:channel@0.4.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::empty(),
                     max_text_length: 0,

@@ -119,7 +119,7 @@ async function load(): Promise<() => ReturnType<Instantiate>> {
   // show the version).
   return () =>
     instantiate(getCoreModule, imports, (module, moduleImports) => {
-      const instance = new WebAssembly.Instance(module, moduleImports as WebAssembly.Imports);
+      const instance = new WebAssembly.Instance(module, moduleImports as ConstructorParameters<typeof WebAssembly.Instance>[1]);
       if (instance.exports.memory instanceof WebAssembly.Memory) memories.push(instance.exports.memory);
       return instance;
     });

@@ -27,6 +27,7 @@ export type {
 export type {
   ChannelError,
   ConfigProblem,
+  ErrorClass,
   Instance,
   InvalidField,
   MediaKind,

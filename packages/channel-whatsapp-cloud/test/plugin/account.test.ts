@@ -32,7 +32,7 @@ describe('the business account', () => {
     h.graph.clear();
     await assert.rejects(h.plugin.blockUsers('acme', ['120363025246125486@g.us']), (error: unknown) => {
       assert.ok(error instanceof WhatsAppCloudError);
-      assert.equal(error.code, 'invalid-request');
+      assert.equal(error.code, 'WHATSAPP_INVALID_REQUEST');
       assert.match(error.message, /users\[0\]/);
       return true;
     });

@@ -14,7 +14,7 @@ import { discoverAndRegisterPlugins, validatePluginInterface } from '@omni/chann
 import plugin, { WhatsAppCloudError, WhatsAppCloudPlugin, componentInfo } from '../../src/index.js';
 import { FakeGraph, graphError } from '../support/fake-graph.js';
 import { testContext } from '../support/omni-context.js';
-import { instanceConfig } from '../support/whatsapp.js';
+import { instanceConfig, verificationGet } from '../support/whatsapp.js';
 
 describe('loading', () => {
   test('the default export passes omni’s plugin validation', () => {
@@ -53,7 +53,7 @@ describe('loading', () => {
     assert.equal(caps.canEditMessage || caps.canDeleteMessage || caps.canForwardMessage || caps.canSendPoll, false);
     assert.deepEqual(caps.supportedMediaTypes.find((t) => t.mimeType === 'image/jpeg'), { mimeType: 'image/jpeg', maxSize: 5 * 1024 * 1024 });
     assert.equal(caps.maxFileSize, 100 * 1024 * 1024);
-    assert.equal(componentInfo.contract, 'omni:channel@0.3.0');
+    assert.equal(componentInfo.contract, 'omni:channel@0.4.0');
   });
 
   test('the instance configuration schema is the component’s', () => {
@@ -119,7 +119,7 @@ describe('instances', () => {
     config.options = { ...config.options, egress: ['https://example.com'] };
     ctx.logger.lines.length = 0;
     // Nothing declared is granted: connect cannot reach the Graph API.
-    await assert.rejects(subject.connect('narrowed', config), { code: 'unreachable' });
+    await assert.rejects(subject.connect('narrowed', config), { code: 'WHATSAPP_SEND_FAILED', providerCode: 'unreachable' });
     assert.equal(graph.requests.filter((r) => r.path.includes('narrowed')).length, 0);
     assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.data?.origin === 'https://example.com'));
   });
@@ -130,20 +130,23 @@ describe('instances', () => {
     delete config.credentials.appSecret;
     await assert.rejects(subject.connect('broken', config), (error: unknown) => {
       assert.ok(error instanceof WhatsAppCloudError);
-      assert.equal(error.code, 'invalid-config');
+      assert.equal(error.code, 'WHATSAPP_INVALID_CONFIG');
       assert.deepEqual(error.problems.map((p) => p.field).sort(), ['/appSecret', '/phoneNumberId']);
       return true;
     });
     assert.equal(graph.requests.length, 0);
     const status = await subject.getStatus('broken');
     assert.equal(status.state, 'error');
-    assert.equal(status.error?.code, 'invalid-config');
+    assert.equal(status.error?.code, 'WHATSAPP_INVALID_CONFIG');
   });
 
   test('a token Meta refuses fails connect with its code and publishes instance.disconnected', async () => {
     ctx.bus.clear();
     graph.respond(graphError(401, 190, 'Error validating access token: The session has been invalidated'));
-    await assert.rejects(subject.connect('revoked', instanceConfig('revoked', graph.baseUrl)), { code: '190' });
+    await assert.rejects(subject.connect('revoked', instanceConfig('revoked', graph.baseUrl)), {
+      code: 'WHATSAPP_AUTH_FAILED',
+      providerCode: '190',
+    });
     assert.equal(ctx.bus.of('instance.disconnected')[0]?.payload.willReconnect, false);
     assert.equal((await subject.getStatus('revoked')).state, 'error');
   });
@@ -156,12 +159,15 @@ describe('instances', () => {
     assert.equal(health.checks.find((c) => c.name === 'instances')?.status, 'warn');
   });
 
-  test('disconnect publishes instance.disconnected and stops webhooks for the instance', async () => {
+  test('disconnect publishes instance.disconnected and stops sends; Meta’s webhooks are still handled', async () => {
     ctx.bus.clear();
     await subject.disconnect('acme');
     assert.equal(ctx.bus.of('instance.disconnected')[0]?.payload.instanceId, 'acme');
     assert.equal((await subject.getStatus('acme')).state, 'disconnected');
-    const response = await subject.handleWebhook(new Request('http://omni.test/webhooks/whatsapp-cloud?instance=acme'));
-    assert.equal(response.status, 404);
+    const sent = await subject.sendMessage('acme', { to: '16505551234', content: { type: 'text', text: 'hi' } });
+    assert.deepEqual([sent.success, sent.errorCode], [false, 'WHATSAPP_NOT_CONNECTED']);
+    // Nothing Meta delivers meanwhile is refused.
+    const verified = await subject.handleWebhook(verificationGet('acme'));
+    assert.equal(verified.status, 200);
   });
 });

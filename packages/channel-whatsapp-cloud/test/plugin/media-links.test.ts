@@ -5,7 +5,8 @@ import { test } from 'node:test';
 
 import { MediaLinks, mediaPath } from '../../src/media-links.js';
 
-const links = new MediaLinks('https://omni.example.com/', 600_000, 'a-shared-secret-of-some-length');
+// omni's `webhookBaseUrl`: its API's `/webhooks`.
+const links = new MediaLinks('https://omni.example.com/webhooks/', 600_000, 'a-shared-secret-of-some-length');
 
 function parts(link: string): { url: URL; expires: string | null; signature: string | null } {
   const url = new URL(link);

@@ -51,7 +51,7 @@ describe('sendMessage', () => {
     const result = await h.plugin.sendMessage('acme', { to: TO, content: { type: 'template' as never } });
     // omni's type field alone is not a template: the component names what is missing.
     assert.equal(result.success, false);
-    assert.equal(result.errorCode, 'invalid-request');
+    assert.deepEqual([result.errorCode, result.providerCode], ['WHATSAPP_INVALID_REQUEST', 'invalid-request']);
     assert.match(result.error ?? '', /^content\.template/);
 
     const ok = await h.plugin.sendMessage('acme', {
@@ -137,8 +137,8 @@ describe('sendMessage', () => {
     h.graph.respond(graphError(400, 131047, 'Re-engagement message'));
     const result = await h.plugin.sendMessage('acme', { to: TO, content: { type: 'text', text: 'late' } });
     assert.deepEqual(
-      { success: result.success, errorCode: result.errorCode, retryable: result.retryable },
-      { success: false, errorCode: '131047', retryable: false },
+      { success: result.success, errorCode: result.errorCode, providerCode: result.providerCode, retryable: result.retryable },
+      { success: false, errorCode: 'WHATSAPP_SEND_FAILED', providerCode: '131047', retryable: false },
     );
     assert.equal(h.graph.requests.length, 1);
     assert.equal(h.bus.of('message.failed')[0]?.payload.errorCode, '131047');
@@ -157,7 +157,7 @@ describe('sendMessage', () => {
   test('130429 that outlasts the retries is reported retryable, with one message.failed', async () => {
     h.graph.respond(...[1, 2, 3, 4].map(() => graphError(400, 130429, 'Rate limit hit')));
     const result = await h.plugin.sendMessage('acme', { to: TO, content: { type: 'text', text: 'busy' } });
-    assert.deepEqual([result.success, result.errorCode, result.retryable], [false, '130429', true]);
+    assert.deepEqual([result.success, result.errorCode, result.providerCode, result.retryable], [false, 'WHATSAPP_RATE_LIMITED', '130429', true]);
     assert.equal(h.graph.requests.length, 4);
     assert.equal(h.bus.of('message.failed').length, 1);
   });
@@ -165,11 +165,12 @@ describe('sendMessage', () => {
   test('190 (token expired) fails, and the instance is reported disconnected', async () => {
     h.graph.respond(graphError(401, 190, 'Error validating access token: Session has expired'));
     const result = await h.plugin.sendMessage('acme', { to: TO, content: { type: 'text', text: 'hi' } });
-    assert.deepEqual([result.success, result.errorCode, result.retryable], [false, '190', false]);
+    assert.deepEqual([result.success, result.errorCode, result.providerCode, result.retryable], [false, 'WHATSAPP_AUTH_FAILED', '190', false]);
     assert.equal(h.bus.of('instance.disconnected')[0]?.payload.errorCode, '190');
     const status = await h.plugin.getStatus('acme');
     assert.equal(status.state, 'error');
-    assert.equal(status.error?.code, '190');
+    assert.equal(status.error?.code, 'WHATSAPP_AUTH_FAILED');
+    assert.match(status.error?.message ?? '', /\(190\)$/);
     assert.deepEqual(h.plugin.getConnectedInstances(), []);
   });
 
@@ -187,11 +188,11 @@ describe('sendMessage', () => {
 
   test('what WhatsApp cannot send is refused by field; unknown instances are not connected', async () => {
     const poll = await h.plugin.sendMessage('acme', { to: TO, content: { type: 'poll', text: 'Lunch?' } });
-    assert.deepEqual([poll.success, poll.errorCode], [false, 'invalid-request']);
+    assert.deepEqual([poll.success, poll.errorCode], [false, 'WHATSAPP_INVALID_REQUEST']);
     assert.match(poll.error ?? '', /^content\.type:/);
     assert.equal(h.graph.requests.length, 0);
     const nobody = await h.plugin.sendMessage('nobody', { to: TO, content: { type: 'text', text: 'hi' } });
-    assert.deepEqual([nobody.success, nobody.errorCode], [false, 'not-connected']);
+    assert.deepEqual([nobody.success, nobody.errorCode], [false, 'WHATSAPP_NOT_CONNECTED']);
   });
 });
 

@@ -207,7 +207,7 @@ describe('received media', () => {
       (h.graph.media.get(mediaId) as { corrupted?: boolean }).corrupted = true;
       const corrupt = await h.plugin.handleWebhook(new Request(link));
       assert.equal(corrupt.status, 502);
-      assert.equal((await corrupt.json()).error, 'integrity');
+      assert.equal(((await corrupt.json()) as { error: string }).error, 'integrity');
       const forged = await h.plugin.handleWebhook(new Request(link.replace(/.$/, (c) => (c === '0' ? '1' : '0'))));
       assert.equal(forged.status, 403);
     }

@@ -4,6 +4,10 @@
  * values in memory with their TTL, and whose logger keeps its lines.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import type { Logger, PluginContext, PluginStorage } from '@omni/channel-sdk';
 import type { EventBus, EventMetadata, PublishResult } from '@omni/core/events';
 
@@ -109,8 +113,10 @@ export function testContext(): TestContext {
     config: {
       env: 'development',
       apiBaseUrl: 'http://127.0.0.1:8882',
-      webhookBaseUrl: 'http://127.0.0.1:8882',
-      mediaStorage: { type: 'local', basePath: '/tmp/omni-media-test' },
+      // As omni builds it (packages/api/src/plugins/context.ts): its API, under `/webhooks`.
+      webhookBaseUrl: 'http://127.0.0.1:8882/webhooks',
+      // omni's `./data/media`: the plugin keeps its generated secret beside it.
+      mediaStorage: { type: 'local', basePath: join(mkdtempSync(join(tmpdir(), 'omni-data-')), 'media') },
     },
     db: {
       execute: async () => [],

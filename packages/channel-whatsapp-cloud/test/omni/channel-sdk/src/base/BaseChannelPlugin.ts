@@ -11,6 +11,9 @@ import type {
   EmitMessageSentParams,
   EmitReactionReceivedParams,
   EmitReactionRemovedParams,
+  EmitButtonClickParams,
+  EmitPollParams,
+  EmitPollVoteParams,
   InstanceConnectedMetadata,
 } from '../helpers/events.js';
 import type { ChannelCapabilities } from '../types/capabilities.js';
@@ -159,6 +162,7 @@ export abstract class BaseChannelPlugin implements ChannelPlugin {
       {
         externalId: params.externalId,
         chatId: params.chatId,
+        threadId: params.threadId,
         from: params.from,
         content: params.content,
         replyToId: params.replyToId,
@@ -177,6 +181,7 @@ export abstract class BaseChannelPlugin implements ChannelPlugin {
       {
         externalId: params.externalId,
         chatId: params.chatId,
+        threadId: params.threadId,
         to: params.to,
         content: params.content,
         replyToId: params.replyToId,
@@ -265,6 +270,27 @@ export abstract class BaseChannelPlugin implements ChannelPlugin {
       messageId: params.messageId,
       emoji: params.emoji,
     });
+  }
+
+  protected async emitButtonClick(params: EmitButtonClickParams): Promise<void> {
+    const { instanceId, ...payload } = params;
+    await this.eventBus.publish('message.button_click', payload, eventMetadata(this.id, instanceId));
+    this.instances.recordActivity(instanceId);
+    this.logger.debug('Emitted message.button_click', { instanceId, messageId: params.messageId, data: params.data });
+  }
+
+  protected async emitPoll(params: EmitPollParams): Promise<void> {
+    const { instanceId, ...payload } = params;
+    await this.eventBus.publish('message.poll', payload, eventMetadata(this.id, instanceId));
+    this.instances.recordActivity(instanceId);
+    this.logger.debug('Emitted message.poll', { instanceId, pollId: params.pollId, question: params.question });
+  }
+
+  protected async emitPollVote(params: EmitPollVoteParams): Promise<void> {
+    const { instanceId, ...payload } = params;
+    await this.eventBus.publish('message.poll_vote', payload, eventMetadata(this.id, instanceId));
+    this.instances.recordActivity(instanceId);
+    this.logger.debug('Emitted message.poll_vote', { instanceId, pollId: params.pollId, optionIds: params.optionIds });
   }
 
   protected async emitInstanceConnected(instanceId: string, metadata?: InstanceConnectedMetadata): Promise<void> {

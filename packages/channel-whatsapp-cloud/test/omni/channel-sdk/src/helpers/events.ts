@@ -6,6 +6,7 @@ export interface EmitMessageReceivedParams {
   instanceId: string;
   externalId: string;
   chatId: string;
+  threadId?: string;
   from: string;
   content: {
     type: ContentType;
@@ -23,6 +24,7 @@ export interface EmitMessageSentParams {
   instanceId: string;
   externalId: string;
   chatId: string;
+  threadId?: string;
   to: string;
   content: {
     type: ContentType;
@@ -90,4 +92,35 @@ export interface InstanceConnectedMetadata {
   profileName?: string;
   profilePicUrl?: string;
   ownerIdentifier?: string;
+}
+
+export interface EmitButtonClickParams {
+  instanceId: string;
+  callbackQueryId?: string;
+  messageId?: string;
+  chatId?: string;
+  from: string;
+  text?: string;
+  data?: string;
+  rawPayload?: Record<string, unknown>;
+}
+
+export interface EmitPollParams {
+  instanceId: string;
+  pollId: string;
+  chatId?: string;
+  from?: string;
+  question: string;
+  options: string[];
+  multiSelect?: boolean;
+  rawPayload?: Record<string, unknown>;
+}
+
+export interface EmitPollVoteParams {
+  instanceId: string;
+  pollId: string;
+  chatId?: string;
+  from: string;
+  optionIds: number[];
+  rawPayload?: Record<string, unknown>;
 }

@@ -28,11 +28,19 @@ export interface OutgoingContent {
   };
 }
 
+/** Metadata keys omni sets on outgoing messages. */
+export interface MessageMetadata {
+  /** `convert` (omni's default): Markdown to the channel's syntax; `passthrough`: as written. */
+  messageFormatMode?: 'convert' | 'passthrough';
+  [key: string]: unknown;
+}
+
 export interface OutgoingMessage {
   to: string;
+  threadId?: string;
   content: OutgoingContent;
   replyTo?: string;
-  metadata?: Record<string, unknown>;
+  metadata?: MessageMetadata;
 }
 
 export interface SendResult {

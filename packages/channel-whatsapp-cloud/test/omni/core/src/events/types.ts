@@ -6,6 +6,9 @@ export const CORE_EVENT_TYPES = [
   'message.delivered',
   'message.read',
   'message.failed',
+  'message.button_click',
+  'message.poll',
+  'message.poll_vote',
   'media.received',
   'media.processed',
   'identity.created',
@@ -86,12 +89,15 @@ export function withTiming(metadata: EventMetadata, checkpoint: string, timestam
 export interface MessageReceivedPayload {
   externalId: string;
   chatId: string;
+  threadId?: string;
   from: string;
   content: {
     type: ContentType;
     text?: string;
     mediaUrl?: string;
     mimeType?: string;
+    localPath?: string;
+    isVoiceNote?: boolean;
   };
   replyToId?: string;
   rawPayload?: Record<string, unknown>;
@@ -100,6 +106,7 @@ export interface MessageReceivedPayload {
 export interface MessageSentPayload {
   externalId: string;
   chatId: string;
+  threadId?: string;
   to: string;
   content: {
     type: ContentType;
@@ -127,6 +134,36 @@ export interface MessageFailedPayload {
   error: string;
   errorCode?: string;
   retryable: boolean;
+}
+
+// ── interactive ──────────────────────────────────────────────
+
+export interface MessageButtonClickPayload {
+  callbackQueryId?: string;
+  messageId?: string;
+  chatId?: string;
+  from: string;
+  text?: string;
+  data?: string;
+  rawPayload?: Record<string, unknown>;
+}
+
+export interface MessagePollPayload {
+  pollId: string;
+  chatId?: string;
+  from?: string;
+  question: string;
+  options: string[];
+  multiSelect?: boolean;
+  rawPayload?: Record<string, unknown>;
+}
+
+export interface MessagePollVotePayload {
+  pollId: string;
+  chatId?: string;
+  from: string;
+  optionIds: number[];
+  rawPayload?: Record<string, unknown>;
 }
 
 // ── media ────────────────────────────────────────────────────
@@ -233,6 +270,7 @@ export interface SyncJobConfig {
   // ISO timestamps; `since` wins over `depth`
   since?: string;
   until?: string;
+  chatJids?: string[];
 }
 
 export interface SyncJobProgress {
@@ -382,6 +420,9 @@ export interface EventPayloadMap {
   'message.delivered': MessageDeliveredPayload;
   'message.read': MessageReadPayload;
   'message.failed': MessageFailedPayload;
+  'message.button_click': MessageButtonClickPayload;
+  'message.poll': MessagePollPayload;
+  'message.poll_vote': MessagePollVotePayload;
   'media.received': MediaReceivedPayload;
   'media.processed': MediaProcessedPayload;
   'identity.created': IdentityCreatedPayload;
