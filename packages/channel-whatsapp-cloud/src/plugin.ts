@@ -85,6 +85,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   private settings!: SettingsStore;
   private readonly hosted = new InstanceRegistry();
   private readonly failures = new Map<string, number>();
+  /** omni is shutting down (`destroy`): its instances are not being disconnected. */
+  private stopping = false;
 
   constructor(private readonly options: WhatsAppCloudPluginOptions = {}) {
     super();
@@ -125,6 +127,18 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       component: componentInfo.component.sha256.slice(0, 12),
       secret: secret.source,
     });
+  }
+
+  /** omni stopping is not omni disconnecting its instances: `BaseChannelPlugin.destroy`
+   * disconnects each one, and an `instance.disconnected` published then would make omni's
+   * listener mark them inactive — and omni's next start would not reconnect them. */
+  override async destroy(): Promise<void> {
+    this.stopping = true;
+    try {
+      await super.destroy();
+    } finally {
+      this.stopping = false;
+    }
   }
 
   protected override async onDestroy(): Promise<void> {
@@ -246,7 +260,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     const hosted = this.hosted.get(instanceId);
     if (hosted) hosted.paused = true;
     const known = this.instances.get(instanceId);
-    if (!known) return;
+    if (!known || this.stopping) return;
     this.instances.updateStatus(instanceId, { state: 'disconnected', since: new Date(), message: 'disconnected by omni' });
     await this.emitInstanceDisconnected(instanceId, 'disconnected by omni', false);
   }

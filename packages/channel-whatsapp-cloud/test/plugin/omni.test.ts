@@ -118,6 +118,14 @@ describe('omni restarts', () => {
     return plugin;
   }
 
+  test('omni stopping publishes no instance.disconnected (omni would mark the instance inactive)', async () => {
+    const plugin = await restarted();
+    await plugin.connect('acme', omniReconnect('acme'));
+    ctx.bus.clear();
+    await plugin.destroy();
+    assert.deepEqual(ctx.bus.of('instance.disconnected'), []);
+  });
+
   test('omni’s reconnect with empty settings connects with the kept ones', async () => {
     const plugin = await restarted();
     try {

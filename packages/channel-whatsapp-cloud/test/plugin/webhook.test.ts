@@ -176,7 +176,7 @@ describe('routing', () => {
 describe('received media', () => {
   test('image, voice and document carry a link omni can fetch: the file, its size; a corrupt copy is refused', async () => {
     const files = [
-      { type: 'image', bytes: Buffer.from('ffd8ffe0 a small jpeg'), mime: 'image/jpeg', extra: { caption: 'the broken part' } },
+      { type: 'image', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x80, 0xfe]), mime: 'image/jpeg', extra: { caption: 'the broken part' } },
       { type: 'audio', bytes: Buffer.from('OggS voice note frames'), mime: 'audio/ogg; codecs=opus', extra: { voice: true } },
       { type: 'document', bytes: Buffer.from('%PDF-1.7 an invoice'), mime: 'application/pdf', extra: { filename: 'invoice.pdf' } },
     ];
