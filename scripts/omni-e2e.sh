@@ -63,6 +63,9 @@ for patch in "$package"/omni-patches/*.patch; do
 done
 
 say "building the package (its README: bun install && bun run build) and copying it into omni's packages/"
+# A test build: cargo's dev profile, sharing target/ with `cargo test` (a release build of the
+# runtime takes several minutes more).
+export WHATSAPP_CLOUD_CARGO_PROFILE="${WHATSAPP_CLOUD_CARGO_PROFILE:-dev}"
 (cd "$package" && bun install --silent >/dev/null && bun run build >/dev/null)
 mkdir -p "$omni/packages/channel-whatsapp-cloud"
 tar -C "$package" --exclude=./node_modules --exclude=./test/generated -cf - . | tar -C "$omni/packages/channel-whatsapp-cloud" -xf -

@@ -12,7 +12,9 @@ cargo test "$@"
 cargo test "$@" -p omni-host --no-default-features --test second_channel
 
 # The omni package: Bun from the npm registry when it is not installed, the package's pinned
-# dev dependencies, its build (the components cargo just built, transpiled), then its tests.
+# dev dependencies, its build (the component cargo just built, and omni-host's runtime as a
+# Node-API addon, built in the same target/ and profile as the tests above so that nothing of
+# wasmtime is compiled twice), then its tests on Bun and on Node.
 BUN_VERSION=1.4.5
 if ! command -v bun >/dev/null || [ "$(bun --version)" != "$BUN_VERSION" ]; then
     tools="$PWD/target/tools"
@@ -25,4 +27,8 @@ fi
 
 cd packages/channel-whatsapp-cloud
 npm ci --silent --no-audit --no-fund
-npm test
+WHATSAPP_CLOUD_CARGO_PROFILE=dev npm test
+
+# omni itself, when a checkout of it is given (OMNI_SRC); otherwise this says so and passes.
+cd ../..
+bash scripts/omni-e2e.sh

@@ -66,7 +66,7 @@ impl MediaSettings {
     pub fn links(&self) -> anyhow::Result<crate::capabilities::MediaLinks> {
         let key = self.link_secret.as_ref().map(Secret::resolve).transpose()?.map(String::into_bytes);
         let ttl = std::time::Duration::from_secs(self.link_ttl_seconds.unwrap_or(3600));
-        crate::capabilities::MediaLinks::new(&self.public_url, key, ttl)
+        crate::capabilities::MediaLinks::new(&format!("{}/media", self.public_url.trim_end_matches('/')), key, ttl)
     }
 }
 

@@ -13,6 +13,7 @@
 //! [`fake_graph`] (an in-process stand-in for Meta's Graph API), [`demo`] and [`signing`].
 
 pub mod bindings;
+pub mod calls;
 pub mod capabilities;
 pub mod channel_host;
 pub mod component_cache;
@@ -23,6 +24,7 @@ pub mod doctor;
 #[cfg(feature = "whatsapp")]
 pub mod fake_graph;
 pub mod instances;
+pub mod media_route;
 pub mod omni;
 pub mod retry;
 pub mod runtime;

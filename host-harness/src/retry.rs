@@ -133,6 +133,11 @@ impl RetryPlan {
         }
     }
 
+    /// Attempts made so far, the current one included.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
     /// The options of the current attempt.
     pub fn options(&self) -> SendOptions {
         let waited: Duration = self.waits.iter().sum();

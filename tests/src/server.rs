@@ -38,7 +38,9 @@ impl Served {
         let listener = TestServer::listen(&runtime);
         if media_links {
             let ttl = std::time::Duration::from_secs(600);
-            host = host.with_media_links(MediaLinks::new(&TestServer::url_of(&listener), None, ttl).expect("links"));
+            host = host.with_media_links(
+                MediaLinks::new(&format!("{}/media", TestServer::url_of(&listener)), None, ttl).expect("links"),
+            );
         }
         let server = TestServer::start_on(runtime, listener, Arc::new(host), metrics, options);
         Self { server, sink, graph }

@@ -1,7 +1,8 @@
 //! Links to received media (`media-links.link`): the plugin puts them in `content.mediaUrl`, so
-//! omni's media pipeline fetches the file without Meta's token; `serve` answers them at
-//! `GET /media/{instance}/{media-id}`, downloading the file with the plugin (which checks Meta's
-//! size and SHA-256).
+//! omni's media pipeline fetches the file without Meta's token; the front door answers them
+//! (`serve` at `GET /media/{instance}/{media-id}`, the omni package on its webhook route) with
+//! [`crate::media_route`], downloading the file with the plugin (which checks Meta's size and
+//! SHA-256).
 //!
 //! A link is the host's own promise: valid until its expiry, HMAC-SHA256-signed with a key only
 //! the host holds (random per process unless the operator shares one between replicas).
@@ -13,7 +14,8 @@ use sha2::Sha256;
 
 /// Hands out and checks media links.
 pub struct MediaLinks {
-    /// `https://omni-host.example.com` (no trailing slash): where `serve` is reachable.
+    /// Where links point, before `/{instance}/{media-id}` (no trailing slash):
+    /// `https://omni-host.example.com/media` for `serve`.
     base_url: String,
     key: Vec<u8>,
     ttl: Duration,
@@ -35,7 +37,8 @@ pub enum LinkRefusal {
 }
 
 impl MediaLinks {
-    /// Links under `base_url`, valid for `ttl`, signed with `key` (random when `None`).
+    /// Links under `base_url` (`{base_url}/{instance}/{media-id}`), valid for `ttl`, signed with
+    /// `key` (random when `None`).
     pub fn new(base_url: &str, key: Option<Vec<u8>>, ttl: Duration) -> anyhow::Result<Self> {
         let key = match key {
             Some(key) if key.len() >= 16 => key,
@@ -49,7 +52,7 @@ impl MediaLinks {
         Ok(Self { base_url: base_url.trim_end_matches('/').to_owned(), key, ttl })
     }
 
-    /// `{base}/media/{instance}/{media-id}?expires={unix seconds}&signature={hex}`, or `None`
+    /// `{base}/{instance}/{media-id}?expires={unix seconds}&signature={hex}`, or `None`
     /// for ids that cannot stand in a path as they are.
     pub fn link(&self, instance_id: &str, media_id: &str) -> Option<String> {
         self.link_at(instance_id, media_id, now())
@@ -61,7 +64,17 @@ impl MediaLinks {
         }
         let expires = now.saturating_add(self.ttl.as_secs());
         let signature = self.sign(instance_id, media_id, expires);
-        Some(format!("{}/media/{instance_id}/{media_id}?expires={expires}&signature={signature}", self.base_url))
+        Some(format!("{}/{instance_id}/{media_id}?expires={expires}&signature={signature}", self.base_url))
+    }
+
+    /// The instance and media id a request's path names, when it is a link of these: the path
+    /// of the base, then exactly two more segments.
+    pub fn parse_path<'p>(&self, path: &'p str) -> Option<(&'p str, &'p str)> {
+        let base_path =
+            self.base_url.split_once("://").map_or("", |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+        let rest = path.strip_prefix(base_path)?.strip_prefix('/')?;
+        let (instance, media) = rest.split_once('/')?;
+        (path_safe(instance) && path_safe(media)).then_some((instance, media))
     }
 
     /// Checks a link's `expires` and `signature` (in constant time).
@@ -113,7 +126,7 @@ mod tests {
 
     fn links() -> MediaLinks {
         MediaLinks::new(
-            "https://host.example.com/",
+            "https://host.example.com/media/",
             Some(b"a-shared-secret-of-some-length".to_vec()),
             Duration::from_secs(600),
         )
@@ -148,6 +161,24 @@ mod tests {
         let stranger = MediaLinks::new("https://host.example.com", None, Duration::from_secs(600)).unwrap();
         assert_eq!(stranger.verify_at("acme", "42", &expires, &signature, 1_000), Err(LinkRefusal::Forged));
         assert_eq!(links.verify_at("acme", "42", &expires, "zz", 1_000), Err(LinkRefusal::Forged));
+    }
+
+    #[test]
+    fn a_links_path_names_its_instance_and_file() {
+        let links =
+            MediaLinks::new("http://127.0.0.1:8882/webhooks/whatsapp-cloud/media", None, Duration::from_secs(1))
+                .unwrap();
+        let link = links.link("acme", "42").unwrap();
+        let path = link.strip_prefix("http://127.0.0.1:8882").unwrap().split('?').next().unwrap();
+        assert_eq!(links.parse_path(path), Some(("acme", "42")));
+        for other in [
+            "/webhooks/whatsapp-cloud/acme",
+            "/webhooks/whatsapp-cloud/media/acme",
+            "/webhooks/whatsapp-cloud/media/a/b/c",
+            "/media/acme/42",
+        ] {
+            assert_eq!(links.parse_path(other), None, "{other}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 
-use super::{ChannelHost, HostError, prepare};
+use super::{ChannelHost, HostError, Refusal, prepare, prepare_json};
 use crate::capabilities::{OmniEvent, SinkError};
 use crate::config::{HostConfig, InstanceSettings};
 use crate::instances::{Change, ConnectionState, Reload};
@@ -20,6 +20,16 @@ impl ChannelHost {
         let instance = prepare(&self.runtime, settings)?;
         let change = self.instances.put(instance);
         tracing::info!(instance = settings.id.as_str(), ?change, "instance put");
+        Ok(change)
+    }
+
+    /// Adds or changes instance `id` from the plugin's settings as JSON, taken as they are
+    /// (no `{"env": …}` lookup: settings that come from a caller never read the host's
+    /// environment), within the operator's egress list `egress`.
+    pub fn put_instance_json(&self, id: &str, config: &str, egress: Option<&[String]>) -> Result<Change, Refusal> {
+        let instance = prepare_json(&self.runtime, id, config, egress)?;
+        let change = self.instances.put(instance);
+        tracing::info!(instance = id, ?change, "instance put");
         Ok(change)
     }
 

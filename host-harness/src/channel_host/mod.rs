@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use crate::bindings::media::{DownloadedMedia, MediaUpload};
 use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
@@ -82,15 +82,57 @@ pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = omni_channel_vocabulary::limits::MAX_B
 pub(crate) fn prepare(runtime: &PluginRuntime, settings: &InstanceSettings) -> anyhow::Result<HostedInstance> {
     let id = &settings.id;
     let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
-    let validated = match runtime.validate_config(&config.to_string())? {
-        Ok(validated) => validated,
-        Err(problems) => {
-            let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
-            bail!("instance `{id}` is misconfigured: {}", list.join("; "));
+    prepare_json(runtime, id, &config.to_string(), settings.egress.as_deref()).map_err(|refusal| match refusal {
+        // Kept whole: a plugin that failed did not refuse the settings (callers tell them apart).
+        Refusal::Plugin(failure) => anyhow::Error::new(failure),
+        other => anyhow::anyhow!("{}", other.describe(id)),
+    })
+}
+
+/// Why the plugin refused an instance's settings.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The plugin named these problems.
+    Problems(Vec<crate::bindings::types::ConfigProblem>),
+    /// The host refuses them (an id, an egress list).
+    Host(String),
+    /// The plugin failed as a call while validating them (trap, budget): not a refusal of the
+    /// settings themselves.
+    Plugin(PluginError),
+}
+
+impl Refusal {
+    /// One line naming every problem, for `instance`.
+    pub fn describe(&self, instance: &str) -> String {
+        match self {
+            Self::Problems(problems) => {
+                let list: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+                format!("instance `{instance}` is misconfigured: {}", list.join("; "))
+            }
+            Self::Host(why) => format!("instance `{instance}`: {why}"),
+            Self::Plugin(failure) => format!("instance `{instance}`: the plugin failed validating it: {failure}"),
         }
+    }
+}
+
+/// Validates an instance's settings (the plugin's JSON, taken as it is) with the plugin and
+/// grants it egress within `allowed`.
+pub(crate) fn prepare_json(
+    runtime: &PluginRuntime,
+    id: &str,
+    config: &str,
+    allowed: Option<&[String]>,
+) -> Result<HostedInstance, Refusal> {
+    if !omni_channel_vocabulary::is_instance_id(id) {
+        return Err(Refusal::Host(format!("instance id `{id}` may only contain letters, digits, `-` and `_`")));
+    }
+    let validated = match runtime.validate_config(config) {
+        Ok(Ok(validated)) => validated,
+        Ok(Err(problems)) => return Err(Refusal::Problems(problems)),
+        Err(failure) => return Err(Refusal::Plugin(failure)),
     };
-    let egress = grant(id, &validated.egress, settings.egress.as_deref())?;
-    let wit = Instance { id: id.clone(), config: validated.config };
+    let egress = grant(id, &validated.egress, allowed).map_err(|e| Refusal::Host(e.to_string()))?;
+    let wit = Instance { id: id.to_owned(), config: validated.config };
     Ok(HostedInstance::new(wit, egress, validated.app_key, validated.routing_keys))
 }
 
@@ -165,6 +207,15 @@ impl ChannelHost {
     /// An instance by id, for the length of one call: a change to the table does not affect it.
     pub fn instance(&self, id: &str) -> Result<Arc<HostedInstance>, HostError> {
         self.instances.get(id).ok_or_else(|| HostError::UnknownInstance(id.to_owned()))
+    }
+
+    /// The receiver of a webhook whose URL names no instance: any instance, when every one is of
+    /// one provider app (the plugin routes each change by its routing keys); `None` when that
+    /// would be ambiguous, or there is none.
+    pub fn sole_app_instance(&self) -> Option<String> {
+        let instances = self.instances.load();
+        let first = instances.first()?;
+        instances.iter().all(|i| i.app_key == first.app_key).then(|| first.id().to_owned())
     }
 
     /// Runs a webhook request addressed to instance `id`. The other instances of the same

@@ -3,6 +3,7 @@
 //! omni's message shapes themselves are read by the plugin (`messaging.decode-outgoing`).
 
 pub mod envelope;
+pub mod results;
 pub mod wire;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -28,11 +28,9 @@ use super::guards::{BodyLimit, limit_body};
 use super::request_id::RequestId;
 use super::{AppState, Lane, ServerOptions};
 use crate::bindings::media::MediaUpload;
-use crate::bindings::messaging::OutgoingMessage;
 use crate::bindings::types::ChannelError;
 use crate::channel_host::HostError;
 use crate::omni::wire;
-use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, SendOutcome};
 
 /// The API's routes, each with its body limit: small for the JSON routes, large only for
 /// uploads. The bearer token is checked (by `guards::require_token`, layered by the caller)
@@ -60,30 +58,16 @@ async fn send(
 ) -> Response {
     let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
     let json = String::from_utf8_lossy(&body).into_owned();
-    let decoded = match state.run_plugin(Lane::Egress, move |host| host.decode_outgoing(&json, &[])).await {
-        Ok(Ok(decoded)) => decoded,
-        Ok(Err(field)) => {
-            state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "invalid")]);
-            return channel_error(&ChannelError::InvalidRequest(field));
-        }
-        Err(e) => return host_error(e),
-    };
     // omni's message id when it gave one, else this request's id: the same on every attempt.
-    let correlation_id = decoded.correlation_id.clone().unwrap_or(request_id.0);
-    let mut outcome = PartsOutcome::default();
-    for part in decoded.parts {
-        match send_part(&state, &instance, part, &correlation_id).await {
-            Ok(part_outcome) => {
-                if !outcome.add(part_outcome) {
-                    break;
-                }
-            }
-            Err(e) => {
+    let outcome = match state.calls.send(&instance, json, Vec::new(), request_id.0, super::arrived()).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            if matches!(e, HostError::Plugin(_)) {
                 state.metrics.inc("omni_sends_total", &[("instance", &label), ("outcome", "plugin_failed")]);
-                return host_error(e);
             }
+            return host_error(e);
         }
-    }
+    };
     let metric = match &outcome.failure {
         None => "sent",
         Some(ChannelError::InvalidRequest(_) | ChannelError::InvalidConfig(_)) => "invalid",
@@ -95,41 +79,6 @@ async fn send(
         (Ok(receipt), _) => Json(receipt).into_response(),
         (Err(body), Some(error)) => (status_of(error), Json(body)).into_response(),
         (Err(body), None) => (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response(),
-    }
-}
-
-/// Sends one part with the retries the plugin advises, waiting on tokio's timer.
-async fn send_part(
-    state: &AppState,
-    instance: &str,
-    message: OutgoingMessage,
-    correlation_id: &str,
-) -> Result<SendOutcome, HostError> {
-    let mut plan = RetryPlan::new(&state.options.retry, correlation_id);
-    loop {
-        let options = plan.options();
-        let (id, msg, attempt) = (instance.to_owned(), message.clone(), options.clone());
-        let result = state.run_plugin(Lane::Egress, move |host| host.send_message(&id, &msg, &attempt)).await?;
-        match result {
-            Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
-            Err(error) => match plan.after_failure(&error) {
-                AfterFailure::Retry(wait) => {
-                    tracing::info!(wait_ms = wait.as_millis() as u64, "send failed with a retryable error; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-                AfterFailure::Stop { failure_held_back } => {
-                    if failure_held_back {
-                        let (id, msg, err) = (instance.to_owned(), message.clone(), error.clone());
-                        let report = state
-                            .run_plugin(Lane::Egress, move |host| host.report_send_failure(&id, &msg, &options, &err));
-                        if let Err(e) = report.await {
-                            tracing::warn!("message.failed of an abandoned send not published: {e}");
-                        }
-                    }
-                    return Ok(plan.finish(Err(error)));
-                }
-            },
-        }
     }
 }
 
@@ -185,7 +134,7 @@ async fn upload(
     };
     let mime_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let upload = MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind };
-    match state.run_plugin(Lane::Egress, move |host| host.upload_media(&instance, &upload)).await {
+    match state.run_plugin(Lane::Media, move |host| host.upload_media(&instance, &upload)).await {
         Ok(Ok(id)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
         Ok(Err(error)) => channel_error(&error),
         Err(e) => host_error(e),
@@ -193,7 +142,7 @@ async fn upload(
 }
 
 async fn download(State(state): State<AppState>, Path((instance, media_id)): Path<(String, String)>) -> Response {
-    match state.run_plugin(Lane::Egress, move |host| host.download_media(&instance, &media_id)).await {
+    match state.run_plugin(Lane::Media, move |host| host.download_media(&instance, &media_id)).await {
         Ok(Ok(media)) => {
             let mut response = (StatusCode::OK, media.bytes).into_response();
             for (name, value) in [("content-type", media.mime_type), ("x-content-sha256", media.sha256)] {

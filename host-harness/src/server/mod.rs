@@ -1,10 +1,9 @@
 //! `serve`: Meta's webhook endpoint, a small send API for omni or an operator, health and
 //! metrics, over HTTP on tokio.
 //!
-//! The plugin runs on tokio's blocking threads (wasmtime calls and their host functions block),
-//! in two lanes with their own capacity: webhooks, and everything that calls Meta (sends, media,
-//! connect). No slow Graph API can make Meta's deliveries or its verification wait. The pooling
-//! allocator has a slot for every permit of both lanes, so excess requests wait rather than fail.
+//! The plugin runs on tokio's blocking threads, in the lanes of [`crate::calls`]: webhooks,
+//! calls that reach Meta, and media, each with its own capacity, so that no slow Graph API or
+//! CDN makes Meta's deliveries or its verification wait.
 //! `connections` keeps the listener itself safe to face the internet; `guards` checks tokens
 //! and body limits before any body is read.
 
@@ -28,12 +27,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use tokio::sync::Semaphore;
 
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
-use crate::capabilities::SinkError;
+use crate::calls::{CallObserver, Calls};
+pub use crate::calls::{CallOptions, Lane};
 use crate::channel_host::{ChannelHost, HostError};
-use crate::retry::RetryPolicy;
 pub use connections::ConnectionOptions;
 use metrics::Metrics;
 
@@ -52,21 +50,10 @@ pub struct ServerOptions {
     pub body_read_timeout: Duration,
     /// Time for a whole media upload to arrive (up to `media_body_limit` bytes).
     pub upload_read_timeout: Duration,
-    /// Plugin calls for webhooks running at once.
-    pub webhook_concurrency: usize,
-    /// Plugin calls that reach Meta (sends, media, connect) running at once.
-    pub egress_concurrency: usize,
-    /// Whether small webhooks are first tried on the connection's own thread (see
-    /// [`AppState::run_webhook`]).
-    pub inline_webhooks: bool,
-    /// How long a request may wait for capacity in its lanes, all its calls together, before
-    /// it is refused with 503 (the call was never made, so it is safe to retry; Meta redelivers
-    /// a refused webhook).
-    pub queue_timeout: Duration,
+    /// The lanes, the wait for capacity, inline webhooks and retries (see [`crate::calls`]).
+    pub calls: CallOptions,
     /// Bearer token of the send API; `None` disables it.
     pub api_token: Option<String>,
-    /// How sends are retried.
-    pub retry: RetryPolicy,
     /// The listener's connection limits and timeouts.
     pub connections: ConnectionOptions,
 }
@@ -80,43 +67,18 @@ impl Default for ServerOptions {
             small_body_limit: 64 << 10,
             body_read_timeout: Duration::from_secs(30),
             upload_read_timeout: Duration::from_secs(300),
-            webhook_concurrency: 32,
-            egress_concurrency: 32,
-            queue_timeout: Duration::from_secs(30),
-            inline_webhooks: true,
+            calls: CallOptions::default(),
             api_token: None,
-            retry: RetryPolicy::default(),
             connections: ConnectionOptions::default(),
         }
     }
 }
 
 impl ServerOptions {
-    /// Splits `total` plugin calls between the lanes, webhooks getting the larger half.
+    /// Splits `total` plugin calls between the lanes (see [`CallOptions::with_concurrency`]).
     pub fn with_concurrency(mut self, total: usize) -> Self {
-        let total = total.max(2);
-        self.egress_concurrency = total / 2;
-        self.webhook_concurrency = total - self.egress_concurrency;
+        self.calls = self.calls.with_concurrency(total);
         self
-    }
-}
-
-/// Which capacity a plugin call uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lane {
-    /// Meta's webhooks: never waits behind calls to Meta.
-    Webhook,
-    /// Calls that reach Meta: sends, media, connect.
-    Egress,
-}
-
-impl Lane {
-    /// The lane's metric label.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Webhook => "webhook",
-            Self::Egress => "egress",
-        }
     }
 }
 
@@ -126,122 +88,44 @@ pub struct AppState {
     pub host: Arc<ChannelHost>,
     pub metrics: Arc<Metrics>,
     pub options: Arc<ServerOptions>,
-    webhook_permits: Arc<Semaphore>,
-    egress_permits: Arc<Semaphore>,
+    pub calls: Calls,
 }
 
 impl AppState {
-    pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, mut options: ServerOptions) -> Self {
-        // More concurrent calls than the runtime has instance slots would fail the extra ones
-        // (a webhook among them): the lanes share the slots instead.
-        let slots = host.runtime().max_concurrent_instances().map_or(usize::MAX, |n| n as usize);
-        if options.webhook_concurrency + options.egress_concurrency > slots {
-            options = options.with_concurrency(slots);
-        }
-        let webhook_permits = Arc::new(Semaphore::new(options.webhook_concurrency.max(1)));
-        let egress_permits = Arc::new(Semaphore::new(options.egress_concurrency.max(1)));
-        Self { host, metrics, options: Arc::new(options), webhook_permits, egress_permits }
+    pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, options: ServerOptions) -> Self {
+        let calls = Calls::new(host.clone(), options.calls.clone(), metrics.clone());
+        Self { host, metrics, options: Arc::new(options), calls }
     }
 
-    /// Runs plugin work on a blocking thread, within its lane's capacity, in the caller's
-    /// tracing span (so plugin logs carry the request id).
+    /// Runs plugin work in its lane (see [`Calls::run`]), the wait for capacity counted from
+    /// the request's arrival.
     pub async fn run_plugin<T: Send + 'static>(
         &self,
         lane: Lane,
         work: impl FnOnce(&ChannelHost) -> Result<T, HostError> + Send + 'static,
     ) -> Result<T, HostError> {
-        let permits = match lane {
-            Lane::Webhook => &self.webhook_permits,
-            Lane::Egress => &self.egress_permits,
-        };
-        // The wait for capacity is bounded per request, over all of its calls (a send decodes,
-        // then sends each part, each call in the lane).
-        let queue_timeout = self.options.queue_timeout;
-        let arrived = request_id::ARRIVED.try_with(|at| *at).unwrap_or_else(|_| std::time::Instant::now());
-        let until = tokio::time::Instant::from_std(arrived + queue_timeout);
-        let Ok(permit) = tokio::time::timeout_at(until, permits.clone().acquire_owned()).await else {
-            self.metrics.inc("omni_calls_shed_total", &[("lane", lane.name())]);
-            tracing::warn!(lane = lane.name(), "no capacity within the queue timeout: the request is refused");
-            return Err(HostError::Busy(queue_timeout));
-        };
-        let _permit = permit.expect("the semaphore is never closed");
-        let host = self.host.clone();
-        let span = tracing::Span::current();
-        let result = tokio::task::spawn_blocking(move || span.in_scope(|| work(&host))).await;
-        let result = match result {
-            Ok(result) => result,
-            // A panic in the host itself (not the guest): report it as a host failure.
-            Err(join) => Err(HostError::Plugin(crate::runtime::PluginError::Host(format!("host task failed: {join}")))),
-        };
-        self.count_failure(&result);
-        result
+        self.calls.run(lane, arrived(), work).await
     }
 
-    /// Runs a webhook. One small enough, for a sink that cannot hold a thread indefinitely,
-    /// first runs right here on the thread that read the request: under load the hop to a
-    /// blocking thread and back was a third of `serve`'s time (perf: the scheduler's context
-    /// switches), and a signed text webhook computes for about 15 µs. That attempt is held to
-    /// [`INLINE_CPU_BUDGET`], so a plugin call costs the connection threads at most that, and
-    /// its events are collected, then published once the call is over (awaited, for NATS): a
-    /// call stopped at the budget has published nothing, and runs again on a blocking thread
-    /// with the full budget. So does one whose events the bus refuses for good, so that the
-    /// plugin can publish them one by one and report the odd one.
+    /// Runs a webhook (see [`Calls::run_webhook`]).
     pub async fn run_webhook(&self, instance: String, request: IncomingRequest) -> Result<OutgoingResponse, HostError> {
-        let inline = self.options.inline_webhooks
-            && request.body.len() <= INLINE_BODY_BYTES
-            && !self.host.sink_may_block()
-            // Instance slots are the lanes' permits: an inline call holds one too.
-            && self.webhook_permits.available_permits() > 0;
-        if inline && let Ok(permit) = self.webhook_permits.clone().try_acquire_owned() {
-            let attempt = self.host.try_handle_webhook_deferred(&instance, &request, INLINE_CPU_BUDGET);
-            drop(permit);
-            match attempt {
-                Ok(Some((response, events))) => {
-                    let published = if events.is_empty() { Ok(()) } else { self.host.publish(events).await };
-                    match published {
-                        Ok(()) => return Ok(response),
-                        // As the plugin answers when the bus is down: Meta redelivers.
-                        Err(SinkError::Unavailable(why)) => return Ok(bus_unavailable(&why)),
-                        Err(refused) => tracing::warn!(
-                            "the bus refused the webhook's events ({refused:?}); handing them to the plugin one by one"
-                        ),
-                    }
-                }
-                Ok(None) => {
-                    tracing::debug!("the webhook needs more than the inline budget; running it on a blocking thread")
-                }
-                Err(e) => {
-                    let failed = Err(e);
-                    self.count_failure(&failed);
-                    return failed;
-                }
-            }
-        }
-        self.run_plugin(Lane::Webhook, move |host| host.handle_webhook(&instance, &request)).await
-    }
-
-    fn count_failure<T>(&self, result: &Result<T, HostError>) {
-        if let Err(HostError::Plugin(failure)) = result {
-            self.metrics.inc("omni_plugin_failures_total", &[("kind", failure.kind())]);
-            tracing::error!("plugin call failed: {failure}");
-        }
+        self.calls.run_webhook(instance, request, arrived()).await
     }
 }
 
-/// The answer to a webhook whose events the bus could not take now (the plugin's own words
-/// for it): 503 makes Meta redeliver.
-fn bus_unavailable(why: &str) -> OutgoingResponse {
-    OutgoingResponse {
-        status: 503,
-        headers: vec![("content-type".into(), "application/json".into())],
-        body: serde_json::json!({ "error": format!("event bus unavailable: {why}") }).to_string().into_bytes(),
-    }
+/// When the current request arrived (its wait for capacity counts from there).
+fn arrived() -> std::time::Instant {
+    request_id::ARRIVED.try_with(|at| *at).unwrap_or_else(|_| std::time::Instant::now())
 }
 
-/// Webhook bodies up to this size are tried inline first (see [`AppState::run_webhook`]).
-const INLINE_BODY_BYTES: usize = 64 << 10;
-/// Guest computation an inline attempt may use: a 64 KiB delivery needs about 2 ms.
-pub const INLINE_CPU_BUDGET: Duration = Duration::from_millis(25);
+impl CallObserver for Metrics {
+    fn shed(&self, lane: Lane) {
+        self.inc("omni_calls_shed_total", &[("lane", lane.name())]);
+    }
+    fn failed(&self, kind: &'static str) {
+        self.inc("omni_plugin_failures_total", &[("kind", kind)]);
+    }
+}
 
 /// The routes.
 pub fn router(state: AppState) -> Router {

@@ -75,35 +75,39 @@ async fn answer(
     };
     match state.run_webhook(instance.to_owned(), request).await {
         Ok(response) => {
-            let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let outcome = outcome(&method, response.status);
-            if status.is_success()
+            if (200..300).contains(&response.status)
                 && method == Method::POST
                 && let Ok(receiver) = state.host.instance(instance)
             {
                 receiver.record_webhook();
             }
-            let mut reply = (status, response.body).into_response();
-            for (name, value) in response.headers {
-                if let (Ok(name), Ok(value)) =
-                    (name.parse::<axum::http::HeaderName>(), axum::http::HeaderValue::from_str(&value))
-                {
-                    reply.headers_mut().insert(name, value);
-                }
-            }
-            (reply, outcome)
+            (reply(response), outcome)
         }
-        Err(HostError::UnknownInstance(_)) => (error(StatusCode::NOT_FOUND, "no such instance"), "unknown_instance"),
-        // Overloaded: 503 makes Meta redeliver later, when there is room.
-        Err(e @ HostError::Busy(_)) => (error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), "busy"),
-        // Webhooks of a disconnected instance are still handled (nothing Meta sends is lost);
-        // should one be refused, 503 makes Meta redeliver it.
-        Err(e @ HostError::Paused(_)) => (error(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()), "paused"),
-        // The plugin trapped or ran out of budget: 500 makes Meta redeliver later.
-        Err(HostError::Plugin(_)) => {
-            (error(StatusCode::INTERNAL_SERVER_ERROR, "the channel plugin failed"), "plugin_failed")
+        Err(e) => {
+            let outcome = match e {
+                HostError::UnknownInstance(_) => "unknown_instance",
+                HostError::Busy(_) => "busy",
+                HostError::Paused(_) => "paused",
+                HostError::Plugin(_) => "plugin_failed",
+            };
+            (reply(crate::calls::webhook_refusal(&e)), outcome)
         }
     }
+}
+
+/// An answer as axum's response.
+fn reply(answer: crate::bindings::webhook::OutgoingResponse) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut reply = (status, answer.body).into_response();
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) =
+            (name.parse::<axum::http::HeaderName>(), axum::http::HeaderValue::from_str(&value))
+        {
+            reply.headers_mut().insert(name, value);
+        }
+    }
+    reply
 }
 
 /// A short name for the plugin's answer, for metrics.

@@ -5,18 +5,22 @@
  * shapes is the component's job (`messaging.decode-outgoing`).
  */
 
-import type { Attachment } from './runtime/wit.js';
+/** A binary value of the message, by its JSON pointer. */
+export interface Attachment {
+  pointer: string;
+  bytes: Buffer;
+}
 
 /** The message as JSON, and its binary values. */
 export function liftBinaries(message: unknown): { json: string; attachments: Attachment[] } {
   const attachments: Attachment[] = [];
   const walk = (value: unknown, pointer: string): unknown => {
     if (value instanceof Uint8Array) {
-      attachments.push({ pointer, bytes: value });
+      attachments.push({ pointer, bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength) });
       return undefined;
     }
     if (value instanceof ArrayBuffer) {
-      attachments.push({ pointer, bytes: new Uint8Array(value) });
+      attachments.push({ pointer, bytes: Buffer.from(value) });
       return undefined;
     }
     if (Array.isArray(value)) return value.map((item, i) => walk(item, `${pointer}/${i}`));

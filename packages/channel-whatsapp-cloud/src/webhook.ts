@@ -1,9 +1,10 @@
 /**
- * Meta's webhook as omni forwards it (`handleWebhook(request: Request)`), for the component:
- * which instance it is for, and the raw request — bytes untouched, so signatures verify.
+ * Meta's webhook as omni forwards it (`handleWebhook(request: Request)`): which instance it is
+ * for, the raw request for the host — bytes untouched, so signatures verify — and the host's
+ * answer as a `Response`.
  */
 
-import type { IncomingRequest, OutgoingResponse } from './runtime/wit.js';
+import type { NativeAnswer } from './native.js';
 
 /** The path segment the webhook lives under: `{webhookBaseUrl}/whatsapp-cloud` (omni serves its
  * `webhookBaseUrl` at `/webhooks`, so Meta calls `/webhooks/whatsapp-cloud/{instance}`). */
@@ -19,10 +20,10 @@ export function instanceOf(url: URL): string | undefined {
 }
 
 /** The body, or `undefined` when it is larger than `limit` (announced or actual). */
-export async function readBody(request: Request, limit: number): Promise<Uint8Array | undefined> {
+export async function readBody(request: Request, limit: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > limit) return undefined;
-  if (!request.body) return new Uint8Array(0);
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -39,25 +40,18 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
   return Buffer.concat(chunks);
 }
 
-/** The request as the component's `incoming-request`. */
-export function incomingRequest(request: Request, url: URL, body: Uint8Array): IncomingRequest {
-  return {
-    method: request.method,
-    path: url.pathname,
-    query: url.search.startsWith('?') ? url.search.slice(1) : url.search,
-    headers: [...request.headers],
-    body,
-  };
+/** A request's headers as the host takes them: `[name, value, name, value…]`. */
+export function flatHeaders(headers: Headers): string[] {
+  const flat: string[] = [];
+  for (const [name, value] of headers) flat.push(name, value);
+  return flat;
 }
 
-/** The component's response as a `Response`. */
-export function toResponse(response: OutgoingResponse): Response {
+/** The host's answer as a `Response`. */
+export function toResponse(answer: NativeAnswer): Response {
   const headers = new Headers();
-  for (const [name, value] of response.headers) headers.append(name, value);
-  return new Response(response.body.length > 0 ? (response.body as Uint8Array<ArrayBuffer>) : null, {
-    status: response.status,
-    headers,
-  });
+  for (let i = 0; i + 1 < answer.headers.length; i += 2) headers.append(answer.headers[i] as string, answer.headers[i + 1] as string);
+  return new Response(answer.body.length > 0 ? (answer.body as Uint8Array<ArrayBuffer>) : null, { status: answer.status, headers });
 }
 
 /** A JSON error response of the plugin's own. */

@@ -6,6 +6,10 @@
 //!   than a short budget but finishes);
 //! - `alloc`: allocates without bound (the memory limit must stop it);
 //! - `panic`: panics (a trap);
+//! - `oob`: reads past the end of its linear memory (a trap the hardware raises: wasmtime's
+//!   signal handler or explicit bounds checks must turn it into an error, whatever else in the
+//!   process handles signals — a JavaScript engine, for one);
+//! - `recurse`: recurses without end (wasm stack exhaustion);
 //! - `huge`: answers with an 8 MiB body (the output cap must refuse it);
 //! - `foreign-event`: publishes an event for an instance the call does not concern;
 //! - `slow-host`: GETs the URL in the query string with `Authorization: Bearer misbehaving`
@@ -71,6 +75,14 @@ mod component {
                     }
                 }
                 b"panic" => panic!("asked to panic"),
+                b"oob" => {
+                    // Just below 4 GiB: never inside a 32-bit memory's allocated pages.
+                    let past_the_end = std::hint::black_box(0xFFFF_FF00usize) as *const u8;
+                    // SAFETY: none; the point is an out-of-bounds access, which traps.
+                    let byte = unsafe { std::ptr::read_volatile(past_the_end) };
+                    ok(vec![byte])
+                }
+                b"recurse" => ok(recurse(std::hint::black_box(1)).to_string().into_bytes()),
                 b"huge" => ok(vec![b'x'; 8 << 20]),
                 b"foreign-event" => {
                     let event = Event {
@@ -115,6 +127,13 @@ mod component {
                 other => ok(other.to_vec()),
             }
         }
+    }
+
+    /// Recursion the optimiser cannot turn into a loop: every frame is used after the call.
+    fn recurse(depth: u64) -> u64 {
+        let mut frame = [depth; 32];
+        std::hint::black_box(&mut frame);
+        recurse(depth + 1).wrapping_add(frame[(depth % 32) as usize])
     }
 
     impl messaging::Guest for Misbehaving {

@@ -18,7 +18,7 @@ use omni_host::capabilities::events::MemorySink;
 use omni_host::capabilities::nats::{NatsOptions, NatsSink};
 use omni_host::fake_graph::{FakeGraph, ScriptedResponse};
 use omni_host::server::metrics::{CountingSink, Metrics};
-use omni_host::server::{ConnectionOptions, ServerOptions};
+use omni_host::server::{CallOptions, ConnectionOptions, ServerOptions};
 use omni_host::signing::hub_signature;
 use serde_json::{Value, json};
 
@@ -310,12 +310,9 @@ fn a_calls_wall_clock_bound_covers_the_graph_requests_it_makes() {
 
 #[test]
 fn a_call_that_finds_no_capacity_in_time_is_refused_as_busy_and_retryable() {
-    let options = ServerOptions {
-        api_token: Some(API_TOKEN.into()),
-        egress_concurrency: 1,
-        queue_timeout: Duration::from_millis(300),
-        ..ServerOptions::default()
-    };
+    let calls =
+        CallOptions { egress_concurrency: 1, queue_timeout: Duration::from_millis(300), ..CallOptions::default() };
+    let options = ServerOptions { api_token: Some(API_TOKEN.into()), calls, ..ServerOptions::default() };
     let s = Served::start(options, false);
     s.graph.script(ScriptedResponse::normal().delayed(Duration::from_secs(3)));
     let send = |text: &str| {

@@ -5,6 +5,7 @@
 
 mod account;
 mod component;
+mod conformance;
 mod golden;
 mod hostile;
 mod inbound;

@@ -6,12 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { discoverAndRegisterPlugins, validatePluginInterface } from '@omni/channel-sdk';
 
 import plugin, { WhatsAppCloudError, WhatsAppCloudPlugin, componentInfo } from '../../src/index.js';
+import { packageRoot } from '../../src/package-root.js';
 import { FakeGraph, graphError } from '../support/fake-graph.js';
 import { testContext } from '../support/omni-context.js';
 import { instanceConfig, verificationGet } from '../support/whatsapp.js';
@@ -25,10 +26,12 @@ describe('loading', () => {
     assert.ok(plugin instanceof WhatsAppCloudPlugin);
   });
 
-  test('omni’s discovery finds a copy of the built package in packages/ and registers it', async () => {
+  // omni's loader imports `{package}/src/index.ts`, which only Bun runs: omni runs on Bun.
+  const onlyBun = process.versions.bun === undefined && 'omni’s loader imports src/index.ts, which only Bun runs';
+  test('omni’s discovery finds a copy of the built package in packages/ and registers it', { skip: onlyBun }, async () => {
     // An omni checkout in miniature: the built package copied (omni's scanner skips symlinks)
     // into its `packages/`, beside nothing else.
-    const root = resolve(import.meta.dirname, '../..');
+    const root = packageRoot;
     mkdirSync(join(root, 'test/generated'), { recursive: true });
     const omni = mkdtempSync(join(root, 'test/generated/omni-'));
     const packages = join(omni, 'packages');
@@ -121,7 +124,7 @@ describe('instances', () => {
     // Nothing declared is granted: connect cannot reach the Graph API.
     await assert.rejects(subject.connect('narrowed', config), { code: 'WHATSAPP_SEND_FAILED', providerCode: 'unreachable' });
     assert.equal(graph.requests.filter((r) => r.path.includes('narrowed')).length, 0);
-    assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.data?.origin === 'https://example.com'));
+    assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.message.includes('not declared') && l.message.includes('https://example.com')));
   });
 
   test('configuration problems are named by field, before Meta is asked', async () => {

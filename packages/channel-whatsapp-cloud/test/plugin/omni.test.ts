@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import type { InstanceConfig } from '@omni/channel-sdk';
 
 import { WhatsAppCloudError, WhatsAppCloudPlugin } from '../../src/index.js';
+import { packageRoot } from '../../src/package-root.js';
 import { ACCESS_TOKEN, FakeGraph, PHONE_NUMBER_ID, graphError } from '../support/fake-graph.js';
 import { type Harness, startPlugin } from '../support/harness.js';
 import { type TestContext, testContext } from '../support/omni-context.js';
@@ -303,7 +304,7 @@ describe('omni’s conventions', () => {
 });
 
 describe('the package in omni’s tooling', () => {
-  const root = resolve(import.meta.dirname, '../..');
+  const root = packageRoot;
 
   test('its .gitignore keeps what the package needs at run time (generated/) in omni’s repository', () => {
     const repo = mkdtempSync(join(tmpdir(), 'omni-repo-'));

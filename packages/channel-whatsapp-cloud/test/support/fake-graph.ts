@@ -59,6 +59,8 @@ export class FakeGraph {
   readonly media = new Map<string, StoredMedia>();
   /** Whether the app is subscribed to the business account's webhooks (`subscribed_apps`). */
   subscribed = true;
+  /** How long the CDN takes to serve a file (a slow download). */
+  cdnDelayMs = 0;
   /** The business profile (`whatsapp_business_profile`). */
   profile: Record<string, unknown> = { about: 'Fresh produce, delivered', vertical: 'GROCERY', websites: [] };
   private readonly script: Array<Scripted | 'normal'> = [];
@@ -142,6 +144,7 @@ export class FakeGraph {
       const media = this.media.get(object);
       if (!media) return reply(404, { error: 'gone' });
       const bytes = media.corrupted ? Buffer.concat([media.bytes.subarray(1), Buffer.from('!')]) : media.bytes;
+      if (this.cdnDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.cdnDelayMs));
       return reply(200, bytes, { 'content-type': media.mimeType });
     }
     if (!version?.startsWith('v')) return reply(400, graphError(400, 100, 'Unknown path components').body);

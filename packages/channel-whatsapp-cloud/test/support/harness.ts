@@ -11,21 +11,13 @@ import { instanceConfig } from './whatsapp.js';
 export interface Harness extends TestContext {
   plugin: WhatsAppCloudPlugin;
   graph: FakeGraph;
-  /** Waits recorded instead of slept. */
-  waits: number[];
   close(): Promise<void>;
 }
 
 export async function startPlugin(options: WhatsAppCloudPluginOptions = {}, instances = ['acme']): Promise<Harness> {
   const graph = await FakeGraph.start();
   const ctx = testContext();
-  const waits: number[] = [];
-  const plugin = new WhatsAppCloudPlugin({
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    ...options,
-  });
+  const plugin = new WhatsAppCloudPlugin(options);
   await plugin.initialize(ctx.context);
   for (const id of instances) await plugin.connect(id, instanceConfig(id, graph.baseUrl));
   ctx.bus.clear();
@@ -34,7 +26,6 @@ export async function startPlugin(options: WhatsAppCloudPluginOptions = {}, inst
     ...ctx,
     plugin,
     graph,
-    waits,
     async close() {
       await plugin.destroy();
       await graph.stop();

@@ -1,0 +1,392 @@
+//! How the host schedules plugin calls, for every front door (`serve`, and the N-API addon omni
+//! loads): lanes of capacity, a bounded wait for it, webhooks tried on the caller's thread
+//! first, and omni's sends with the plugin's retries.
+//!
+//! wasmtime calls and their host functions block, so they run on blocking threads, each in a
+//! lane with its own capacity: Meta's webhooks, calls that reach Meta (sends, connect, the
+//! account), and media (large files, slow CDNs). Nothing slow in one lane makes another wait: a
+//! send is never stuck behind eight downloads, and Meta's deliveries never behind either. The
+//! pooling allocator has a slot for every permit, so excess calls wait rather than fail; a call
+//! that cannot get a permit within the queue timeout is refused as [`HostError::Busy`] — never
+//! made, safe to retry (a webhook answers 503 and Meta redelivers).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::bindings::messaging::{Attachment, OutgoingMessage};
+use crate::bindings::types::ChannelError;
+use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
+use crate::capabilities::{OmniEvent, SinkError};
+use crate::channel_host::{ChannelHost, HostError};
+use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, RetryPolicy, SendOutcome};
+
+/// Which capacity a plugin call uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Meta's webhooks.
+    Webhook,
+    /// Calls that reach Meta: sends, connect, read receipts, the account.
+    Egress,
+    /// Media uploads and downloads: whole files, slow CDNs.
+    Media,
+}
+
+impl Lane {
+    /// The lane's metric label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Webhook => "webhook",
+            Self::Egress => "egress",
+            Self::Media => "media",
+        }
+    }
+}
+
+/// The lanes' capacity and the host's patience.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    /// Plugin calls for webhooks running at once.
+    pub webhook_concurrency: usize,
+    /// Plugin calls that reach Meta running at once.
+    pub egress_concurrency: usize,
+    /// Media calls running at once (each may hold a whole file).
+    pub media_concurrency: usize,
+    /// How long a request may wait for capacity, all its calls together, before it is refused.
+    pub queue_timeout: Duration,
+    /// Whether small webhooks are first tried on the caller's thread (see
+    /// [`Calls::run_webhook`]).
+    pub inline_webhooks: bool,
+    /// How sends are retried.
+    pub retry: RetryPolicy,
+}
+
+impl Default for CallOptions {
+    fn default() -> Self {
+        Self {
+            webhook_concurrency: 28,
+            egress_concurrency: 28,
+            media_concurrency: 8,
+            queue_timeout: Duration::from_secs(30),
+            inline_webhooks: true,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl CallOptions {
+    /// Splits `total` plugin calls between the lanes: an eighth (at least one) for media, the
+    /// rest halved, webhooks getting the larger half.
+    pub fn with_concurrency(mut self, total: usize) -> Self {
+        let total = total.max(3);
+        self.media_concurrency = (total / 8).max(1);
+        let rest = total - self.media_concurrency;
+        self.egress_concurrency = rest / 2;
+        self.webhook_concurrency = rest - self.egress_concurrency;
+        self
+    }
+
+    fn total(&self) -> usize {
+        self.webhook_concurrency + self.egress_concurrency + self.media_concurrency
+    }
+}
+
+/// What a front door counts (`serve`'s metrics); the defaults count nothing.
+pub trait CallObserver: Send + Sync {
+    /// A call found no capacity within the queue timeout and was refused.
+    fn shed(&self, _lane: Lane) {}
+    /// A call failed in the plugin (trap, budget...), by the failure's kind.
+    fn failed(&self, _kind: &'static str) {}
+}
+
+/// Counts nothing.
+pub struct Unobserved;
+impl CallObserver for Unobserved {}
+
+/// Webhook bodies up to this size are tried inline first.
+pub const INLINE_BODY_BYTES: usize = 64 << 10;
+/// Guest computation an inline attempt may use: a 64 KiB delivery needs about 2 ms.
+pub const INLINE_CPU_BUDGET: Duration = Duration::from_millis(25);
+
+/// The host's calls, scheduled.
+#[derive(Clone)]
+pub struct Calls {
+    host: Arc<ChannelHost>,
+    options: Arc<CallOptions>,
+    webhook: Arc<Semaphore>,
+    egress: Arc<Semaphore>,
+    media: Arc<Semaphore>,
+    observer: Arc<dyn CallObserver>,
+}
+
+impl Calls {
+    pub fn new(host: Arc<ChannelHost>, options: CallOptions, observer: Arc<dyn CallObserver>) -> Self {
+        // More concurrent calls than the runtime has instance slots would fail the extra ones
+        // (a webhook among them): the lanes share the slots instead.
+        let slots = host.runtime().max_concurrent_instances().map_or(usize::MAX, |n| n as usize);
+        let options = if options.total() > slots { options.with_concurrency(slots) } else { options };
+        let permits = |n: usize| Arc::new(Semaphore::new(n.max(1)));
+        Self {
+            webhook: permits(options.webhook_concurrency),
+            egress: permits(options.egress_concurrency),
+            media: permits(options.media_concurrency),
+            host,
+            options: Arc::new(options),
+            observer,
+        }
+    }
+
+    pub fn host(&self) -> &Arc<ChannelHost> {
+        &self.host
+    }
+
+    pub fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
+    /// Calls running and free slots, by lane: `(lane, in use, capacity)`.
+    pub fn usage(&self) -> [(Lane, usize, usize); 3] {
+        let of = |lane: Lane, permits: &Semaphore, capacity: usize| {
+            (lane, capacity.saturating_sub(permits.available_permits()), capacity)
+        };
+        [
+            of(Lane::Webhook, &self.webhook, self.options.webhook_concurrency.max(1)),
+            of(Lane::Egress, &self.egress, self.options.egress_concurrency.max(1)),
+            of(Lane::Media, &self.media, self.options.media_concurrency.max(1)),
+        ]
+    }
+
+    fn permits(&self, lane: Lane) -> &Arc<Semaphore> {
+        match lane {
+            Lane::Webhook => &self.webhook,
+            Lane::Egress => &self.egress,
+            Lane::Media => &self.media,
+        }
+    }
+
+    /// Runs plugin work on a blocking thread within its lane's capacity, in the caller's tracing
+    /// span. The wait for capacity counts from `arrived` (when the request came in), over all of
+    /// a request's calls.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        lane: Lane,
+        arrived: Instant,
+        work: impl FnOnce(&ChannelHost) -> Result<T, HostError> + Send + 'static,
+    ) -> Result<T, HostError> {
+        let queue_timeout = self.options.queue_timeout;
+        let until = tokio::time::Instant::from_std(arrived + queue_timeout);
+        let Ok(permit) = tokio::time::timeout_at(until, self.permits(lane).clone().acquire_owned()).await else {
+            self.observer.shed(lane);
+            tracing::warn!(lane = lane.name(), "no capacity within the queue timeout: the call is refused");
+            return Err(HostError::Busy(queue_timeout));
+        };
+        let _permit = permit.expect("the semaphore is never closed");
+        let host = self.host.clone();
+        let span = tracing::Span::current();
+        let result = tokio::task::spawn_blocking(move || span.in_scope(|| work(&host))).await;
+        let result = match result {
+            Ok(result) => result,
+            // A panic in the host itself (not the guest): report it as a host failure.
+            Err(join) => Err(HostError::Plugin(crate::runtime::PluginError::Host(format!("host task failed: {join}")))),
+        };
+        self.count_failure(&result);
+        result
+    }
+
+    /// A webhook tried right on the caller's thread, without waiting: one small enough, when
+    /// the webhook lane has a free slot and the bus never holds a thread (see
+    /// [`ChannelHost::sink_may_block`], which an embedding front door may set aside by
+    /// publishing itself), within [`INLINE_CPU_BUDGET`] of guest computation, its events kept
+    /// for the caller to publish. `None` when it was not tried or needed more: nothing happened,
+    /// and [`Calls::run`] on the webhook lane does it in full.
+    ///
+    /// Under load the hop to a blocking thread and back was a third of `serve`'s time (perf: the
+    /// scheduler's context switches), and a signed text webhook computes for about 15 µs.
+    pub fn try_webhook_inline(
+        &self,
+        instance: &str,
+        request: &IncomingRequest,
+    ) -> Result<Option<InlineWebhook>, HostError> {
+        if !self.options.inline_webhooks || request.body.len() > INLINE_BODY_BYTES {
+            return Ok(None);
+        }
+        // Instance slots are the lanes' permits: an inline call holds one too.
+        let Ok(permit) = self.webhook.clone().try_acquire_owned() else { return Ok(None) };
+        let attempt = self.host.try_handle_webhook_deferred(instance, request, INLINE_CPU_BUDGET);
+        drop(permit);
+        match attempt {
+            Ok(Some((response, events))) => Ok(Some(InlineWebhook { response, events })),
+            Ok(None) => {
+                tracing::debug!("the webhook needs more than the inline budget; it runs on a blocking thread");
+                Ok(None)
+            }
+            Err(e) => {
+                let failed = Err(e);
+                self.count_failure(&failed);
+                failed
+            }
+        }
+    }
+
+    /// Runs a webhook: inline first when it may (its events published here, awaited, once the
+    /// call is over), else — or when the bus refused the inline attempt's events for good, so
+    /// that the plugin can publish them one by one and report the odd one — on the webhook lane.
+    pub async fn run_webhook(
+        &self,
+        instance: String,
+        request: IncomingRequest,
+        arrived: Instant,
+    ) -> Result<OutgoingResponse, HostError> {
+        if !self.host.sink_may_block()
+            && let Some(attempt) = self.try_webhook_inline(&instance, &request)?
+        {
+            let events = attempt.events.clone();
+            let published = if events.is_empty() { Ok(()) } else { self.host.publish(events).await };
+            if let Settled::Answer(response) = attempt.settle(published) {
+                return Ok(response);
+            }
+        }
+        self.run(Lane::Webhook, arrived, move |host| host.handle_webhook(&instance, &request)).await
+    }
+
+    /// Sends omni's message (JSON, and the binary values lifted out of it) through instance
+    /// `instance`: the plugin decodes it into parts, which go out in order, each retried as the
+    /// plugin advises and waited for on tokio's timer; the first part that fails for good ends
+    /// the send. A message the plugin refuses is the outcome's failure (`invalid-request`).
+    /// `correlation_id` is used when omni's message names none.
+    pub async fn send(
+        &self,
+        instance: &str,
+        json: String,
+        attachments: Vec<Attachment>,
+        correlation_id: String,
+        arrived: Instant,
+    ) -> Result<PartsOutcome, HostError> {
+        let decoded = self.run(Lane::Egress, arrived, move |host| host.decode_outgoing(&json, &attachments)).await?;
+        let decoded = match decoded {
+            Ok(decoded) => decoded,
+            Err(field) => {
+                return Ok(PartsOutcome { failure: Some(ChannelError::InvalidRequest(field)), ..Default::default() });
+            }
+        };
+        // omni's message id when it gave one: the same on every attempt.
+        let correlation_id = decoded.correlation_id.clone().unwrap_or(correlation_id);
+        let mut outcome = PartsOutcome::default();
+        for part in decoded.parts {
+            if !outcome.add(self.send_part(instance, part, &correlation_id, arrived).await?) {
+                break;
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// One part, with the retries the plugin advises.
+    async fn send_part(
+        &self,
+        instance: &str,
+        message: OutgoingMessage,
+        correlation_id: &str,
+        arrived: Instant,
+    ) -> Result<SendOutcome, HostError> {
+        let mut plan = RetryPlan::new(&self.options.retry, correlation_id);
+        loop {
+            let options = plan.options();
+            let (id, msg, attempt) = (instance.to_owned(), message.clone(), options.clone());
+            // Each attempt waits for capacity afresh: a retry is a new call.
+            let started = if plan.attempts() > 1 { Instant::now() } else { arrived };
+            let result = self.run(Lane::Egress, started, move |host| host.send_message(&id, &msg, &attempt)).await?;
+            match result {
+                Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
+                Err(error) => match plan.after_failure(&error) {
+                    AfterFailure::Retry(wait) => {
+                        tracing::info!(
+                            wait_ms = wait.as_millis() as u64,
+                            "send failed with a retryable error; retrying"
+                        );
+                        tokio::time::sleep(wait).await;
+                    }
+                    AfterFailure::Stop { failure_held_back } => {
+                        if failure_held_back {
+                            let (id, msg, err) = (instance.to_owned(), message.clone(), error.clone());
+                            let report = self.run(Lane::Egress, Instant::now(), move |host| {
+                                host.report_send_failure(&id, &msg, &options, &err)
+                            });
+                            if let Err(e) = report.await {
+                                tracing::warn!("message.failed of an abandoned send not published: {e}");
+                            }
+                        }
+                        return Ok(plan.finish(Err(error)));
+                    }
+                },
+            }
+        }
+    }
+
+    fn count_failure<T>(&self, result: &Result<T, HostError>) {
+        if let Err(HostError::Plugin(failure)) = result {
+            self.observer.failed(failure.kind());
+            tracing::error!("plugin call failed: {failure}");
+        }
+    }
+}
+
+/// A webhook the plugin answered inline, its events not yet published.
+#[derive(Debug)]
+pub struct InlineWebhook {
+    pub response: OutgoingResponse,
+    pub events: Vec<OmniEvent>,
+}
+
+/// What becomes of an inline webhook once its events were offered to the bus.
+#[derive(Debug)]
+pub enum Settled {
+    /// The answer to give.
+    Answer(OutgoingResponse),
+    /// Run the webhook again on the webhook lane, the plugin publishing.
+    Rerun,
+}
+
+impl InlineWebhook {
+    /// The plugin's answer once the events are on the bus; when the bus is down, the plugin's
+    /// own answer for that (503: Meta redelivers); when it refused them for good, a rerun.
+    pub fn settle(self, published: Result<(), SinkError>) -> Settled {
+        match published {
+            Ok(()) => Settled::Answer(self.response),
+            Err(SinkError::Unavailable(why)) => Settled::Answer(bus_unavailable(&why)),
+            Err(refused) => {
+                tracing::warn!(
+                    "the bus refused the webhook's events ({refused:?}); handing them to the plugin one by one"
+                );
+                Settled::Rerun
+            }
+        }
+    }
+}
+
+/// The answer to a webhook whose events the bus could not take now (the plugin's own words
+/// for it): 503 makes Meta redeliver.
+pub fn bus_unavailable(why: &str) -> OutgoingResponse {
+    OutgoingResponse {
+        status: 503,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::json!({ "error": format!("event bus unavailable: {why}") }).to_string().into_bytes(),
+    }
+}
+
+/// The answer to a webhook the host could not run, the same from every front door: 404 for an
+/// instance it does not have; 503 when it had no capacity or the instance is disconnected
+/// (Meta redelivers later, when there is room); 500 when the plugin failed (a trap, its budget:
+/// Meta redelivers too).
+pub fn webhook_refusal(error: &HostError) -> OutgoingResponse {
+    let (status, message) = match error {
+        HostError::UnknownInstance(_) => (404, "no such instance".to_owned()),
+        HostError::Busy(_) | HostError::Paused(_) => (503, error.to_string()),
+        HostError::Plugin(_) => (500, "the channel plugin failed".to_owned()),
+    };
+    OutgoingResponse {
+        status,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: serde_json::json!({ "error": message }).to_string().into_bytes(),
+    }
+}
