@@ -18,7 +18,7 @@ use tokio::sync::Semaphore;
 use crate::bindings::messaging::{Attachment, OutgoingMessage};
 use crate::bindings::types::ChannelError;
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
-use crate::capabilities::{OmniEvent, SinkError};
+use crate::capabilities::{EventSink, OmniEvent, SinkError};
 use crate::channel_host::{ChannelHost, HostError};
 use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, RetryPolicy, SendOutcome};
 
@@ -254,7 +254,10 @@ impl Calls {
     /// `instance`: the plugin decodes it into parts, which go out in order, each retried as the
     /// plugin advises and waited for on tokio's timer; the first part that fails for good ends
     /// the send. A message the plugin refuses is the outcome's failure (`invalid-request`).
-    /// `correlation_id` is used when omni's message names none.
+    /// `correlation_id` is used when omni's message names none. The plugin's events
+    /// (`message.sent`, `message.failed`...) go to the host's sink, or to `events` when given (a
+    /// [`crate::capabilities::events::Collector`] the caller publishes afterwards: the plugin
+    /// reports a send's outcome whatever the bus says, so it need not wait for it).
     pub async fn send(
         &self,
         instance: &str,
@@ -262,6 +265,7 @@ impl Calls {
         attachments: Vec<Attachment>,
         correlation_id: String,
         arrived: Instant,
+        events: Option<Arc<dyn EventSink>>,
     ) -> Result<PartsOutcome, HostError> {
         let decoded = self.run(Lane::Egress, arrived, move |host| host.decode_outgoing(&json, &attachments)).await?;
         let decoded = match decoded {
@@ -274,7 +278,7 @@ impl Calls {
         let correlation_id = decoded.correlation_id.clone().unwrap_or(correlation_id);
         let mut outcome = PartsOutcome::default();
         for part in decoded.parts {
-            if !outcome.add(self.send_part(instance, part, &correlation_id, arrived).await?) {
+            if !outcome.add(self.send_part(instance, part, &correlation_id, arrived, events.clone()).await?) {
                 break;
             }
         }
@@ -288,14 +292,20 @@ impl Calls {
         message: OutgoingMessage,
         correlation_id: &str,
         arrived: Instant,
+        events: Option<Arc<dyn EventSink>>,
     ) -> Result<SendOutcome, HostError> {
         let mut plan = RetryPlan::new(&self.options.retry, correlation_id);
         loop {
             let options = plan.options();
-            let (id, msg, attempt) = (instance.to_owned(), message.clone(), options.clone());
+            let (id, msg, attempt, sink) = (instance.to_owned(), message.clone(), options.clone(), events.clone());
             // Each attempt waits for capacity afresh: a retry is a new call.
             let started = if plan.attempts() > 1 { Instant::now() } else { arrived };
-            let result = self.run(Lane::Egress, started, move |host| host.send_message(&id, &msg, &attempt)).await?;
+            let result = self
+                .run(Lane::Egress, started, move |host| match &sink {
+                    Some(sink) => host.send_message_via(&id, &msg, &attempt, sink),
+                    None => host.send_message(&id, &msg, &attempt),
+                })
+                .await?;
             match result {
                 Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
                 Err(error) => match plan.after_failure(&error) {
@@ -308,9 +318,11 @@ impl Calls {
                     }
                     AfterFailure::Stop { failure_held_back } => {
                         if failure_held_back {
-                            let (id, msg, err) = (instance.to_owned(), message.clone(), error.clone());
-                            let report = self.run(Lane::Egress, Instant::now(), move |host| {
-                                host.report_send_failure(&id, &msg, &options, &err)
+                            let (id, msg, err, sink) =
+                                (instance.to_owned(), message.clone(), error.clone(), events.clone());
+                            let report = self.run(Lane::Egress, Instant::now(), move |host| match &sink {
+                                Some(sink) => host.report_send_failure_via(&id, &msg, &options, &err, sink),
+                                None => host.report_send_failure(&id, &msg, &options, &err),
                             });
                             if let Err(e) = report.await {
                                 tracing::warn!("message.failed of an abandoned send not published: {e}");

@@ -23,8 +23,8 @@ use omni_host::bindings::messaging::Attachment;
 use omni_host::bindings::plugin::ConnectOptions;
 use omni_host::bindings::webhook::IncomingRequest;
 use omni_host::calls::{CallObserver, Calls, InlineWebhook, Lane, Settled};
-use omni_host::capabilities::MediaLinks;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
+use omni_host::capabilities::{EventSink, MediaLinks};
 use omni_host::channel_host::{ChannelHost, HostError, Refusal};
 use omni_host::component_cache::ComponentCache;
 use omni_host::config::HostConfig;
@@ -86,6 +86,13 @@ impl WebhookAttempt {
             Settled::Rerun => None,
         })
     }
+}
+
+/// A send's outcome: omni's `SendResult` and the events to publish (JSON both).
+#[napi(object)]
+pub struct Sent {
+    pub result: String,
+    pub events: String,
 }
 
 /// A binary value lifted out of omni's message, by its JSON pointer.
@@ -281,17 +288,24 @@ impl Host {
 
     /// Sends omni's `OutgoingMessage` (JSON, its binary values beside it) through instance
     /// `id`: decoded by the plugin, each part sent in order with the plugin's retries. omni's
-    /// `SendResult` (JSON).
+    /// `SendResult` (JSON), and the events the plugin published meanwhile (`message.sent`...),
+    /// kept for JavaScript to put on omni's bus: the plugin reports a send's outcome whatever the
+    /// bus says, so the send need not wait for the bus.
     #[napi]
-    pub async fn send(&self, id: String, message: String, binaries: Vec<Binary>) -> String {
+    pub async fn send(&self, id: String, message: String, binaries: Vec<Binary>) -> Sent {
         let attachments =
             binaries.into_iter().map(|b| Attachment { pointer: b.pointer, bytes: b.bytes.to_vec() }).collect();
         let fallback = correlation_id();
-        let result = match self.calls.send(&id, message, attachments, fallback, Instant::now()).await {
+        let collector = self.host().collector();
+        let events: Arc<dyn EventSink> = collector.clone();
+        let result = match self.calls.send(&id, message, attachments, fallback, Instant::now(), Some(events)).await {
             Ok(outcome) => SendResult::of_parts(&self.family, &outcome, now_ms()),
             Err(error) => SendResult::failed(results::host_error(&self.family, &error), now_ms()),
         };
-        serde_json::to_string(&result).expect("a send result serializes")
+        Sent {
+            result: serde_json::to_string(&result).expect("a send result serializes"),
+            events: shapes::events(&collector.take()),
+        }
     }
 
     /// Marks a received message read (with a typing indicator when `typing`): `null`, or the

@@ -109,7 +109,7 @@ async function startOmni(): Promise<number> {
   omni = Bun.spawn(['bun', `--env-file=${ENV_FILE}`, 'packages/api/src/index.ts'], {
     cwd: OMNI,
     stdout: Bun.file(starts === 1 ? LOG : `${LOG}.${starts}`),
-    stderr: 'inherit',
+    stderr: Bun.file(`${starts === 1 ? LOG : `${LOG}.${starts}`}.stderr`),
   });
   await eventually('omni answering /api/v2/health', async () => (await fetch(`${API}/api/v2/health`)).ok, 60_000);
   return Date.now() - started;

@@ -279,6 +279,12 @@ impl ChannelHost {
         Ok((receiver, routes, caps))
     }
 
+    /// A collector for the events of calls whose caller publishes them afterwards, within the
+    /// sink's limits.
+    pub fn collector(&self) -> Arc<Collector> {
+        Arc::new(Collector::for_sink(self.sink.as_ref()))
+    }
+
     /// Whether the event sink can take events now (see [`EventSink::ready`]).
     pub fn sink_ready(&self) -> Result<(), String> {
         self.sink.ready()
@@ -297,11 +303,23 @@ impl ChannelHost {
         message: &OutgoingMessage,
         options: &SendOptions,
     ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
+        self.send_message_via(id, message, options, &self.sink)
+    }
+
+    /// [`ChannelHost::send_message`], its events (`message.sent`, `message.failed`...) going to
+    /// `sink` — a [`Collector`] keeps them for the caller to publish after the call.
+    pub fn send_message_via(
+        &self,
+        id: &str,
+        message: &OutgoingMessage,
+        options: &SendOptions,
+        sink: &Arc<dyn EventSink>,
+    ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
         let instance = self.instance(id)?;
         if instance.status().sends_paused {
             return Err(HostError::Paused(id.to_owned()));
         }
-        let caps = self.capabilities(&instance, RESPONSE_BYTES);
+        let caps = self.capabilities_via(&instance, RESPONSE_BYTES, sink);
         let result = self.runtime.send_message(caps, &instance.wit, message, options)?;
         if let Err(error) = &result {
             status::note_send_failure(&instance, error);
@@ -366,8 +384,20 @@ impl ChannelHost {
         options: &SendOptions,
         error: &ChannelError,
     ) -> Result<(), HostError> {
+        self.report_send_failure_via(id, message, options, error, &self.sink)
+    }
+
+    /// [`ChannelHost::report_send_failure`], its event going to `sink`.
+    pub fn report_send_failure_via(
+        &self,
+        id: &str,
+        message: &OutgoingMessage,
+        options: &SendOptions,
+        error: &ChannelError,
+        sink: &Arc<dyn EventSink>,
+    ) -> Result<(), HostError> {
         let instance = self.instance(id)?;
-        let caps = self.capabilities(&instance, RESPONSE_BYTES);
+        let caps = self.capabilities_via(&instance, RESPONSE_BYTES, sink);
         if let Err(e) = self.runtime.report_send_failure(caps, &instance.wit, message, options, error)? {
             tracing::warn!(instance = id, "message.failed of an abandoned send not published: {e:?}");
         }
@@ -417,11 +447,20 @@ impl ChannelHost {
 
     /// The capabilities of a call that talks to the Graph API for `instance`.
     pub fn capabilities(&self, instance: &HostedInstance, max_response_bytes: u64) -> Capabilities {
+        self.capabilities_via(instance, max_response_bytes, &self.sink)
+    }
+
+    fn capabilities_via(
+        &self,
+        instance: &HostedInstance,
+        max_response_bytes: u64,
+        sink: &Arc<dyn EventSink>,
+    ) -> Capabilities {
         Capabilities {
             http: Some(self.http.clone()),
             egress: instance.egress.clone(),
             max_response_bytes,
-            events: Some(self.sink.clone()),
+            events: Some(sink.clone()),
             instances: vec![instance.id().to_owned()],
             channel_type: self.info.id.clone(),
             media_links: self.media_links.clone(),

@@ -59,7 +59,7 @@ async fn send(
     let label = if state.host.instance(&instance).is_ok() { instance.clone() } else { "unknown".into() };
     let json = String::from_utf8_lossy(&body).into_owned();
     // omni's message id when it gave one, else this request's id: the same on every attempt.
-    let outcome = match state.calls.send(&instance, json, Vec::new(), request_id.0, super::arrived()).await {
+    let outcome = match state.calls.send(&instance, json, Vec::new(), request_id.0, super::arrived(), None).await {
         Ok(outcome) => outcome,
         Err(e) => {
             if matches!(e, HostError::Plugin(_)) {

@@ -57,7 +57,7 @@ export interface NativeHost {
   handleWebhook(instance: string, method: string, path: string, query: string, headers: string[], body: Buffer): Promise<NativeAnswer>;
   isMediaLink(path: string): boolean;
   media(path: string, expires: string, signature: string): Promise<NativeAnswer>;
-  send(id: string, message: string, binaries: Array<{ pointer: string; bytes: Buffer }>): Promise<string>;
+  send(id: string, message: string, binaries: Array<{ pointer: string; bytes: Buffer }>): Promise<{ result: string; events: string }>;
   markRead(id: string, messageId: string, typing: boolean): Promise<string | null>;
   blockUsers(id: string, users: string[], block: boolean): Promise<string>;
   businessProfile(id: string): Promise<string>;

@@ -304,9 +304,14 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       return { success: false, error: `instance ${instanceId} is not connected`, errorCode: 'WHATSAPP_NOT_CONNECTED', providerCode: 'not-connected', retryable: false, timestamp: Date.now() };
     }
     const { json, attachments } = liftBinaries(message);
-    const result = JSON.parse(await host.send(instanceId, json, attachments)) as SendResult & { messageIds?: string[]; providerCode?: string };
+    const sent = await host.send(instanceId, json, attachments);
+    // message.sent (or message.failed) on omni's bus before omni hears the result.
+    if (sent.events !== '[]') {
+      const outcome = await this.publisher.publish(sent.events);
+      if (outcome !== 'ok') this.logger.warn('the events of a send were not published', { instanceId, outcome });
+    }
     this.instances.recordActivity(instanceId);
-    return result;
+    return JSON.parse(sent.result) as SendResult & { messageIds?: string[]; providerCode?: string };
   }
 
   /** WhatsApp's typing indicator, shown against the chat's last received message (it clears

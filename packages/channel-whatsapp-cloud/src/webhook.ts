@@ -21,9 +21,15 @@ export function instanceOf(url: URL): string | undefined {
 
 /** The body, or `undefined` when it is larger than `limit` (announced or actual). */
 export async function readBody(request: Request, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? 0);
+  const length = request.headers.get('content-length');
+  const declared = Number(length ?? 0);
   if (declared > limit) return undefined;
   if (!request.body) return Buffer.alloc(0);
+  if (length !== null && Number.isSafeInteger(declared)) {
+    // Announced within the limit: read whole (the runtime stops at the announced length).
+    const body = Buffer.from(await request.arrayBuffer());
+    return body.length > limit ? undefined : body;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

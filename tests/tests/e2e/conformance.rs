@@ -100,7 +100,7 @@ fn send(door: &Door, send: &Value) -> Value {
     let message = send["message"].to_string();
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio");
     let outcome = tokio
-        .block_on(door.calls.send(INSTANCE, message, Vec::new(), "conformance".into(), Instant::now()))
+        .block_on(door.calls.send(INSTANCE, message, Vec::new(), "conformance".into(), Instant::now(), None))
         .expect("the host runs it");
     let result = serde_json::to_value(SendResult::of_parts("WHATSAPP", &outcome, 0)).expect("serializes");
     let parts = result["messageIds"].as_array().map_or(usize::from(result["messageId"].is_string()), Vec::len);
