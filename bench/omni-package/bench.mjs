@@ -178,6 +178,20 @@ await timeEach(N, () => delivery(1), ours);
 gc();
 const rssPackage = rssMib();
 
+// The same package with every webhook on the addon's lane threads (none on the JavaScript
+// thread): which serves omni better under concurrency.
+const laned = new WhatsAppCloudPlugin({ secret: 'a-bench-secret-of-at-least-32-bytes!!', runtime: { inlineWebhooks: false } });
+await laned.initialize(context);
+await laned.connect('bench', {
+  instanceId: 'bench',
+  credentials: { appSecret: SECRET, accessToken: TOKEN, webhookVerifyToken: 'v' },
+  options: { phoneNumberId: PHONE, businessAccountId: '102290129340398', graphBaseUrl: graph.base },
+});
+const oursLaned = async (input) => {
+  const response = await laned.handleWebhook(request(input));
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+};
+
 // ── whatsapp-api-js, as omni would call it ───────────────────────────────────────────────────
 
 const peer = createRequire(new URL('../peers/whatsapp-api-js/', import.meta.url));
@@ -200,9 +214,10 @@ const theirs = async (input) => {
 
 // ── the measures, rounds interleaved ─────────────────────────────────────────────────────────
 
-const rows = { text: { package: [], 'whatsapp-api-js': [] }, batch: { package: [], 'whatsapp-api-js': [] }, text8: { package: [], 'whatsapp-api-js': [] }, batch8: { package: [], 'whatsapp-api-js': [] } };
+const who3 = () => ({ package: [], 'package, lanes only': [], 'whatsapp-api-js': [] });
+const rows = { text: who3(), batch: who3(), text8: who3(), batch8: who3() };
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [who, call] of [['package', ours], ['whatsapp-api-js', theirs]]) {
+  for (const [who, call] of [['package', ours], ['package, lanes only', oursLaned], ['whatsapp-api-js', theirs]]) {
     rows.text[who].push((await timeEach(N, () => delivery(1), call)).median);
     rows.batch[who].push((await timeEach(Math.max(N >> 3, 100), () => delivery(20), call)).median);
     rows.text8[who].push(await throughput(N * 2, 8, () => delivery(1), call));
@@ -247,4 +262,5 @@ console.log(JSON.stringify({
   events_published: published,
 }));
 await plugin.destroy();
+await laned.destroy();
 graph.server.close();

@@ -58,6 +58,8 @@ pub struct CallOptions {
     /// Whether small webhooks are first tried on the caller's thread (see
     /// [`Calls::run_webhook`]).
     pub inline_webhooks: bool,
+    /// The largest webhook body tried inline.
+    pub inline_max_body: usize,
     /// How sends are retried.
     pub retry: RetryPolicy,
 }
@@ -70,6 +72,7 @@ impl Default for CallOptions {
             media_concurrency: 8,
             queue_timeout: Duration::from_secs(30),
             inline_webhooks: true,
+            inline_max_body: INLINE_BODY_BYTES,
             retry: RetryPolicy::default(),
         }
     }
@@ -104,7 +107,7 @@ pub trait CallObserver: Send + Sync {
 pub struct Unobserved;
 impl CallObserver for Unobserved {}
 
-/// Webhook bodies up to this size are tried inline first.
+/// Webhook bodies up to this size are tried inline first, by default.
 pub const INLINE_BODY_BYTES: usize = 64 << 10;
 /// Guest computation an inline attempt may use: a 64 KiB delivery needs about 2 ms.
 pub const INLINE_CPU_BUDGET: Duration = Duration::from_millis(25);
@@ -208,7 +211,7 @@ impl Calls {
         instance: &str,
         request: &IncomingRequest,
     ) -> Result<Option<InlineWebhook>, HostError> {
-        if !self.options.inline_webhooks || request.body.len() > INLINE_BODY_BYTES {
+        if !self.options.inline_webhooks || request.body.len() > self.options.inline_max_body {
             return Ok(None);
         }
         // Instance slots are the lanes' permits: an inline call holds one too.

@@ -187,6 +187,21 @@ impl HostConfig {
         Self::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
+    /// [`HostConfig::load`] for a reload of a running host: a file that names no instances at
+    /// all — empty, or cut short while an editor writes it — is refused rather than taken to
+    /// mean "remove every instance", which takes an explicit `instances = []`.
+    pub fn load_for_reload(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let table: toml::Table = toml::from_str(&text).with_context(|| format!("in {}", path.display()))?;
+        if !table.contains_key("instances") {
+            bail!(
+                "{} names no instances (empty, or not fully written?); to remove every instance, write `instances = []`",
+                path.display()
+            );
+        }
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
     /// Parses and checks a configuration.
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let config: Self = toml::from_str(text)?;

@@ -396,18 +396,26 @@ fn sighup_reloads_the_instances_and_a_broken_file_keeps_the_running_ones() {
     // An instance the plugin refuses (no app secret): the whole file is refused, nothing changes.
     reload(&serving, &both.replace(&format!("appSecret = \"{SECRET}\"\n"), ""), "refused");
     reload(&serving, "this is [not toml", "refused");
+    // An empty file (`: > config.toml`), or one cut short before its instances: the instances stay.
+    reload(&serving, "", "refused");
+    reload(&serving, &original[..original.len() / 2], "refused");
     assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 200));
+    let (_, ready) = serving.call("GET", "/readyz", &[], b"");
+    assert!(ready.contains("\"reloadRefused\""), "/readyz shows the refusal: {ready}");
 
     // Back to the original file: `second` goes.
     reload(&serving, &original, "ok");
     assert_eq!((handshake(&serving, "cli"), handshake(&serving, "second")), (200, 404));
+    // Removing every instance is said so.
+    reload(&serving, "instances = []\n", "ok");
+    assert_eq!(handshake(&serving, "cli"), 404);
 
     serving.terminate();
     serving.exit_within(Duration::from_secs(20)).expect("serve exits on SIGTERM");
     let log = serving.stderr();
     let refusals: Vec<&str> =
         log.lines().filter(|l| l.contains("reload refused, keeping the running instances")).collect();
-    assert_eq!(refusals.len(), 2, "{log}");
+    assert_eq!(refusals.len(), 4, "{log}");
     assert!(refusals[0].contains("/appSecret"), "the reason is named: {}", refusals[0]);
     assert!(refusals[1].contains("TOML") || refusals[1].contains("expected"), "{}", refusals[1]);
 }

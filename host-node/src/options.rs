@@ -38,6 +38,9 @@ pub struct HostOptions {
     pub webhook_concurrency: Option<u32>,
     pub egress_concurrency: Option<u32>,
     pub media_concurrency: Option<u32>,
+    /// Whether small webhooks are first tried on the JavaScript thread (default true; false runs
+    /// every webhook on the webhook lane's threads).
+    pub inline_webhooks: Option<bool>,
     /// How long a call may wait for capacity before it is refused, in ms (default 30 000).
     pub queue_timeout_ms: Option<u32>,
     /// Sends: attempts in all and the longest total wait (default 4 within 60 000 ms).
@@ -58,8 +61,10 @@ impl HostOptions {
             egress_concurrency: self.egress_concurrency.map_or(8, |n| n as usize),
             media_concurrency: self.media_concurrency.map_or(2, |n| n as usize),
             queue_timeout: self.queue_timeout_ms.map_or(defaults.queue_timeout, millis),
-            // The package tries small webhooks on the JavaScript thread itself.
-            inline_webhooks: true,
+            inline_webhooks: self.inline_webhooks.unwrap_or(true),
+            // A single message's delivery; larger ones (batches) run on the lane's threads,
+            // where both cores work (measured: bench/omni-package, BENCHMARKS.md).
+            inline_max_body: 4 << 10,
             retry: RetryPolicy {
                 max_attempts: self.retry_max_attempts.unwrap_or(retry_defaults.max_attempts),
                 max_total_wait: self.retry_max_total_wait_ms.map_or(retry_defaults.max_total_wait, millis),

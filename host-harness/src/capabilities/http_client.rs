@@ -106,3 +106,4 @@ fn map_error(error: ureq::Error) -> HttpError {
         _ => HttpError::Other(error.to_string()),
     }
 }
+

@@ -89,12 +89,14 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub options: Arc<ServerOptions>,
     pub calls: Calls,
+    /// Why the last configuration reload was refused, while the running instances are kept.
+    pub last_reload_refusal: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl AppState {
     pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, options: ServerOptions) -> Self {
         let calls = Calls::new(host.clone(), options.calls.clone(), metrics.clone());
-        Self { host, metrics, options: Arc::new(options), calls }
+        Self { host, metrics, options: Arc::new(options), calls, last_reload_refusal: Arc::default() }
     }
 
     /// Runs plugin work in its lane (see [`Calls::run`]), the wait for capacity counted from
@@ -166,8 +168,10 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 /// Ready for traffic: the event bus is reachable (a replica whose bus is down would answer
 /// every webhook 503). Liveness is `/healthz`.
 async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    // A refused reload leaves the replica serving what it had: ready, and saying so.
+    let refused = state.last_reload_refusal.lock().unwrap_or_else(|e| e.into_inner()).clone();
     match state.host.sink_ready() {
-        Ok(()) => axum::Json(serde_json::json!({ "ready": true })).into_response(),
+        Ok(()) => axum::Json(serde_json::json!({ "ready": true, "reloadRefused": refused })).into_response(),
         Err(why) => (
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(serde_json::json!({ "ready": false, "reason": why })),

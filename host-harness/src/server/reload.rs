@@ -1,6 +1,8 @@
 //! SIGHUP: the instances are reloaded from the configuration file while `serve` goes on. A file
-//! that does not parse, or an instance the plugin refuses, leaves the running instances as they
-//! were, and the log says why. Only `[[instances]]` are reloaded: `[api]` and `[media]` take
+//! that does not parse, one that names no instances at all (empty, or cut short while an editor
+//! writes it), or an instance the plugin refuses, leaves the running instances as they were; the
+//! refusal is logged at WARN, counted and shown by `/readyz`. Removing every instance takes an
+//! explicit `instances = []`. Only `[[instances]]` are reloaded: `[api]` and `[media]` take
 //! effect at the next start.
 
 use std::path::PathBuf;
@@ -25,16 +27,16 @@ pub async fn on_hangup(state: AppState, path: PathBuf) {
         let (path, metrics) = (path.clone(), state.metrics.clone());
         // Validating instances calls the plugin: in a lane like every call, so a reload waits
         // for an instance slot instead of taking one a webhook was promised.
-        let outcome = state
-            .run_plugin(Lane::Egress, move |host| {
-                reload(host, &path, &metrics);
-                Ok(())
-            })
-            .await;
-        if let Err(e) = outcome {
-            state.metrics.inc("omni_config_reloads_total", &[("outcome", "refused")]);
-            tracing::error!("configuration reload not run, keeping the running instances: {e}");
-        }
+        let outcome = state.run_plugin(Lane::Egress, move |host| Ok(reload(host, &path, &metrics))).await;
+        let refusal = match outcome {
+            Ok(result) => result.err(),
+            Err(e) => {
+                state.metrics.inc("omni_config_reloads_total", &[("outcome", "refused")]);
+                tracing::warn!("configuration reload not run, keeping the running instances: {e}");
+                Some(e.to_string())
+            }
+        };
+        *state.last_reload_refusal.lock().unwrap_or_else(|e| e.into_inner()) = refusal;
     }
 }
 
@@ -42,19 +44,23 @@ pub async fn on_hangup(state: AppState, path: PathBuf) {
 #[cfg(not(unix))]
 pub async fn on_hangup(_state: AppState, _path: PathBuf) {}
 
-/// One reload; the outcome is logged and counted (`omni_config_reloads_total{outcome}`).
-pub fn reload(host: &ChannelHost, path: &std::path::Path, metrics: &Metrics) {
-    let result = HostConfig::load(path).and_then(|config| host.reload(&config));
+/// One reload; the outcome is logged, counted (`omni_config_reloads_total{outcome}`) and
+/// returned: `Err(why)` when the running instances were kept.
+pub fn reload(host: &ChannelHost, path: &std::path::Path, metrics: &Metrics) -> Result<(), String> {
+    let result = HostConfig::load_for_reload(path).and_then(|config| host.reload(&config));
     metrics.inc("omni_config_reloads_total", &[("outcome", if result.is_ok() { "ok" } else { "refused" })]);
     match result {
-        Ok(reload) => tracing::info!(
-            file = %path.display(),
-            added = ?reload.added, updated = ?reload.updated, removed = ?reload.removed,
-            "configuration reloaded"
-        ),
-        Err(e) => tracing::error!(
-            file = %path.display(),
-            "configuration reload refused, keeping the running instances: {e:#}"
-        ),
+        Ok(reload) => {
+            tracing::info!(
+                file = %path.display(),
+                added = ?reload.added, updated = ?reload.updated, removed = ?reload.removed,
+                "configuration reloaded"
+            );
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(file = %path.display(), "configuration reload refused, keeping the running instances: {e:#}");
+            Err(format!("{e:#}"))
+        }
     }
 }

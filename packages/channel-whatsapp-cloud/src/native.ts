@@ -40,6 +40,7 @@ export interface NativeHostOptions {
   egressConcurrency?: number;
   mediaConcurrency?: number;
   queueTimeoutMs?: number;
+  inlineWebhooks?: boolean;
   retryMaxAttempts?: number;
   retryMaxTotalWaitMs?: number;
 }

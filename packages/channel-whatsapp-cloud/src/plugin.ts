@@ -58,6 +58,8 @@ export interface WhatsAppCloudPluginOptions {
     egressConcurrency?: number;
     mediaConcurrency?: number;
     queueTimeoutMs?: number;
+    /** Whether small webhooks are first tried on the JavaScript thread (default true). */
+    inlineWebhooks?: boolean;
     retryMaxAttempts?: number;
     retryMaxTotalWaitMs?: number;
     /** Where compiled components are kept (default: `omni-host`'s cache directory). */

@@ -1,5 +1,5 @@
 /**
- * A plugin under test: the real package (the component cargo built, transpiled by the build),
+ * A plugin under test: the real package (the component and the host runtime cargo built),
  * initialized with a recording omni context, with instances on a fake Graph API.
  */
 
