@@ -51,8 +51,11 @@ pub struct CallOptions {
     pub webhook_concurrency: usize,
     /// Plugin calls that reach Meta running at once.
     pub egress_concurrency: usize,
-    /// Media calls running at once (each may hold a whole file).
+    /// Media calls running at once (locating a file, uploading one).
     pub media_concurrency: usize,
+    /// Files streamed to clients at once (each holds a bounded buffer, and no instance slot:
+    /// see [`crate::media_fetch`]).
+    pub media_streams: usize,
     /// How long a request may wait for capacity, all its calls together, before it is refused.
     pub queue_timeout: Duration,
     /// Whether small webhooks are first tried on the caller's thread (see
@@ -70,6 +73,7 @@ impl Default for CallOptions {
             webhook_concurrency: 28,
             egress_concurrency: 28,
             media_concurrency: 8,
+            media_streams: 64,
             queue_timeout: Duration::from_secs(30),
             inline_webhooks: true,
             inline_max_body: INLINE_BODY_BYTES,
@@ -120,6 +124,7 @@ pub struct Calls {
     webhook: Arc<Semaphore>,
     egress: Arc<Semaphore>,
     media: Arc<Semaphore>,
+    streams: Arc<Semaphore>,
     observer: Arc<dyn CallObserver>,
 }
 
@@ -134,6 +139,7 @@ impl Calls {
             webhook: permits(options.webhook_concurrency),
             egress: permits(options.egress_concurrency),
             media: permits(options.media_concurrency),
+            streams: permits(options.media_streams),
             host,
             options: Arc::new(options),
             observer,
@@ -165,6 +171,19 @@ impl Calls {
             Lane::Webhook => &self.webhook,
             Lane::Egress => &self.egress,
             Lane::Media => &self.media,
+        }
+    }
+
+    /// A place for one file streamed to a client, waited for like a lane's capacity.
+    pub async fn stream_permit(&self, arrived: Instant) -> Result<tokio::sync::OwnedSemaphorePermit, HostError> {
+        let queue_timeout = self.options.queue_timeout;
+        let until = tokio::time::Instant::from_std(arrived + queue_timeout);
+        match tokio::time::timeout_at(until, self.streams.clone().acquire_owned()).await {
+            Ok(permit) => Ok(permit.expect("the semaphore is never closed")),
+            Err(_) => {
+                self.observer.shed(Lane::Media);
+                Err(HostError::Busy(queue_timeout))
+            }
         }
     }
 

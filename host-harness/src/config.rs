@@ -17,6 +17,8 @@
 //!
 //! [api]                                    # optional: the send API of `serve`
 //! token = { env = "OMNI_HOST_API_TOKEN" }
+//! env_allow = ["WHATSAPP_*"]               # optional: variables API-added instances may name
+//! egress = ["https://graph.facebook.com"]  # optional: origins API-added instances may reach
 //!
 //! [media]                                  # optional: links to received media, served by `serve`
 //! public_url = "https://omni-host.example.com"   # where omni reaches this host
@@ -70,12 +72,49 @@ impl MediaSettings {
     }
 }
 
-/// `[api]`: who may use the send API.
+/// `[api]`: who may use the send API, and what instances added through it may use.
+///
+/// The API's callers hold its token, not the host: an instance they add may read only the
+/// environment variables `env_allow` lists and reach only the origins `egress` lists (without
+/// one: `https` origins named by DNS, which must resolve to public addresses).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApiSettings {
     /// Bearer token callers must present.
     pub token: Secret,
+    /// Environment variables an API-added instance may name as `{"env": "VAR"}`: exact names,
+    /// or prefixes ending in `*` (`WHATSAPP_*`). None unless listed.
+    #[serde(default)]
+    pub env_allow: Vec<String>,
+    /// Origins API-added instances may be granted (loopback or private addresses only when
+    /// listed here literally).
+    #[serde(default)]
+    pub egress: Option<Vec<String>>,
+}
+
+/// What an instance added through the API may use of the host (see [`ApiSettings`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallerLimits {
+    /// Variables (or `PREFIX*`) the instance may name.
+    pub env_allow: Vec<String>,
+    /// Origins it may be granted; `None`: public `https` origins named by DNS only.
+    pub egress: Option<Vec<String>>,
+}
+
+impl CallerLimits {
+    /// Whether `var` may be read for a caller.
+    pub fn allows_env(&self, var: &str) -> bool {
+        self.env_allow.iter().any(|pattern| match pattern.strip_suffix('*') {
+            Some(prefix) => var.starts_with(prefix),
+            None => pattern == var,
+        })
+    }
+}
+
+impl From<&ApiSettings> for CallerLimits {
+    fn from(api: &ApiSettings) -> Self {
+        Self { env_allow: api.env_allow.clone(), egress: api.egress.clone() }
+    }
 }
 
 /// A secret: written in the file, or read from an environment variable.
@@ -136,55 +175,191 @@ impl InstanceSettings {
     /// would hold it, `{"env": "VAR"}` included.
     pub fn from_json(id: &str, config: Value, egress: Option<Vec<String>>) -> anyhow::Result<Self> {
         if !is_instance_id(id) {
-            bail!("instance id `{id}` may only contain letters, digits, `-` and `_`");
+            bail!("{}", instance_id_problem(id));
         }
         let config: toml::Table =
             serde_json::from_value(config).context("config: a JSON object without nulls is expected")?;
         Ok(Self { id: id.to_owned(), config, egress })
     }
 
-    /// The plugin's configuration object, every `{ env = "VAR" }` resolved.
+    /// The plugin's configuration object, every `{ env = "VAR" }` resolved (the operator's
+    /// file: any variable). Every missing variable is named at once.
     pub fn plugin_config(&self) -> anyhow::Result<Value> {
-        to_json(&toml::Value::Table(self.config.clone()), "config")
+        Ok(self.resolve(None)?.config)
+    }
+
+    /// The plugin's configuration for an instance added by an API caller: only the variables
+    /// `limits` allows may be named. Returns the values read from the environment too, so that
+    /// answers can be scrubbed of them.
+    pub fn caller_config(&self, limits: &CallerLimits) -> anyhow::Result<ResolvedConfig> {
+        self.resolve(Some(limits))
+    }
+
+    fn resolve(&self, caller: Option<&CallerLimits>) -> anyhow::Result<ResolvedConfig> {
+        let mut walk = EnvWalk { caller, secrets: Vec::new(), problems: Vec::new() };
+        let config = walk.to_json(&toml::Value::Table(self.config.clone()), "config");
+        if !walk.problems.is_empty() {
+            bail!("{}", walk.problems.join("; "));
+        }
+        Ok(ResolvedConfig { config, secrets: walk.secrets })
+    }
+
+    /// Every `{ env = "VAR" }` of the config, with the setting naming it.
+    fn env_references(&self) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        collect_env(&toml::Value::Table(self.config.clone()), "config", &mut found);
+        found
     }
 }
 
-/// TOML → JSON, a table that is exactly `{ env = "VAR" }` read from the environment; errors
-/// name the setting (`config.accessToken`).
-fn to_json(value: &toml::Value, at: &str) -> anyhow::Result<Value> {
-    Ok(match value {
-        toml::Value::String(s) => Value::String(s.clone()),
-        toml::Value::Integer(i) => json!(i),
-        toml::Value::Float(f) => json!(f),
-        toml::Value::Boolean(b) => json!(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| to_json(item, &format!("{at}[{i}]")))
-                .collect::<anyhow::Result<_>>()?,
-        ),
-        toml::Value::Table(table) => match table.get("env") {
-            Some(toml::Value::String(var)) if table.len() == 1 => {
-                let secret = Secret::Env { env: var.clone() }.resolve().with_context(|| at.to_owned())?;
-                Value::String(secret)
-            }
-            _ => Value::Object(
-                table
-                    .iter()
-                    .map(|(key, item)| Ok((key.clone(), to_json(item, &format!("{at}.{key}"))?)))
-                    .collect::<anyhow::Result<_>>()?,
+/// Why `id` cannot be an instance id (they are the last token of omni's subjects).
+pub fn instance_id_problem(id: &str) -> String {
+    let max = omni_channel_vocabulary::MAX_INSTANCE_ID_LEN;
+    let shown: String = id.chars().take(max).collect();
+    let more = if shown.len() < id.len() { "…" } else { "" };
+    format!("instance id `{shown}{more}` must be 1 to {max} letters, digits, `-` or `_`")
+}
+
+/// An instance's configuration as the plugin receives it.
+pub struct ResolvedConfig {
+    pub config: Value,
+    /// The values read from the environment (to keep out of answers).
+    pub secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for ResolvedConfig {
+    // Holds secrets: only the keys are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&String> = self.config.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        f.debug_struct("ResolvedConfig").field("config", &keys).field("secrets", &self.secrets.len()).finish()
+    }
+}
+
+/// Replaces every occurrence of a secret in `text` (answers to API callers, which may quote
+/// a plugin's or provider's words) with `<redacted>`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    // Longest first, so a secret containing another is not half-replaced; very short values
+    // ("1", "true") are not secrets worth mangling every message for.
+    let mut secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 4).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for secret in secrets {
+        text = text.replace(secret.as_str(), "<redacted>");
+    }
+    text
+}
+
+/// TOML → JSON, every table that is exactly `{ env = "VAR" }` read from the environment;
+/// problems name the setting (`config.accessToken`) and the variable, never a value.
+struct EnvWalk<'a> {
+    /// Set for a caller's settings: only the variables it allows.
+    caller: Option<&'a CallerLimits>,
+    secrets: Vec<String>,
+    problems: Vec<String>,
+}
+
+impl EnvWalk<'_> {
+    fn to_json(&mut self, value: &toml::Value, at: &str) -> Value {
+        match value {
+            toml::Value::String(s) => Value::String(s.clone()),
+            toml::Value::Integer(i) => json!(i),
+            toml::Value::Float(f) => json!(f),
+            toml::Value::Boolean(b) => json!(b),
+            toml::Value::Datetime(d) => Value::String(d.to_string()),
+            toml::Value::Array(items) => Value::Array(
+                items.iter().enumerate().map(|(i, item)| self.to_json(item, &format!("{at}[{i}]"))).collect(),
             ),
+            toml::Value::Table(table) => match env_reference(table) {
+                Some(var) => self.read(var, at),
+                None => Value::Object(
+                    table.iter().map(|(key, item)| (key.clone(), self.to_json(item, &format!("{at}.{key}")))).collect(),
+                ),
+            },
+        }
+    }
+
+    fn read(&mut self, var: &str, at: &str) -> Value {
+        if let Some(limits) = self.caller
+            && !limits.allows_env(var)
+        {
+            self.problems.push(format!(
+                "{at}: environment variable {var} is not one an API caller may name (the operator lists them in [api] env_allow)"
+            ));
+            return Value::Null;
+        }
+        match std::env::var(var) {
+            Ok(value) => {
+                self.secrets.push(value.clone());
+                Value::String(value)
+            }
+            Err(_) => {
+                self.problems.push(format!("{at}: environment variable {var} is not set"));
+                Value::Null
+            }
+        }
+    }
+}
+
+/// `VAR` when `table` is exactly `{ env = "VAR" }`.
+fn env_reference(table: &toml::Table) -> Option<&str> {
+    match table.get("env") {
+        Some(toml::Value::String(var)) if table.len() == 1 => Some(var),
+        _ => None,
+    }
+}
+
+fn collect_env(value: &toml::Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        toml::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                collect_env(item, &format!("{at}[{i}]"), found);
+            }
+        }
+        toml::Value::Table(table) => match env_reference(table) {
+            Some(var) => found.push((var.to_owned(), at.to_owned())),
+            None => {
+                for (key, item) in table {
+                    collect_env(item, &format!("{at}.{key}"), found);
+                }
+            }
         },
-    })
+        _ => {}
+    }
 }
 
 impl HostConfig {
-    /// Reads and checks a configuration file.
+    /// Reads and checks a configuration file, every environment variable it names included
+    /// (all the missing ones reported at once).
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+        let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        config.check_environment().with_context(|| format!("in {}", path.display()))?;
+        Ok(config)
+    }
+
+    /// Every `{ env = "VAR" }` of the file that names an unset variable, in one error.
+    pub fn check_environment(&self) -> anyhow::Result<()> {
+        let mut references: Vec<(String, String)> = Vec::new();
+        for instance in &self.instances {
+            let id = &instance.id;
+            references
+                .extend(instance.env_references().into_iter().map(|(var, at)| (var, format!("instance `{id}` {at}"))));
+        }
+        if let Some(Secret::Env { env }) = self.api.as_ref().map(|api| &api.token) {
+            references.push((env.clone(), "[api] token".into()));
+        }
+        if let Some(Secret::Env { env }) = self.media.as_ref().and_then(|media| media.link_secret.as_ref()) {
+            references.push((env.clone(), "[media] link_secret".into()));
+        }
+        let missing: Vec<String> = references
+            .into_iter()
+            .filter(|(var, _)| std::env::var_os(var).is_none())
+            .map(|(var, at)| format!("{var} (for {at})"))
+            .collect();
+        if !missing.is_empty() {
+            bail!("environment variables not set: {}", missing.join(", "));
+        }
+        Ok(())
     }
 
     /// [`HostConfig::load`] for a reload of a running host: a file that names no instances at
@@ -199,7 +374,9 @@ impl HostConfig {
                 path.display()
             );
         }
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+        let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        config.check_environment().with_context(|| format!("in {}", path.display()))?;
+        Ok(config)
     }
 
     /// Parses and checks a configuration.
@@ -209,7 +386,7 @@ impl HostConfig {
         for instance in &config.instances {
             // Instance ids are the last token of omni's subjects.
             if !is_instance_id(&instance.id) {
-                bail!("instance id `{}` may only contain letters, digits, `-` and `_`", instance.id);
+                bail!("{}", instance_id_problem(&instance.id));
             }
             if !seen.insert(instance.id.as_str()) {
                 bail!("instance id `{}` appears twice", instance.id);
@@ -284,6 +461,58 @@ mod tests {
         let config = HostConfig::parse(include_str!("../../examples/config.toml")).unwrap();
         assert_eq!(config.instances[0].id, "demo");
         assert_eq!(config.instances[0].config["phoneNumberId"].as_str(), Some("106540352242922"));
+    }
+
+    #[test]
+    fn every_missing_variable_is_named_at_once() {
+        let text = r#"
+            [api]
+            token = { env = "OMNI_HOST_TEST_UNSET_API" }
+            [[instances]]
+            id = "a"
+            [instances.config]
+            appSecret = { env = "OMNI_HOST_TEST_UNSET_ONE" }
+            accessToken = { env = "OMNI_HOST_TEST_UNSET_TWO" }
+            home = { env = "PATH" }
+        "#;
+        let error = HostConfig::parse(text).unwrap().check_environment().unwrap_err().to_string();
+        for named in [
+            "OMNI_HOST_TEST_UNSET_API",
+            "[api] token",
+            "OMNI_HOST_TEST_UNSET_ONE",
+            "config.appSecret",
+            "OMNI_HOST_TEST_UNSET_TWO",
+        ] {
+            assert!(error.contains(named), "{named} missing from: {error}");
+        }
+        assert!(!error.contains("PATH"), "{error}");
+        let plugin = HostConfig::parse(text).unwrap().instances[0].plugin_config().unwrap_err().to_string();
+        assert!(plugin.contains("OMNI_HOST_TEST_UNSET_ONE") && plugin.contains("OMNI_HOST_TEST_UNSET_TWO"), "{plugin}");
+    }
+
+    #[test]
+    fn a_caller_names_only_the_variables_the_operator_allows_and_never_sees_a_value() {
+        let limits = CallerLimits { env_allow: vec!["PA*".into(), "HOME".into()], egress: None };
+        assert!(limits.allows_env("PATH") && limits.allows_env("HOME"));
+        assert!(!limits.allows_env("HOMEDIR") && !limits.allows_env("OMNI_HOST_API_TOKEN"));
+        assert!(!CallerLimits::default().allows_env("PATH"), "nothing unless listed");
+
+        let allowed = InstanceSettings::from_json("a", json!({"token": {"env": "PATH"}}), None).unwrap();
+        let resolved = allowed.caller_config(&limits).unwrap();
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(resolved.config["token"], path.as_str());
+        assert_eq!(resolved.secrets, [path.clone()]);
+
+        let refused = InstanceSettings::from_json("a", json!({"token": {"env": "PATH"}}), None).unwrap();
+        let error = refused.caller_config(&CallerLimits::default()).unwrap_err().to_string();
+        assert!(error.contains("config.token") && error.contains("env_allow"), "{error}");
+        assert!(!error.contains(&path), "no value in the refusal");
+    }
+
+    #[test]
+    fn scrubbing_replaces_every_secret() {
+        let secrets = vec!["https://user:pw@internal".to_owned(), "pw@in".to_owned(), "1".to_owned()];
+        assert_eq!(scrub("bad url https://user:pw@internal/x, 1 try", &secrets), "bad url <redacted>/x, 1 try");
     }
 
     #[test]

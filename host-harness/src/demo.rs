@@ -102,11 +102,11 @@ pub fn run(
     let info = host.info().clone();
     out.say(&format!("loaded {} {} (contract {})", info.name, info.version, info.contract));
 
-    let listener = match runtime.block_on(tokio::net::TcpListener::bind(listen)) {
+    let listener = match runtime.block_on(async { crate::server::connections::listen(listen) }) {
         Ok(listener) => listener,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
             out.say(&format!("{listen} is taken; using a free port"));
-            runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::new(listen.ip(), 0)))?
+            runtime.block_on(async { crate::server::connections::listen(SocketAddr::new(listen.ip(), 0)) })?
         }
         Err(e) => return Err(e).context(format!("listening on {listen}")),
     };

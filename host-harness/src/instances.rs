@@ -34,6 +34,9 @@ pub struct HostedInstance {
     /// When it last answered a webhook with 2xx (ms since the epoch, 0 for never): apart from
     /// `status` because every webhook writes it, and an atomic costs no lock on that path.
     last_webhook_at_ms: AtomicU64,
+    /// Values its settings read from the host's environment for an API caller: never shown to
+    /// one (see [`HostedInstance::scrub`]).
+    secrets: Vec<String>,
 }
 
 impl HostedInstance {
@@ -45,7 +48,19 @@ impl HostedInstance {
             routing_keys,
             status: Mutex::new(InstanceStatus::default()),
             last_webhook_at_ms: AtomicU64::new(0),
+            secrets: Vec::new(),
         }
+    }
+
+    /// Marks `secrets` (values read from the host's environment) as never to be shown.
+    pub fn with_secrets(mut self, secrets: Vec<String>) -> Self {
+        self.secrets = secrets;
+        self
+    }
+
+    /// The values to keep out of answers about this instance.
+    pub fn secrets(&self) -> &[String] {
+        &self.secrets
     }
 
     pub fn id(&self) -> &str {
@@ -189,11 +204,18 @@ impl InstanceTable {
     }
 
     /// Adds `instance`, or replaces the one with its id (keeping what the host knew of it).
-    pub fn put(&self, instance: HostedInstance) -> Change {
+    /// Refused when another instance already answers for one of its routing keys (a phone
+    /// number is one instance's).
+    pub fn put(&self, instance: HostedInstance) -> Result<Change, String> {
         let _writer = self.writer.lock().expect("instance table writer");
         let mut list: Vec<Arc<HostedInstance>> = self.current.load().as_ref().clone();
+        if let Some(conflict) =
+            list.iter().filter(|other| other.id() != instance.id()).find_map(|other| shared_key(other, &instance))
+        {
+            return Err(conflict);
+        }
         let change = match list.iter().position(|i| i.id() == instance.id()) {
-            Some(at) if list[at].same_as(&instance) => return Change::Unchanged,
+            Some(at) if list[at].same_as(&instance) => return Ok(Change::Unchanged),
             Some(at) => {
                 instance.inherit(&list[at]);
                 list[at] = Arc::new(instance);
@@ -205,7 +227,7 @@ impl InstanceTable {
             }
         };
         self.current.store(Arc::new(list));
-        change
+        Ok(change)
     }
 
     /// Removes instance `id`; false when there was none.
@@ -220,8 +242,10 @@ impl InstanceTable {
     }
 
     /// Replaces the table with `instances` (all already validated): instances that did not
-    /// change stay as they are, changed ones keep what the host knew of them.
-    pub fn replace(&self, instances: Vec<HostedInstance>) -> Reload {
+    /// change stay as they are, changed ones keep what the host knew of them. Refused, the
+    /// table untouched, when two of them answer for the same routing key.
+    pub fn replace(&self, instances: Vec<HostedInstance>) -> Result<Reload, String> {
+        check_unique_keys(&instances)?;
         let _writer = self.writer.lock().expect("instance table writer");
         let current = self.current.load_full();
         let mut reload = Reload::default();
@@ -246,8 +270,28 @@ impl InstanceTable {
         reload.removed =
             current.iter().filter(|old| !list.iter().any(|i| i.id() == old.id())).map(|i| i.id().to_owned()).collect();
         self.current.store(Arc::new(list));
-        reload
+        Ok(reload)
     }
+}
+
+/// The routing key `a` and `b` both answer for, as a refusal naming both.
+fn shared_key(a: &HostedInstance, b: &HostedInstance) -> Option<String> {
+    let key = a.routing_keys.iter().find(|key| b.routing_keys.contains(key))?;
+    Some(format!(
+        "instances `{}` and `{}` would both answer for `{key}` (the provider's name for one of them): one per instance",
+        a.id(),
+        b.id()
+    ))
+}
+
+/// Refuses a list in which two instances answer for the same routing key.
+pub fn check_unique_keys(instances: &[HostedInstance]) -> Result<(), String> {
+    for (at, instance) in instances.iter().enumerate() {
+        if let Some(conflict) = instances[..at].iter().find_map(|earlier| shared_key(earlier, instance)) {
+            return Err(conflict);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -255,19 +299,35 @@ mod tests {
     use super::*;
 
     fn instance(id: &str, config: &str) -> HostedInstance {
+        with_keys(id, config, &[])
+    }
+
+    fn with_keys(id: &str, config: &str, keys: &[&str]) -> HostedInstance {
         HostedInstance::new(
             Instance { id: id.into(), config: config.into() },
             EgressPolicy::deny_all(),
             "app".into(),
-            Vec::new(),
+            keys.iter().map(|k| k.to_string()).collect(),
         )
+    }
+
+    #[test]
+    fn one_phone_number_one_instance() {
+        let table = InstanceTable::new(vec![with_keys("a", "{}", &["111"])]);
+        let refused = table.put(with_keys("b", "{}", &["222", "111"])).unwrap_err();
+        assert!(refused.contains("`a`") && refused.contains("`b`") && refused.contains("111"), "{refused}");
+        assert!(table.get("b").is_none());
+        assert_eq!(table.put(with_keys("a", "{\"v\":2}", &["111"])), Ok(Change::Updated), "an instance keeps its own");
+        let refused = table.replace(vec![with_keys("x", "{}", &["9"]), with_keys("y", "{}", &["9"])]).unwrap_err();
+        assert!(refused.contains("`x`") && refused.contains("`y`"), "{refused}");
+        assert!(table.get("a").is_some() && table.get("x").is_none(), "a refused reload changes nothing");
     }
 
     #[test]
     fn a_call_keeps_the_instance_it_started_with() {
         let table = InstanceTable::new(vec![instance("a", "{}")]);
         let in_flight = table.get("a").unwrap();
-        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Change::Updated);
+        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Ok(Change::Updated));
         assert!(table.remove("a"));
         assert_eq!(in_flight.wit.config, "{}", "the call in flight still has its instance");
         assert!(table.get("a").is_none());
@@ -277,14 +337,14 @@ mod tests {
     #[test]
     fn putting_tells_added_updated_and_unchanged_apart_and_keeps_the_status() {
         let table = InstanceTable::default();
-        assert_eq!(table.put(instance("a", "{}")), Change::Added);
+        assert_eq!(table.put(instance("a", "{}")), Ok(Change::Added));
         assert_eq!(table.get("a").unwrap().status().last_webhook_at_ms, None);
         table.get("a").unwrap().record_webhook();
         table.get("a").unwrap().record(|s| s.reason = Some("why".into()));
         let seen = table.get("a").unwrap().status().last_webhook_at_ms;
         assert!(seen.is_some());
-        assert_eq!(table.put(instance("a", "{}")), Change::Unchanged);
-        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Change::Updated);
+        assert_eq!(table.put(instance("a", "{}")), Ok(Change::Unchanged));
+        assert_eq!(table.put(instance("a", r#"{"v":2}"#)), Ok(Change::Updated));
         let status = table.get("a").unwrap().status();
         assert_eq!((status.last_webhook_at_ms, status.reason.as_deref()), (seen, Some("why")));
     }
@@ -293,8 +353,9 @@ mod tests {
     fn replacing_reports_every_change() {
         let table = InstanceTable::new(vec![instance("keep", "{}"), instance("change", "{}"), instance("drop", "{}")]);
         let kept = table.get("keep").unwrap();
-        let reload =
-            table.replace(vec![instance("keep", "{}"), instance("change", "{\"v\":1}"), instance("new", "{}")]);
+        let reload = table
+            .replace(vec![instance("keep", "{}"), instance("change", "{\"v\":1}"), instance("new", "{}")])
+            .unwrap();
         assert_eq!(
             reload,
             Reload {

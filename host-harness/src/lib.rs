@@ -24,6 +24,7 @@ pub mod doctor;
 #[cfg(feature = "whatsapp")]
 pub mod fake_graph;
 pub mod instances;
+pub mod media_fetch;
 pub mod media_route;
 pub mod omni;
 pub mod retry;

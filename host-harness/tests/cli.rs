@@ -93,6 +93,72 @@ fn info_lists_only_omni_channel_imports() {
     assert_eq!(info["component"]["bytes"], built_in.len());
     let digest = <sha2::Sha256 as sha2::Digest>::digest(built_in);
     assert_eq!(info["component"]["sha256"], hex::encode(digest));
+    // What the README, the example configuration and every configuration error send users to.
+    let schema = &info["configSchema"];
+    assert_eq!(schema["type"], "object");
+    for setting in ["appSecret", "accessToken", "phoneNumberId", "graphBaseUrl"] {
+        assert!(schema["properties"][setting].is_object(), "{setting} is described: {schema}");
+    }
+}
+
+#[test]
+fn a_log_filter_that_is_not_one_is_refused() {
+    for typo in ["debugg", "verbose", "omni_host=loud"] {
+        let out = omni_host(&["info", "--log", typo]);
+        assert_eq!(out.status.code(), Some(2), "{typo}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--log") && stderr.contains(typo), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    assert!(omni_host(&["info", "--log", "omni_host=debug,warn"]).status.success());
+}
+
+#[test]
+fn libraries_stay_quiet_unless_the_filter_asks_and_never_go_below_info() {
+    // `warn` for everything: no library is raised to info (the component's compilation would
+    // otherwise log through wasmtime's and cranelift's info lines).
+    let dir = std::env::temp_dir().join(format!("omni-host-cli-quiet-{}", std::process::id()));
+    let out = command().args(["info", "--log", "warn", "--cache-dir", dir.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(" INFO ") && !stderr.contains(" DEBUG "), "{stderr}");
+    let out = command().args(["info", "--log", "trace", "--cache-dir", dir.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for library in ["cranelift", "regalloc2", "wasmtime_internal_cranelift"] {
+        assert!(
+            !stderr.lines().any(|l| (l.contains(" DEBUG ") || l.contains(" TRACE ")) && l.contains(library)),
+            "{library} logged below info"
+        );
+    }
+}
+
+#[test]
+fn every_missing_environment_variable_is_named_at_once() {
+    let dir = std::env::temp_dir().join(format!("omni-host-cli-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        r#"[api]
+token = { env = "OMNI_HOST_CLI_UNSET_TOKEN" }
+
+[[instances]]
+id = "one"
+[instances.config]
+appSecret = { env = "OMNI_HOST_CLI_UNSET_SECRET" }
+accessToken = { env = "OMNI_HOST_CLI_UNSET_ACCESS" }
+webhookVerifyToken = "v"
+phoneNumberId = "1"
+businessAccountId = "2"
+"#,
+    )
+    .unwrap();
+    let out = omni_host(&["serve", "--config", config.to_str().unwrap(), "--events", "none"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for variable in ["OMNI_HOST_CLI_UNSET_TOKEN", "OMNI_HOST_CLI_UNSET_SECRET", "OMNI_HOST_CLI_UNSET_ACCESS"] {
+        assert!(stderr.contains(variable), "{variable} missing from: {stderr}");
+    }
 }
 
 #[test]
@@ -470,6 +536,19 @@ fn doctor_names_what_is_broken_and_how_to_fix_it() {
     let out = doctor(&dir, &["--instance", "nobody"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("no instance `nobody`"));
+}
+
+#[test]
+fn doctor_says_a_graph_host_that_does_not_resolve_was_never_reached() {
+    // `.invalid` never resolves (RFC 6761): nothing was sent, and doctor must not suggest that
+    // something may have been.
+    let dir = workspace("doctor-dns", "https://graph.example.invalid");
+    let out = doctor(&dir, &[]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    let failed = report.lines().find(|l| l.contains("FAIL") && l.contains("credentials")).expect(&report);
+    assert!(failed.contains("could not be reached") && failed.contains("host not found"), "{report}");
+    assert!(!report.contains("after sending") && !report.contains("unknown"), "{report}");
 }
 
 #[test]

@@ -23,6 +23,7 @@ use omni_host::bindings::messaging::Attachment;
 use omni_host::bindings::plugin::ConnectOptions;
 use omni_host::bindings::webhook::IncomingRequest;
 use omni_host::calls::{CallObserver, Calls, InlineWebhook, Lane, Settled};
+use omni_host::capabilities::egress::EgressLimit;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::capabilities::{EventSink, MediaLinks};
 use omni_host::channel_host::{ChannelHost, HostError, Refusal};
@@ -170,12 +171,15 @@ impl Host {
 
     /// Hosts instance `id` with the plugin's settings (JSON, taken as they are), granted the
     /// egress the plugin declares within `egress` when given: `{"change"}`, or
-    /// `{"problems": [{field, message}]}` when the plugin refuses them.
+    /// `{"problems": [{field, message}]}` when the plugin or the host refuses them.
     #[napi]
     pub fn put_instance(&self, id: String, config: String, egress: Option<Vec<String>>) -> Result<String> {
-        match self.host().put_instance_json(&id, &config, egress.as_deref()) {
+        match self.host().put_instance_json(&id, &config, EgressLimit::Operator(egress.as_deref())) {
             Ok(change) => Ok(json!({ "change": format!("{change:?}").to_lowercase() }).to_string()),
             Err(Refusal::Problems(problems)) => Ok(json!({ "problems": problems_json(&problems) }).to_string()),
+            // The host's own refusal (an id, a phone number another instance serves) is about
+            // the settings too: a configuration problem, not a failure of the plugin.
+            Err(Refusal::Host(why)) => Ok(json!({ "problems": [{ "field": "", "message": why }] }).to_string()),
             Err(other) => Err(failure(other.describe(&id))),
         }
     }
@@ -283,7 +287,11 @@ impl Host {
             return shapes::json_answer(404, json!({ "error": "not-found", "message": "not a media link" }));
         };
         let (instance, media_id) = (instance.to_owned(), media_id.to_owned());
-        omni_host::media_route::answer(&self.calls, &instance, &media_id, &expires, &signature).await.into()
+        omni_host::media_route::answer(&self.calls, &instance, &media_id, &expires, &signature)
+            .await
+            .collect()
+            .await
+            .into()
     }
 
     /// Sends omni's `OutgoingMessage` (JSON, its binary values beside it) through instance

@@ -60,6 +60,7 @@ impl HostOptions {
             webhook_concurrency: self.webhook_concurrency.map_or(8, |n| n as usize),
             egress_concurrency: self.egress_concurrency.map_or(8, |n| n as usize),
             media_concurrency: self.media_concurrency.map_or(2, |n| n as usize),
+            media_streams: defaults.media_streams,
             queue_timeout: self.queue_timeout_ms.map_or(defaults.queue_timeout, millis),
             inline_webhooks: self.inline_webhooks.unwrap_or(true),
             // A single message's delivery; larger ones (batches) run on the lane's threads,

@@ -106,8 +106,8 @@ impl media::Guest for Component {
         export(|| media_ops::upload(&WitHost, &instance, &upload))
     }
 
-    fn download_media(instance: Instance, media_id: String) -> Result<media::DownloadedMedia, ChannelError> {
-        export(|| media_ops::download(&WitHost, &instance, &media_id))
+    fn locate_media(instance: Instance, media_id: String) -> Result<media::MediaLocation, ChannelError> {
+        export(|| media_ops::locate(&WitHost, &instance, &media_id))
     }
 }
 

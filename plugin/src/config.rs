@@ -321,7 +321,11 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
             let rest = value.strip_prefix("https://").or_else(|| value.strip_prefix("http://"));
             rest.is_some_and(|rest| {
                 let host = rest.split('/').next().unwrap_or("");
-                !host.is_empty() && !value.contains(['?', '#']) && value.bytes().all(|b| b.is_ascii_graphic())
+                // No `user:password@`: credentials in a URL end up quoted in logs and errors.
+                !host.is_empty()
+                    && !host.contains('@')
+                    && !value.contains(['?', '#'])
+                    && value.bytes().all(|b| b.is_ascii_graphic())
             })
         }
         // Only a JSON boolean gets here (see `resolve`).
@@ -335,7 +339,7 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
         Rule::Token => "must be non-empty printable ASCII without spaces",
         Rule::Digits => "must be a numeric id",
         Rule::GraphVersion => "must look like v24.0",
-        Rule::HttpUrl => "must be an absolute http(s) URL without query or fragment",
+        Rule::HttpUrl => "must be an absolute http(s) URL without user info, query or fragment",
         Rule::Flag => "must be true or false",
     })
 }
@@ -402,7 +406,7 @@ pub(crate) mod tests {
 
     #[test]
     fn rejects_urls_with_queries_or_other_schemes() {
-        for url in ["ftp://x", "https://", "https://x/?a=1", "graph.facebook.com"] {
+        for url in ["ftp://x", "https://", "https://x/?a=1", "graph.facebook.com", "https://u:pw@graph.example.com"] {
             let mut value: Value = serde_json::from_str(&sample_json()).unwrap();
             value["graphBaseUrl"] = json!(url);
             assert!(InstanceConfig::parse(&value.to_string()).is_err(), "{url} accepted");

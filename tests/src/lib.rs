@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use serde_json::{Value, json};
+
 use omni_host::bindings::messaging::{Content, OutgoingMessage, TextContent};
 use omni_host::bindings::webhook::{IncomingRequest, OutgoingResponse};
 use omni_host::capabilities::events::MemorySink;
@@ -257,4 +259,45 @@ pub fn throughput_limit(minutes: u32) -> ScriptedResponse {
         r#"{{"{BUSINESS_ACCOUNT_ID}":[{{"type":"whatsapp","call_count":100,"estimated_time_to_regain_access":{minutes}}}]}}"#
     );
     ScriptedResponse::graph_error(400, 130429, "Rate limit hit").with_header("x-business-use-case-usage", &usage)
+}
+
+/// Raises this process's soft limit on open descriptors to `wanted` (or the hard limit): tests
+/// that hold a thousand connections need both their ends in one process.
+pub fn raise_descriptor_limit(wanted: u64) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `getrlimit` and `setrlimit` read and write the valid `rlimit` they are given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+/// This process's resident memory, in bytes (`VmRSS` of `/proc/self/status`).
+pub fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux /proc");
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmRSS line");
+    kb * 1024
+}
+
+/// A notification with `n` text messages, each with a body of `text_len` characters.
+pub fn text_batch(n: usize, text_len: usize) -> Vec<u8> {
+    let messages: Vec<Value> = (0..n)
+        .map(|i| {
+            json!({"from": "16505551234", "id": format!("wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQ{i:012}"), "timestamp": "1750263773",
+                   "type": "text", "text": {"body": "w".repeat(text_len)}})
+        })
+        .collect();
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": "Kerry Fisher"}, "wa_id": "16505551234"}],
+        "messages": messages}}]}]})
+    .to_string()
+    .into_bytes()
 }

@@ -10,7 +10,8 @@ use omni_host::runtime::PluginRuntime;
 use omni_host::server::metrics::{CountingSink, Metrics};
 use omni_host::server::{self, AppState, ServerOptions};
 
-use crate::{ACCESS_TOKEN, INSTANCE, PHONE_NUMBER_ID, host_on, instance_toml};
+use crate::{ACCESS_TOKEN, APP_SECRET, INSTANCE, PHONE_NUMBER_ID, host_on, instance_toml};
+use omni_host::signing::hub_signature;
 
 /// `serve` for the WhatsApp component with instance `acme` on a fake Graph API, publishing into
 /// memory (counted in the server's metrics).
@@ -26,9 +27,26 @@ impl Served {
         Self::start_with(crate::runtime(), options, media_links)
     }
 
+    /// [`Served::start`], with instances added through the API allowed to reach the fake Graph
+    /// API, as an operator allows a Graph API proxy on its own network (`[api] egress`).
+    pub fn start_for_callers(mut options: ServerOptions, media_links: bool) -> Self {
+        let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
+        options.callers.egress = Some(vec![graph.base_url()]);
+        Self::start_on_graph(crate::runtime(), graph, options, media_links)
+    }
+
     /// [`Served::start`] with the component loaded in `runtime`.
     pub fn start_with(runtime: Arc<PluginRuntime>, options: ServerOptions, media_links: bool) -> Self {
         let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID).expect("fake Graph API starts");
+        Self::start_on_graph(runtime, graph, options, media_links)
+    }
+
+    fn start_on_graph(
+        runtime: Arc<PluginRuntime>,
+        graph: FakeGraph,
+        options: ServerOptions,
+        media_links: bool,
+    ) -> Self {
         let sink = Arc::new(MemorySink::new());
         let metrics = Metrics::new();
         let counted: Arc<dyn EventSink> = Arc::new(CountingSink::new(sink.clone(), metrics.clone()));
@@ -71,7 +89,8 @@ impl TestServer {
 
     /// A loopback listener on a free port, for a host that must know its URL before it serves.
     pub fn listen(runtime: &tokio::runtime::Runtime) -> tokio::net::TcpListener {
-        runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("a loopback port")
+        let loopback = "127.0.0.1:0".parse().expect("an address");
+        runtime.block_on(async { omni_host::server::connections::listen(loopback) }).expect("a loopback port")
     }
 
     /// The URL of a listener.
@@ -148,5 +167,27 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shut_down();
+    }
+}
+
+/// Delivers `body`, signed, and returns the status (599 when no answer came), logging any
+/// refusal's body so a failing test says why.
+pub fn deliver(base: &str, body: &[u8]) -> u16 {
+    let result = TestServer::client()
+        .post(format!("{base}/webhooks/whatsapp-cloud/{INSTANCE}"))
+        .header("x-hub-signature-256", hub_signature(APP_SECRET.as_bytes(), body))
+        .send(body);
+    match result {
+        Ok(mut response) => {
+            let status = response.status().as_u16();
+            if status != 200 {
+                eprintln!("webhook answered {status}: {}", response.body_mut().read_to_string().unwrap_or_default());
+            }
+            status
+        }
+        Err(err) => {
+            eprintln!("webhook got no answer: {err}");
+            599
+        }
     }
 }

@@ -107,9 +107,14 @@ pub fn is_subject_tokens(s: &str) -> bool {
         && s.split('.').all(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
 }
 
-/// Whether an instance id can be the last token of a subject: one token, no dot.
+/// Longest instance id: room for omni's UUIDs and a readable name, not for a payload hidden
+/// in every subject, metric label and log line.
+pub const MAX_INSTANCE_ID_LEN: usize = 64;
+
+/// Whether an instance id can be the last token of a subject: one token, no dot, at most
+/// [`MAX_INSTANCE_ID_LEN`] bytes.
 pub fn is_instance_id(s: &str) -> bool {
-    is_subject_tokens(s) && !s.contains('.')
+    s.len() <= MAX_INSTANCE_ID_LEN && is_subject_tokens(s) && !s.contains('.')
 }
 
 /// Default limits of one webhook delivery (`webhook.delivery-limits`).
@@ -154,6 +159,9 @@ mod tests {
             assert!(!is_subject_tokens(bad), "{bad}");
         }
         assert!(is_instance_id("acme-1") && !is_instance_id("acme.1"));
+        assert!(
+            is_instance_id(&"a".repeat(MAX_INSTANCE_ID_LEN)) && !is_instance_id(&"a".repeat(MAX_INSTANCE_ID_LEN + 1))
+        );
     }
 
     #[test]

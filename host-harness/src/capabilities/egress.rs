@@ -86,13 +86,33 @@ pub struct Grant {
     pub undeclared: Vec<Origin>,
 }
 
+/// Who limits an instance's egress beyond what its plugin declares.
+#[derive(Debug, Clone, Copy)]
+pub enum EgressLimit<'a> {
+    /// The operator's own instance (the configuration file, omni's settings): its list, when
+    /// there is one, narrows the declaration.
+    Operator(Option<&'a [String]>),
+    /// An instance an API caller added: see [`Grant::for_caller`].
+    Caller { listed: Option<&'a [String]>, operator: Option<&'a [String]> },
+}
+
 impl Grant {
+    /// Grants `declared` within `limit`.
+    pub fn within(declared: &[String], limit: EgressLimit<'_>) -> Result<Self, String> {
+        match limit {
+            EgressLimit::Operator(allowed) => Self::new(declared, allowed),
+            EgressLimit::Caller { listed, operator } => Self::for_caller(declared, listed, operator),
+        }
+    }
+
     /// Grants `declared` (the plugin's `validated-config.egress`) within `allowed` (the
     /// operator's list, `None` for no narrowing). An entry that is not an origin is an error
     /// naming it.
     pub fn new(declared: &[String], allowed: Option<&[String]>) -> Result<Self, String> {
         let parse_all = |list: &[String], whose: &str| -> Result<Vec<Origin>, String> {
-            list.iter().map(|entry| Origin::parse(entry).map_err(|e| format!("{whose} `{entry}`: {e}"))).collect()
+            list.iter()
+                .map(|entry| Origin::parse(entry).map_err(|e| format!("{whose} `{}`: {e}", without_user_info(entry))))
+                .collect()
         };
         let declared = parse_all(declared, "the plugin declared egress to")?;
         let allowed = allowed.map(|list| parse_all(list, "egress")).transpose()?;
@@ -105,6 +125,41 @@ impl Grant {
         }
         grant.undeclared = allowed.unwrap_or_default().into_iter().filter(|o| !declared.contains(o)).collect();
         Ok(grant)
+    }
+
+    /// Grants an instance an API caller added, whose settings (and so whose declared origins)
+    /// the caller chose: every declared origin must be one the operator lists for callers
+    /// (`operator`) or, without such a list, an `https` origin named by DNS — which the address
+    /// guard keeps to public addresses. `listed`, the caller's own list, narrows further.
+    pub fn for_caller(
+        declared: &[String],
+        listed: Option<&[String]>,
+        operator: Option<&[String]>,
+    ) -> Result<Self, String> {
+        let grant = Self::new(declared, listed)?;
+        let operator = match operator {
+            Some(list) => Some(Self::new(list, None)?.policy),
+            None => None,
+        };
+        for origin in grant.policy.origins() {
+            let refusal = match &operator {
+                Some(allowed) if !allowed.origins().contains(origin) => "the operator's [api] egress does not list it",
+                None if origin.scheme != "https" || origin.host.parse::<std::net::IpAddr>().is_ok() => {
+                    "without an [api] egress list, instances added through the API reach only https origins named by DNS"
+                }
+                _ => continue,
+            };
+            return Err(format!("egress to {origin} is not allowed for an instance added through the API: {refusal}"));
+        }
+        Ok(grant)
+    }
+}
+
+/// An egress entry fit to quote: user info (`user:password@`) left out.
+fn without_user_info(entry: &str) -> String {
+    match (entry.find("://"), entry.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => format!("{}://…{}", &entry[..scheme_end], &entry[at..]),
+        _ => entry.to_owned(),
     }
 }
 
@@ -165,6 +220,31 @@ mod tests {
 
         let none = Grant::new(&declared, Some(&[])).unwrap();
         assert!(none.policy.origins().is_empty());
+    }
+
+    #[test]
+    fn a_callers_instance_reaches_only_what_the_operator_lists_for_callers() {
+        let loopback = strings(&["http://127.0.0.1:8080"]);
+        let error = Grant::for_caller(&loopback, None, None).unwrap_err();
+        assert!(error.contains("http://127.0.0.1:8080") && error.contains("[api] egress"), "{error}");
+        assert!(Grant::for_caller(&strings(&["http://graph.example.com"]), None, None).is_err(), "plain http");
+        assert!(Grant::for_caller(&strings(&["https://[::1]"]), None, None).is_err(), "an address, not a name");
+        let meta = strings(&["https://graph.facebook.com", "https://lookaside.fbsbx.com"]);
+        assert_eq!(Grant::for_caller(&meta, None, None).unwrap().policy.origins().len(), 2);
+
+        let operator = strings(&["http://127.0.0.1:8080", "https://graph.facebook.com"]);
+        assert_eq!(Grant::for_caller(&loopback, None, Some(&operator)).unwrap().policy.origins().len(), 1);
+        let error = Grant::for_caller(&meta, None, Some(&operator)).unwrap_err();
+        assert!(error.contains("https://lookaside.fbsbx.com:443") && error.contains("does not list it"), "{error}");
+        // The caller's own list narrows within the operator's.
+        let narrowed = Grant::for_caller(&loopback, Some(&[]), Some(&operator)).unwrap();
+        assert!(narrowed.policy.origins().is_empty());
+    }
+
+    #[test]
+    fn user_info_is_never_quoted() {
+        let error = Grant::new(&strings(&["https://admin:hunter2@graph.example.com"]), None).unwrap_err();
+        assert!(!error.contains("hunter2") && error.contains("@graph.example.com"), "{error}");
     }
 
     #[test]

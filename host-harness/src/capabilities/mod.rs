@@ -5,6 +5,7 @@
 //! [`limits`] bounds memory. The host functions below only glue them together and keep the
 //! accounting the runtime needs (time spent in the host does not count against the guest).
 
+pub mod address_guard;
 pub mod cpu_clock;
 pub mod egress;
 pub mod events;

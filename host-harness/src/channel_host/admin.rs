@@ -7,8 +7,9 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::{ChannelHost, HostError, Refusal, prepare, prepare_json};
+use crate::capabilities::egress::EgressLimit;
 use crate::capabilities::{OmniEvent, SinkError};
-use crate::config::{HostConfig, InstanceSettings};
+use crate::config::{HostConfig, InstanceSettings, ResolvedConfig};
 use crate::instances::{Change, ConnectionState, Reload};
 use crate::omni::envelope;
 use crate::omni::now_ms;
@@ -18,18 +19,41 @@ impl ChannelHost {
     /// instance they started with.
     pub fn put_instance(&self, settings: &InstanceSettings) -> anyhow::Result<Change> {
         let instance = prepare(&self.runtime, settings)?;
-        let change = self.instances.put(instance);
-        tracing::info!(instance = settings.id.as_str(), ?change, "instance put");
-        Ok(change)
+        self.insert(instance, "the configuration")
+            .map_err(|refusal| anyhow::anyhow!("{}", refusal.describe(&settings.id)))
     }
 
     /// Adds or changes instance `id` from the plugin's settings as JSON, taken as they are
-    /// (no `{"env": …}` lookup: settings that come from a caller never read the host's
-    /// environment), within the operator's egress list `egress`.
-    pub fn put_instance_json(&self, id: &str, config: &str, egress: Option<&[String]>) -> Result<Change, Refusal> {
-        let instance = prepare_json(&self.runtime, id, config, egress)?;
-        let change = self.instances.put(instance);
-        tracing::info!(instance = id, ?change, "instance put");
+    /// (no `{"env": …}` lookup here: see [`InstanceSettings::caller_config`]), its egress
+    /// within `limit`.
+    pub fn put_instance_json(&self, id: &str, config: &str, limit: EgressLimit<'_>) -> Result<Change, Refusal> {
+        let instance = prepare_json(&self.runtime, id, config, limit)?;
+        self.insert(instance, "the host's caller")
+    }
+
+    /// Adds or changes instance `id` for an API caller: settings resolved within the caller's
+    /// limits ([`InstanceSettings::caller_config`]), egress within the operator's list for
+    /// callers. The values the settings read from the environment are kept with the instance,
+    /// to scrub them from every answer about it (`server::scrub`).
+    pub fn put_caller_instance(
+        &self,
+        id: &str,
+        resolved: ResolvedConfig,
+        listed: Option<&[String]>,
+        operator: Option<&[String]>,
+    ) -> Result<Change, Refusal> {
+        let limit = EgressLimit::Caller { listed, operator };
+        let instance =
+            prepare_json(&self.runtime, id, &resolved.config.to_string(), limit)?.with_secrets(resolved.secrets);
+        self.insert(instance, "an API caller")
+    }
+
+    /// Puts a validated instance into the table, unless another instance answers for one of
+    /// its routing keys.
+    fn insert(&self, instance: crate::instances::HostedInstance, by: &str) -> Result<Change, Refusal> {
+        let id = instance.id().to_owned();
+        let change = self.instances.put(instance).map_err(Refusal::Host)?;
+        tracing::info!(instance = id.as_str(), ?change, by, "instance put");
         Ok(change)
     }
 
@@ -51,7 +75,9 @@ impl ChannelHost {
             .map(|settings| prepare(&self.runtime, settings))
             .collect::<anyhow::Result<Vec<_>>>()
             .context("the new configuration was refused; the instances are unchanged")?;
-        let reload = self.instances.replace(instances);
+        let reload = self.instances.replace(instances).map_err(|conflict| {
+            anyhow::anyhow!("the new configuration was refused; the instances are unchanged: {conflict}")
+        })?;
         tracing::info!(
             added = ?reload.added, updated = ?reload.updated, removed = ?reload.removed,
             unchanged = reload.unchanged.len(), "instances reloaded"

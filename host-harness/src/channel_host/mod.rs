@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::bindings::media::{DownloadedMedia, MediaUpload};
+use crate::bindings::media::{MediaLocation, MediaUpload};
 use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
 use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo};
 use crate::bindings::types::{ChannelError, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
-use crate::capabilities::egress::Grant;
+use crate::capabilities::egress::{EgressLimit, Grant};
 use crate::capabilities::events::{Collector, PublishFuture};
 use crate::capabilities::{Capabilities, EgressPolicy, EventSink, HttpClient, MediaLinks, OmniEvent};
 use crate::config::{HostConfig, InstanceSettings};
@@ -82,11 +82,13 @@ pub const DEFAULT_MAX_WEBHOOK_BODY: u64 = omni_channel_vocabulary::limits::MAX_B
 pub(crate) fn prepare(runtime: &PluginRuntime, settings: &InstanceSettings) -> anyhow::Result<HostedInstance> {
     let id = &settings.id;
     let config = settings.plugin_config().with_context(|| format!("instance `{id}`"))?;
-    prepare_json(runtime, id, &config.to_string(), settings.egress.as_deref()).map_err(|refusal| match refusal {
-        // Kept whole: a plugin that failed did not refuse the settings (callers tell them apart).
-        Refusal::Plugin(failure) => anyhow::Error::new(failure),
-        other => anyhow::anyhow!("{}", other.describe(id)),
-    })
+    prepare_json(runtime, id, &config.to_string(), EgressLimit::Operator(settings.egress.as_deref())).map_err(
+        |refusal| match refusal {
+            // Kept whole: a plugin that failed did not refuse the settings (callers tell them apart).
+            Refusal::Plugin(failure) => anyhow::Error::new(failure),
+            other => anyhow::anyhow!("{}", other.describe(id)),
+        },
+    )
 }
 
 /// Why the plugin refused an instance's settings.
@@ -116,29 +118,29 @@ impl Refusal {
 }
 
 /// Validates an instance's settings (the plugin's JSON, taken as it is) with the plugin and
-/// grants it egress within `allowed`.
+/// grants it egress within `limit`.
 pub(crate) fn prepare_json(
     runtime: &PluginRuntime,
     id: &str,
     config: &str,
-    allowed: Option<&[String]>,
+    limit: EgressLimit<'_>,
 ) -> Result<HostedInstance, Refusal> {
     if !omni_channel_vocabulary::is_instance_id(id) {
-        return Err(Refusal::Host(format!("instance id `{id}` may only contain letters, digits, `-` and `_`")));
+        return Err(Refusal::Host(crate::config::instance_id_problem(id)));
     }
     let validated = match runtime.validate_config(config) {
         Ok(Ok(validated)) => validated,
         Ok(Err(problems)) => return Err(Refusal::Problems(problems)),
         Err(failure) => return Err(Refusal::Plugin(failure)),
     };
-    let egress = grant(id, &validated.egress, allowed).map_err(|e| Refusal::Host(e.to_string()))?;
+    let egress = grant(id, &validated.egress, limit).map_err(Refusal::Host)?;
     let wit = Instance { id: id.to_owned(), config: validated.config };
     Ok(HostedInstance::new(wit, egress, validated.app_key, validated.routing_keys))
 }
 
 /// What an instance may reach (see [`Grant`]), with what the operator's list changed logged.
-fn grant(id: &str, declared: &[String], allowed: Option<&[String]>) -> anyhow::Result<EgressPolicy> {
-    let grant = Grant::new(declared, allowed).map_err(|e| anyhow::anyhow!("instance `{id}`: {e}"))?;
+fn grant(id: &str, declared: &[String], limit: EgressLimit<'_>) -> Result<EgressPolicy, String> {
+    let grant = Grant::within(declared, limit)?;
     for origin in &grant.withheld {
         tracing::info!(instance = id, origin = %origin, "declared egress not granted by the configuration");
     }
@@ -159,8 +161,15 @@ impl ChannelHost {
     ) -> anyhow::Result<Self> {
         runtime.check_instantiation().context("instantiating the plugin")?;
         let info = runtime.info().context("asking the plugin for its info")?;
-        let instances =
-            config.instances.iter().map(|settings| prepare(&runtime, settings)).collect::<anyhow::Result<Vec<_>>>()?;
+        let (instances, refusals): (Vec<_>, Vec<_>) =
+            config.instances.iter().map(|settings| prepare(&runtime, settings)).partition(Result::is_ok);
+        // Every refused instance at once, not one per run.
+        if !refusals.is_empty() {
+            let all: Vec<String> = refusals.into_iter().filter_map(Result::err).map(|e| format!("{e:#}")).collect();
+            anyhow::bail!("{}", all.join("\n"));
+        }
+        let instances: Vec<HostedInstance> = instances.into_iter().filter_map(Result::ok).collect();
+        crate::instances::check_unique_keys(&instances).map_err(|conflict| anyhow::anyhow!("{conflict}"))?;
         let instances = InstanceTable::new(instances);
         Ok(Self { runtime, info, instances, http, sink, media_links: None, max_webhook_body: DEFAULT_MAX_WEBHOOK_BODY })
     }
@@ -439,10 +448,43 @@ impl ChannelHost {
         Ok(self.runtime.upload_media(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, upload)?)
     }
 
-    /// Downloads a received file, verified against Meta's size and SHA-256.
-    pub fn download_media(&self, id: &str, media_id: &str) -> Result<Result<DownloadedMedia, ChannelError>, HostError> {
+    /// Where a received file is (the plugin asks the provider); fetch it with
+    /// [`ChannelHost::open_media`].
+    pub fn locate_media(&self, id: &str, media_id: &str) -> Result<Result<MediaLocation, ChannelError>, HostError> {
         let instance = self.instance(id)?;
-        Ok(self.runtime.download_media(self.capabilities(&instance, MEDIA_RESPONSE_BYTES), &instance.wit, media_id)?)
+        Ok(self.runtime.locate_media(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, media_id)?)
+    }
+
+    /// Starts fetching a located file for instance `id`, within its egress like the plugin's
+    /// own requests: returns once the provider answered, the body still to read (see
+    /// [`crate::media_fetch`]). Blocks: call it off the async threads.
+    pub fn open_media(
+        &self,
+        id: &str,
+        location: &MediaLocation,
+    ) -> Result<Result<crate::capabilities::http_client::OpenResponse, ChannelError>, HostError> {
+        let instance = self.instance(id)?;
+        let request = &location.request;
+        let opened = instance.egress.check(&request.url).and_then(|()| self.http.open(request, MEDIA_RESPONSE_BYTES));
+        Ok(opened.map_err(|e| crate::media_fetch::check::transport_error(e)))
+    }
+
+    /// Downloads a received file whole, verified against the provider's size and SHA-256 (for
+    /// tools and tests; servers stream it with [`crate::media_fetch`]). Blocks.
+    pub fn download_media(
+        &self,
+        id: &str,
+        media_id: &str,
+    ) -> Result<Result<crate::media_fetch::check::DownloadedFile, ChannelError>, HostError> {
+        let location = match self.locate_media(id, media_id)? {
+            Ok(location) => location,
+            Err(e) => return Ok(Err(e)),
+        };
+        let opened = match self.open_media(id, &location)? {
+            Ok(opened) => opened,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(crate::media_fetch::check::read_whole(opened, &location))
     }
 
     /// The capabilities of a call that talks to the Graph API for `instance`.

@@ -104,7 +104,8 @@ fn graph_error_body(code: i64, message: &str) -> Value {
 /// A file the fake holds, as Meta holds uploaded and received media.
 #[derive(Debug, Clone)]
 pub struct StoredMedia {
-    pub bytes: Vec<u8>,
+    /// Shared, so that serving a large file many times at once never copies it.
+    pub bytes: axum::body::Bytes,
     pub mime_type: String,
     pub filename: Option<String>,
     /// What the metadata says the SHA-256 is (base64, as in webhooks); normally the real one.
@@ -130,7 +131,7 @@ impl FakeState {
     fn store(&self, bytes: Vec<u8>, mime_type: String, filename: Option<String>) -> String {
         let id = format!("{}", 7_000_000_000_000u64 + self.next_media.fetch_add(1, Ordering::Relaxed));
         let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-        let media = StoredMedia { bytes, mime_type, filename, sha256 };
+        let media = StoredMedia { bytes: bytes.into(), mime_type, filename, sha256 };
         self.media.lock().expect("fake lock").insert(id.clone(), media);
         id
     }

@@ -14,7 +14,7 @@ use wasmtime::error::Context as _;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::events::PublishError;
-use crate::bindings::media::{DownloadedMedia, MediaUpload};
+use crate::bindings::media::{MediaLocation, MediaUpload};
 use crate::bindings::messaging::{
     Attachment, Content, DecodedMessage, InteractiveAction, InteractiveHeader, MediaSource, OutgoingMessage,
     ParameterValue, SendOptions, SendReceipt, TemplateComponent, TemplateParameter,
@@ -282,16 +282,14 @@ impl PluginRuntime {
         self.call(caps, true, |plugin, store| plugin.omni_channel_media().call_upload_media(store, instance, upload))
     }
 
-    /// `media.download-media`.
-    pub fn download_media(
+    /// `media.locate-media` (an ordinary call: the file never passes through the plugin).
+    pub fn locate_media(
         &self,
         caps: Capabilities,
         instance: &Instance,
         media_id: &str,
-    ) -> Result<Result<DownloadedMedia, ChannelError>, PluginError> {
-        self.call(caps, true, |plugin, store| {
-            plugin.omni_channel_media().call_download_media(store, instance, media_id)
-        })
+    ) -> Result<Result<MediaLocation, ChannelError>, PluginError> {
+        self.call(caps, false, |plugin, store| plugin.omni_channel_media().call_locate_media(store, instance, media_id))
     }
 
     /// Runs one export in a fresh store, under the limits of an ordinary or a media call.

@@ -142,17 +142,5 @@ async fn upload(
 }
 
 async fn download(State(state): State<AppState>, Path((instance, media_id)): Path<(String, String)>) -> Response {
-    match state.run_plugin(Lane::Media, move |host| host.download_media(&instance, &media_id)).await {
-        Ok(Ok(media)) => {
-            let mut response = (StatusCode::OK, media.bytes).into_response();
-            for (name, value) in [("content-type", media.mime_type), ("x-content-sha256", media.sha256)] {
-                if let Ok(value) = axum::http::HeaderValue::from_str(&value) {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-            response
-        }
-        Ok(Err(error)) => channel_error(&error),
-        Err(e) => host_error(e),
-    }
+    super::media::response(crate::media_route::fetch(&state.calls, &instance, &media_id, super::arrived()).await)
 }

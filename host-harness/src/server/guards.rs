@@ -1,6 +1,8 @@
 //! What every request meets before a handler reads its body: the send API's bearer token, the
-//! route's body limit (an announced `Content-Length` over it is 413 at once), and a deadline for
-//! the whole body, so a client trickling bytes cannot hold a connection and its memory.
+//! route's body limit (an announced `Content-Length` over it is 413 at once), a deadline for
+//! the whole body, so a client trickling bytes cannot hold a connection and its memory, and a
+//! budget of bytes held at once over all requests of a route, so that many clients together
+//! cannot either.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -52,14 +54,18 @@ pub struct BodyLimit {
 /// Middleware (`from_fn_with_state(BodyLimit, limit_body)`): 413 at once for an announced body
 /// over the limit, and the body cut off (the request fails) past the deadline.
 pub async fn limit_body(State(limit): State<BodyLimit>, request: Request, next: Next) -> Response {
-    let announced =
-        request.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let announced = announced_length(request.headers());
     if announced.is_some_and(|n| n > limit.bytes as u64) {
         let message = format!("the body exceeds {} bytes", limit.bytes);
         return refusal(StatusCode::PAYLOAD_TOO_LARGE, "too-large", &message);
     }
     let request = request.map(|body| Body::new(DeadlineBody::new(body, limit.deadline)));
     next.run(request).await
+}
+
+/// The body size a request announces (`Content-Length`), if any.
+pub fn announced_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
 }
 
 /// A body that fails once its deadline passes, however slowly its bytes come.

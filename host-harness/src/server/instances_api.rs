@@ -28,11 +28,10 @@ use super::errors::{channel_error, host_error, json_body, json_error};
 use super::{AppState, Lane};
 use crate::bindings::plugin::ConnectOptions;
 use crate::capabilities::events::SinkError;
-use crate::channel_host::HostError;
-use crate::config::InstanceSettings;
+use crate::channel_host::{HostError, Refusal};
+use crate::config::{InstanceSettings, scrub};
 use crate::instances::{Change, HostedInstance};
 use crate::omni::wire;
-use crate::runtime::PluginError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -78,20 +77,27 @@ async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, bod
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    let settings = match InstanceSettings::from_json(&id, Value::Object(body.config), body.egress) {
-        Ok(settings) => settings,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, "invalid-config", &format!("{e:#}")),
+    let invalid = |message: &str| json_error(StatusCode::BAD_REQUEST, "invalid-config", message);
+    // The caller chose these settings: only the variables and origins the operator lets
+    // callers use, and no value read from the environment in any answer.
+    let limits = state.options.callers.clone();
+    let resolved = match InstanceSettings::from_json(&id, Value::Object(body.config), None)
+        .and_then(|settings| settings.caller_config(&limits))
+    {
+        Ok(resolved) => resolved,
+        Err(e) => return invalid(&format!("{e:#}")),
     };
+    let secrets = resolved.secrets.clone();
+    let instance = id.clone();
     // Validation calls the plugin: in a lane, like every call, so it waits for an instance slot.
     // A plugin that fails (traps, runs out of budget) did not refuse the config: that is the
     // host's 500, counted with the other plugin failures, not the caller's 400.
     let result = state
-        .run_plugin(Lane::Egress, move |host| match host.put_instance(&settings) {
-            Err(e) => match e.downcast::<PluginError>() {
-                Ok(failure) => Err(HostError::Plugin(failure)),
-                Err(refusal) => Ok(Err(refusal)),
-            },
-            Ok(change) => Ok(Ok(change)),
+        .run_plugin(Lane::Egress, move |host| {
+            match host.put_caller_instance(&instance, resolved, body.egress.as_deref(), limits.egress.as_deref()) {
+                Err(Refusal::Plugin(failure)) => Err(HostError::Plugin(failure)),
+                other => Ok(other),
+            }
         })
         .await;
     match result {
@@ -104,7 +110,7 @@ async fn put_instance(State(state): State<AppState>, Path(id): Path<String>, bod
             };
             (status, Json(json!({ "id": id, "change": name }))).into_response()
         }
-        Ok(Err(e)) => json_error(StatusCode::BAD_REQUEST, "invalid-config", &format!("{e:#}")),
+        Ok(Err(refusal)) => invalid(&scrub(&refusal.describe(&id), &secrets)),
         Err(e) => host_error(e),
     }
 }

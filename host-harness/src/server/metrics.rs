@@ -16,7 +16,16 @@ const METRICS: &[(&str, &str, &str)] = &[
     ("omni_sends_total", "counter", "Message sends by instance and outcome."),
     ("omni_media_downloads_total", "counter", "Received files served through media links, by instance and outcome."),
     ("omni_plugin_failures_total", "counter", "Plugin calls stopped by the sandbox, by kind."),
-    ("omni_connections_refused_total", "counter", "Connections refused at the cap with none idle to close."),
+    (
+        "omni_connections_refused_total",
+        "counter",
+        "Connections refused at the cap: every open one was being worked on.",
+    ),
+    (
+        "omni_connections_shed_total",
+        "counter",
+        "Connections closed at the cap to admit a new one (idle, or waiting on their client).",
+    ),
     ("omni_config_reloads_total", "counter", "Reloads of the configuration file (SIGHUP), by outcome: ok or refused."),
     (
         "omni_calls_shed_total",

@@ -9,6 +9,7 @@
 
 mod account_api;
 mod api;
+pub mod body_budget;
 pub mod connections;
 mod errors;
 pub mod guards;
@@ -17,6 +18,7 @@ mod media;
 pub mod metrics;
 pub mod reload;
 mod request_id;
+mod scrub;
 mod webhook;
 
 use std::net::SocketAddr;
@@ -40,6 +42,9 @@ use metrics::Metrics;
 pub struct ServerOptions {
     /// Largest webhook body read; an announced larger one gets 413 before it is read.
     pub webhook_body_limit: usize,
+    /// Webhook bytes held at once, over all requests: a body is read only once its size (or,
+    /// unannounced, the limit) fits, else it gets 503 unread and Meta delivers it again.
+    pub webhook_body_budget: usize,
     /// Largest omni message (JSON) through the send API: room for a 16 MB file as base64.
     pub send_body_limit: usize,
     /// Largest media upload through the send API.
@@ -54,6 +59,8 @@ pub struct ServerOptions {
     pub calls: CallOptions,
     /// Bearer token of the send API; `None` disables it.
     pub api_token: Option<String>,
+    /// What instances added through the API may use of the host (`[api] env_allow`, `egress`).
+    pub callers: crate::config::CallerLimits,
     /// The listener's connection limits and timeouts.
     pub connections: ConnectionOptions,
 }
@@ -62,6 +69,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             webhook_body_limit: crate::channel_host::DEFAULT_MAX_WEBHOOK_BODY as usize,
+            webhook_body_budget: 32 << 20,
             send_body_limit: 24 << 20,
             media_body_limit: 110 << 20,
             small_body_limit: 64 << 10,
@@ -69,6 +77,7 @@ impl Default for ServerOptions {
             upload_read_timeout: Duration::from_secs(300),
             calls: CallOptions::default(),
             api_token: None,
+            callers: crate::config::CallerLimits::default(),
             connections: ConnectionOptions::default(),
         }
     }
@@ -91,12 +100,15 @@ pub struct AppState {
     pub calls: Calls,
     /// Why the last configuration reload was refused, while the running instances are kept.
     pub last_reload_refusal: Arc<std::sync::Mutex<Option<String>>>,
+    /// Webhook bytes that may still be taken in (see [`body_budget`]).
+    pub webhook_budget: body_budget::BodyBudget,
 }
 
 impl AppState {
     pub fn new(host: Arc<ChannelHost>, metrics: Arc<Metrics>, options: ServerOptions) -> Self {
         let calls = Calls::new(host.clone(), options.calls.clone(), metrics.clone());
-        Self { host, metrics, options: Arc::new(options), calls, last_reload_refusal: Arc::default() }
+        let webhook_budget = body_budget::BodyBudget::new(options.webhook_body_budget);
+        Self { host, metrics, options: Arc::new(options), calls, last_reload_refusal: Arc::default(), webhook_budget }
     }
 
     /// Runs plugin work in its lane (see [`Calls::run`]), the wait for capacity counted from
@@ -116,7 +128,7 @@ impl AppState {
 }
 
 /// When the current request arrived (its wait for capacity counts from there).
-fn arrived() -> std::time::Instant {
+pub(crate) fn arrived() -> std::time::Instant {
     request_id::ARRIVED.try_with(|at| *at).unwrap_or_else(|_| std::time::Instant::now())
 }
 
@@ -138,13 +150,15 @@ pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route(&webhook_path, get(webhook::handle).post(webhook::handle))
         .layer(axum::extract::DefaultBodyLimit::max(options.webhook_body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), webhook::admit))
         .layer(axum::middleware::from_fn_with_state(
             guards::BodyLimit { bytes: options.webhook_body_limit, deadline },
             guards::limit_body,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), webhook::count));
-    let api =
-        api::routes(&options).route_layer(axum::middleware::from_fn_with_state(state.clone(), guards::require_token));
+    let api = api::routes(&options)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), scrub::scrub_answers))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), guards::require_token));
     Router::new()
         .merge(webhooks)
         .merge(api)
@@ -196,8 +210,11 @@ pub async fn serve(
     tracing::info!(%addr, "serving");
     let connections = state.options.connections.clone();
     let metrics = state.metrics.clone();
-    let refused = move || metrics.inc("omni_connections_refused_total", &[]);
-    connections::serve(listener, router(state), connections, refused, shutdown).await
+    let count = move |admission| match admission {
+        connections::Admission::ShedAnother => metrics.inc("omni_connections_shed_total", &[]),
+        connections::Admission::Refused => metrics.inc("omni_connections_refused_total", &[]),
+    };
+    connections::serve(listener, router(state), connections, count, shutdown).await
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

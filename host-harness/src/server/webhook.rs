@@ -50,6 +50,57 @@ pub async fn count(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
+/// Middleware of the webhook route, before its body is read: an unknown instance is 404
+/// unread, and a body reserves its room in the budget of bytes held at once (see
+/// [`super::body_budget`]: the oldest body still arriving is cut off for it, and only when the
+/// bodies being worked on fill the budget is it refused, 503, which Meta delivers again). A
+/// body without a length reserves the route's limit.
+pub async fn admit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let instance = request.uri().path().rsplit('/').next().unwrap_or("").to_owned();
+    if state.host.instance(&instance).is_err() {
+        let mut unknown = error(StatusCode::NOT_FOUND, &format!("no instance `{instance}`"));
+        unknown.extensions_mut().insert(Outcome("unknown_instance"));
+        return unknown;
+    }
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let limit = state.options.webhook_body_limit;
+    let size = super::guards::announced_length(request.headers()).map_or(limit, |n| (n as usize).min(limit));
+    let (parts, body) = request.into_parts();
+    let Some((held, body)) = state.webhook_budget.reserve(size, body).await else {
+        tracing::warn!(instance, size, "webhook bodies being handled fill the budget: refused unread, Meta retries");
+        return busy("too many webhook bytes in progress; deliver again");
+    };
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if held.was_cut() {
+        tracing::warn!(instance, size, "a webhook body still arriving was cut off for newer ones");
+        return busy("the body was still arriving when newer deliveries needed its room; deliver again");
+    }
+    response
+}
+
+/// Whether `error` or one of its causes is a `T`.
+fn caused_by<T: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<T>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
+}
+
+/// 503, closing the connection: Meta delivers again.
+fn busy(message: &str) -> Response {
+    let mut busy = error(StatusCode::SERVICE_UNAVAILABLE, message);
+    busy.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("1"));
+    busy.headers_mut().insert("connection", axum::http::HeaderValue::from_static("close"));
+    busy.extensions_mut().insert(Outcome("busy"));
+    busy
+}
+
 async fn answer(
     state: &AppState,
     instance: &str,
@@ -64,6 +115,9 @@ async fn answer(
             let limit = state.options.webhook_body_limit;
             return (error(StatusCode::PAYLOAD_TOO_LARGE, &format!("body exceeds {limit} bytes")), "too_large");
         }
+        Err(rejection) if caused_by::<super::guards::BodyTimedOut>(&rejection) => {
+            return (error(StatusCode::REQUEST_TIMEOUT, "the body did not arrive in time"), "bad_request");
+        }
         Err(rejection) => return (error(rejection.status(), &rejection.body_text()), "bad_request"),
     };
     let request = IncomingRequest {
@@ -71,7 +125,7 @@ async fn answer(
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or("").to_owned(),
         headers: crate::omni::wire::header_pairs(&headers),
-        body: body.to_vec(),
+        body: Vec::from(body),
     };
     match state.run_webhook(instance.to_owned(), request).await {
         Ok(response) => {

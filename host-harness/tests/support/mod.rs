@@ -34,11 +34,17 @@ impl Serving {
 
     /// Starts `serve` on `config`, its events to `events` (`--events`), with `extra` flags.
     pub fn start_with(config: &Path, events: &str, extra: &[&str]) -> Self {
+        Self::start_in_env(config, events, extra, &[])
+    }
+
+    /// [`Serving::start_with`], with these variables in the process's environment.
+    pub fn start_in_env(config: &Path, events: &str, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let listen = format!("127.0.0.1:{port}");
         let mut args = vec!["serve", "--config", config.to_str().unwrap(), "--listen", &listen, "--events", events];
         args.extend_from_slice(extra);
-        let mut child = command().args(&args).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let mut child =
+            command().args(&args).envs(env.iter().copied()).stderr(std::process::Stdio::piped()).spawn().unwrap();
         let mut pipe = child.stderr.take().unwrap();
         let stderr = std::thread::spawn(move || {
             let mut bytes = Vec::new();

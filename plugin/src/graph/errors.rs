@@ -156,11 +156,15 @@ pub fn from_response(status: u16, headers: &[(String, String)], body: &[u8]) -> 
     }
 }
 
-/// A short description of a body that is not a Graph error (a proxy's HTML page, say).
+/// A short description of a body that is not a Graph error (a proxy's HTML page, say). Its
+/// words are not quoted: they come from whatever answered, which may be no Graph API at all
+/// (an internal service's error page), and the message travels to API callers and logs.
 fn non_json_message(status: u16, body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let excerpt: String = text.trim().chars().take(200).collect();
-    if excerpt.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {excerpt}") }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        format!("HTTP {status}")
+    } else {
+        format!("HTTP {status} with a body that is not a Graph error ({} bytes, not quoted)", body.len())
+    }
 }
 
 /// When Meta says access comes back: `x-business-use-case-usage`'s
@@ -275,9 +279,9 @@ mod tests {
     }
 
     #[test]
-    fn non_json_bodies_keep_an_excerpt_and_the_trace_header() {
+    fn non_json_bodies_are_not_quoted_the_trace_header_is_kept() {
         let e = from_response(502, &[("x-fb-trace-id".into(), "T1".into())], b"<html>Bad Gateway</html>");
-        assert_eq!(e.message, "HTTP 502: <html>Bad Gateway</html>");
+        assert_eq!(e.message, "HTTP 502 with a body that is not a Graph error (24 bytes, not quoted)");
         assert_eq!(e.trace_id.as_deref(), Some("T1"));
         assert_eq!(e.class, Transient);
         assert_eq!(from_response(500, &[], b"").message, "HTTP 500");

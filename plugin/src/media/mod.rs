@@ -1,18 +1,17 @@
 //! Media: uploads (`POST /{phone-number-id}/media`, multipart) checked against WhatsApp's type
-//! and size limits first, and downloads (`GET /{media-id}`, then the file itself) checked
-//! against Meta's size and SHA-256.
+//! and size limits first, and where received files are (`GET /{media-id}`): the host fetches
+//! them and checks them against Meta's size and SHA-256.
 
 mod multipart;
 
 use base64::Engine as _;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::call::Call;
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
 use crate::media_rules::{MEDIA_RULES, rule};
-use crate::wit::media::{DownloadedMedia, MediaUpload};
+use crate::wit::media::{MediaLocation, MediaUpload};
 use crate::wit::outbound_http::Method;
 use crate::wit::types::{ChannelError, Instance, InvalidField};
 
@@ -95,57 +94,56 @@ pub fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
 /// Largest file a download accepts (WhatsApp's document limit).
 const MAX_DOWNLOAD_BYTES: u64 = 100 * 1024 * 1024;
 
-/// Downloads a received file: its metadata from the Graph API, then the file from Meta's CDN
-/// with the same token, verified against the metadata's size and SHA-256.
-pub fn download(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<DownloadedMedia, ChannelError> {
-    Call::run(host, instance, |call| download_for(call, media_id))
+/// Where a received file is: its metadata from the Graph API (`GET /{media-id}`), and the
+/// request that fetches it from Meta's CDN with the same token. The host fetches it and checks
+/// it against the size and SHA-256 given here.
+pub fn locate(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<MediaLocation, ChannelError> {
+    Call::run(host, instance, |call| locate_for(call, media_id))
 }
 
-fn download_for(call: &Call<'_>, media_id: &str) -> Result<DownloadedMedia, ChannelError> {
+fn locate_for(call: &Call<'_>, media_id: &str) -> Result<MediaLocation, ChannelError> {
     let (host, config) = (call.host, &call.config);
     if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         return Err(invalid("media_id", format!("`{media_id}` is not a media id")));
     }
     let path = format!("{media_id}?phone_number_id={}", config.phone_number_id);
     let request = graph::request(config, Method::Get, &path, None);
-    let meta = graph::call(host, &request, Idempotency::Idempotent)?;
+    let meta = match graph::call(host, &request, Idempotency::Idempotent) {
+        Ok(meta) => meta,
+        // Meta answers an id it does not hold (never received, or past its 30 days) with a
+        // 400 or 404 and code 100: asking again will not help.
+        Err(ChannelError::Provider(e)) if matches!(e.http_status, 400 | 404) && e.code == Some(100) => {
+            return Err(invalid("media_id", format!("Meta holds no media `{media_id}`: {}", e.message)));
+        }
+        Err(other) => return Err(other),
+    };
 
     let url = meta
         .get("url")
         .and_then(Value::as_str)
         .ok_or_else(|| ChannelError::Other("Meta's media metadata has no url".into()))?;
     let mime_type = meta.get("mime_type").and_then(Value::as_str).unwrap_or("application/octet-stream").to_owned();
-    let expected_size = match meta.get("file_size") {
+    let size = match meta.get("file_size") {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.parse().ok(),
         _ => None,
     };
-    if let Some(size) = expected_size.filter(|s| *s > MAX_DOWNLOAD_BYTES) {
+    if let Some(size) = size.filter(|s| *s > MAX_DOWNLOAD_BYTES) {
         return Err(invalid(
             "media_id",
             format!("the file has {size} bytes, more than the {MAX_DOWNLOAD_BYTES} accepted"),
         ));
     }
-    let expected_sha = meta.get("sha256").and_then(Value::as_str).and_then(decode_digest);
+    let sha256 = meta
+        .get("sha256")
+        .and_then(Value::as_str)
+        .and_then(decode_digest)
+        .ok_or_else(|| ChannelError::Integrity("Meta's metadata has no usable sha256 to verify the file".into()))?;
 
     let mut file_request = graph::request(config, Method::Get, "", None);
     file_request.url = url.to_owned();
     file_request.timeout_ms = Some(MEDIA_TIMEOUT_MS);
-    let file = graph::call_raw(host, &file_request, Idempotency::Idempotent)?;
-    let bytes = file.body;
-
-    if let Some(size) = expected_size
-        && size != bytes.len() as u64
-    {
-        return Err(ChannelError::Integrity(format!("Meta said {size} bytes, the download has {}", bytes.len())));
-    }
-    let digest: [u8; 32] = Sha256::digest(&bytes).into();
-    match expected_sha {
-        Some(expected) if expected == digest => {}
-        Some(_) => return Err(ChannelError::Integrity("the download's SHA-256 does not match Meta's".into())),
-        None => return Err(ChannelError::Integrity("Meta's metadata has no usable sha256 to verify the file".into())),
-    }
-    Ok(DownloadedMedia { bytes, mime_type, sha256: hex::encode(digest) })
+    Ok(MediaLocation { request: file_request, mime_type, size, sha256: hex::encode(sha256) })
 }
 
 /// A SHA-256 digest written in hex (64 digits) or base64 (as in webhooks).
@@ -163,9 +161,9 @@ mod tests {
     use super::*;
     use crate::config::tests::sample_json;
     use crate::host::mock::MockHost;
-    use crate::wit::outbound_http::Response;
     use crate::wit::types::MediaKind;
     use serde_json::json;
+    use sha2::{Digest, Sha256};
 
     fn instance() -> Instance {
         Instance { id: "inst-a".into(), config: sample_json() }
@@ -210,12 +208,8 @@ mod tests {
         assert!(content_type.starts_with("multipart/form-data; boundary="));
     }
 
-    fn bytes_response(body: &[u8]) -> Result<Response, crate::wit::outbound_http::HttpError> {
-        Ok(Response { status: 200, headers: vec![], body: body.to_vec() })
-    }
-
     #[test]
-    fn downloads_are_verified_against_metas_size_and_hash() {
+    fn a_location_is_metas_url_with_the_token_size_and_hash() {
         let file = b"%PDF-1.7 hello";
         let hex_digest = hex::encode(Sha256::digest(file));
         let b64_digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(file));
@@ -226,37 +220,50 @@ mod tests {
                 &json!({"url": "https://lookaside.fbsbx.com/x?mid=1", "mime_type": "application/pdf",
                 "sha256": digest, "file_size": file.len(), "id": "1"}),
             );
-            host.responses.borrow_mut().push_back(bytes_response(file));
-            let media = download(&host, &instance(), "1").unwrap();
-            assert_eq!((media.bytes.as_slice(), media.sha256.as_str()), (&file[..], hex_digest.as_str()));
+            let location = locate(&host, &instance(), "1").unwrap();
+            assert_eq!(location.sha256, hex_digest, "hex, whatever Meta wrote");
+            assert_eq!((location.size, location.mime_type.as_str()), (Some(file.len() as u64), "application/pdf"));
+            assert_eq!(location.request.url, "https://lookaside.fbsbx.com/x?mid=1");
+            let headers = &location.request.headers;
+            assert!(headers.iter().any(|(n, v)| n == "authorization" && v == "Bearer EAAG-token"));
+            assert!(headers.iter().any(|(n, _)| n == "user-agent"));
             let requests = host.requests.borrow();
+            assert_eq!(requests.len(), 1, "only the metadata: the host fetches the file");
             assert!(requests[0].url.ends_with("/1?phone_number_id=106540352242922"));
-            assert_eq!(requests[1].url, "https://lookaside.fbsbx.com/x?mid=1");
-            assert!(requests[1].headers.iter().any(|(n, v)| n == "authorization" && v == "Bearer EAAG-token"));
-            assert!(requests[1].headers.iter().any(|(n, _)| n == "user-agent"));
         }
     }
 
     #[test]
-    fn a_hash_or_size_mismatch_is_an_integrity_error() {
-        let file = b"real bytes";
-        let good = hex::encode(Sha256::digest(file));
-        for (sha, size) in [(hex::encode(Sha256::digest(b"other")), file.len()), (good.clone(), file.len() + 1)] {
+    fn metadata_without_a_usable_hash_is_an_integrity_error() {
+        for sha in [json!(null), json!("not a digest")] {
             let host = MockHost::default();
-            host.respond_json(200, &json!({"url": "https://lookaside.fbsbx.com/x", "mime_type": "image/jpeg", "sha256": sha, "file_size": size}));
-            host.responses.borrow_mut().push_back(bytes_response(file));
-            assert!(matches!(download(&host, &instance(), "1"), Err(ChannelError::Integrity(_))));
+            host.respond_json(
+                200,
+                &json!({"url": "https://lookaside.fbsbx.com/x", "mime_type": "image/jpeg", "sha256": sha}),
+            );
+            assert!(matches!(locate(&host, &instance(), "1"), Err(ChannelError::Integrity(_))));
         }
     }
 
     #[test]
-    fn oversize_files_are_refused_before_downloading() {
+    fn an_unknown_media_id_or_an_oversize_file_is_refused_for_good() {
         let host = MockHost::default();
         host.respond_json(
             200,
             &json!({"url": "https://lookaside.fbsbx.com/x", "sha256": "00", "file_size": MAX_DOWNLOAD_BYTES + 1}),
         );
-        assert!(matches!(download(&host, &instance(), "1"), Err(ChannelError::InvalidRequest(_))));
-        assert_eq!(host.requests.borrow().len(), 1);
+        assert!(matches!(locate(&host, &instance(), "1"), Err(ChannelError::InvalidRequest(_))));
+        let host = MockHost::default();
+        host.respond_json(
+            400,
+            &json!({"error": {"message": "Unsupported get request. Object with ID '1' does not exist", "code": 100,
+                              "type": "GraphMethodException", "fbtrace_id": "T"}}),
+        );
+        match locate(&host, &instance(), "1") {
+            Err(ChannelError::InvalidRequest(field)) => {
+                assert!(field.reason.contains("holds no media"), "{}", field.reason)
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -175,8 +175,8 @@ mod component {
         fn upload_media(_: Instance, _: media::MediaUpload) -> Result<String, ChannelError> {
             Err(unsupported("upload media"))
         }
-        fn download_media(_: Instance, _: String) -> Result<media::DownloadedMedia, ChannelError> {
-            Err(unsupported("download media"))
+        fn locate_media(_: Instance, _: String) -> Result<media::MediaLocation, ChannelError> {
+            Err(unsupported("locate media"))
         }
     }
 

@@ -167,7 +167,7 @@ mod component {
         fn upload_media(_: Instance, _: media::MediaUpload) -> Result<String, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
-        fn download_media(_: Instance, _: String) -> Result<media::DownloadedMedia, ChannelError> {
+        fn locate_media(_: Instance, _: String) -> Result<media::MediaLocation, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
     }

@@ -15,7 +15,7 @@ const API_TOKEN: &str = "instances-api-token";
 
 fn setup() -> Served {
     let options = ServerOptions { api_token: Some(API_TOKEN.into()), ..ServerOptions::default() }.with_concurrency(8);
-    Served::start(options, false)
+    Served::start_for_callers(options, false)
 }
 
 /// A call to the API with the token; the status and the JSON body (`null` when empty).

@@ -22,4 +22,5 @@ mod send_examples;
 mod send_features;
 mod server;
 mod signature;
+mod starvation;
 mod verification;

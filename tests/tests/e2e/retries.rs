@@ -10,9 +10,12 @@ use omni_host::retry::{RetryPolicy, SendOutcome};
 
 /// Sends with the default policy, recording the waits instead of sleeping them.
 fn send(host: &TestHost) -> SendOutcome {
+    send_on(&host.host)
+}
+
+fn send_on(host: &omni_host::channel_host::ChannelHost) -> SendOutcome {
     let waits = RefCell::new(Vec::new());
     let outcome = host
-        .host
         .send_with_retries(
             INSTANCE,
             &text_message("16505551234", "hello"),
@@ -136,5 +139,25 @@ fn a_throttle_longer_than_the_retry_budget_stops_at_once_and_reports_one_failure
     let names: Vec<&str> = published.iter().map(|e| e.event.as_str()).collect();
     assert_eq!(names, ["message.failed"], "the held-back failure is published once");
     assert_eq!(published[0].payload()["errorCode"], "130429");
+    assert_eq!(published[0].payload()["retryable"], true);
+}
+
+#[test]
+fn a_graph_host_that_does_not_resolve_is_not_sent_and_retried() {
+    // `.invalid` never resolves (RFC 6761): the request fails before any connection exists, so
+    // the send is known not to have left and retrying it cannot send the message twice.
+    let sink = std::sync::Arc::new(omni_host::capabilities::events::MemorySink::new());
+    let config = e2e_tests::instance_toml(INSTANCE, e2e_tests::PHONE_NUMBER_ID, "https://graph.example.invalid");
+    let host = e2e_tests::host_with(&config, Duration::from_secs(2), sink.clone());
+    let outcome = send_on(&host);
+    assert!(
+        matches!(outcome.result, Err(ChannelError::Unreachable(ref u)) if u.retry.is_some()),
+        "a name that does not resolve is a retryable not-sent failure: {:?}",
+        outcome.result
+    );
+    assert_eq!(outcome.attempts, RetryPolicy::default().max_attempts, "every attempt was made");
+    let published = sink.events();
+    assert_eq!(published.len(), 1, "one failure after the last attempt: {published:?}");
+    assert_eq!(published[0].event, "message.failed");
     assert_eq!(published[0].payload()["retryable"], true);
 }

@@ -4,14 +4,20 @@
 //! each goes, and the field each of WhatsApp's limits names when it refuses. Their exact Graph
 //! bodies are fixtures (`tests/fixtures/send/extra_*.json`, run by `send_examples.rs`).
 
-use e2e_tests::{PHONE_NUMBER_ID, TestHost, instance_toml};
+use e2e_tests::{ACCESS_TOKEN, PHONE_NUMBER_ID, TestHost, instance_toml};
 use omni_host::bindings::types::ChannelError;
+use omni_host::fake_graph::FakeGraph;
 use serde_json::{Value, json};
 
-/// `acme`, and `promo` on the same number with the Marketing Messages API on.
-fn hosts() -> TestHost {
-    let promo = instance_toml("promo", PHONE_NUMBER_ID, "{graph}") + "marketingMessages = true\n";
-    TestHost::with_extra_instances(&promo)
+/// A number of its own for `promo` (one phone number is one instance).
+const PROMO_NUMBER: &str = "106540352242923";
+
+/// `acme`, and `promo` with the Marketing Messages API on, its number served by a fake of its
+/// own.
+fn hosts() -> (TestHost, FakeGraph) {
+    let promo_graph = FakeGraph::start(ACCESS_TOKEN, PROMO_NUMBER).expect("fake Graph API starts");
+    let promo = instance_toml("promo", PROMO_NUMBER, &promo_graph.base_url()) + "marketingMessages = true\n";
+    (TestHost::with_extra_instances(&promo), promo_graph)
 }
 
 fn template(category: Option<&str>, components: Value) -> Value {
@@ -34,13 +40,13 @@ fn carousel(cards: Vec<Value>) -> Value {
 }
 
 /// Sends `message` from `instance` (one attempt) and returns the Graph path it was posted to.
-fn posted_path(host: &TestHost, instance: &str, message: &Value) -> String {
-    host.graph.clear_requests();
+fn posted_path(host: &TestHost, graph: &FakeGraph, instance: &str, message: &Value) -> String {
+    graph.clear_requests();
     let decoded = host.host.decode_outgoing(&message.to_string(), &[]).unwrap().unwrap();
     let policy = omni_host::retry::RetryPolicy { max_attempts: 1, ..Default::default() };
     let outcome = host.host.send_decoded_with_retries(instance, &decoded, "c1", &policy, &|_| {}).unwrap();
     assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
-    let requests = host.graph.requests();
+    let requests = graph.requests();
     assert_eq!(requests.len(), 1);
     requests[0].path.clone()
 }
@@ -62,9 +68,9 @@ fn refused_field(host: &TestHost, message: &Value) -> String {
 
 #[test]
 fn marketing_templates_take_the_marketing_messages_api_when_the_instance_uses_it() {
-    let host = hosts();
-    let messages = format!("/v24.0/{PHONE_NUMBER_ID}/messages");
-    let marketing = format!("/v24.0/{PHONE_NUMBER_ID}/marketing_messages");
+    let (host, promo_graph) = hosts();
+    let messages = format!("/v24.0/{PROMO_NUMBER}/messages");
+    let marketing = format!("/v24.0/{PROMO_NUMBER}/marketing_messages");
     let promotion =
         template(Some("marketing"), json!([{"type": "body", "parameters": [{"type": "text", "text": "Maria"}]}]));
     let receipt =
@@ -72,13 +78,14 @@ fn marketing_templates_take_the_marketing_messages_api_when_the_instance_uses_it
     let cards = template(None, carousel(vec![card("image", "a"), card("image", "b")]));
     let offer = template(None, json!([{"type": "limited_time_offer", "expirationTimeMs": 1_767_225_600_000u64}]));
 
-    assert_eq!(posted_path(&host, "promo", &promotion), marketing);
-    assert_eq!(posted_path(&host, "promo", &cards), marketing, "a carousel is a marketing template");
-    assert_eq!(posted_path(&host, "promo", &offer), marketing, "so is a limited-time offer");
-    assert_eq!(posted_path(&host, "promo", &receipt), messages, "a utility template does not");
+    assert_eq!(posted_path(&host, &promo_graph, "promo", &promotion), marketing);
+    assert_eq!(posted_path(&host, &promo_graph, "promo", &cards), marketing, "a carousel is a marketing template");
+    assert_eq!(posted_path(&host, &promo_graph, "promo", &offer), marketing, "so is a limited-time offer");
+    assert_eq!(posted_path(&host, &promo_graph, "promo", &receipt), messages, "a utility template does not");
     let text = json!({"to": "+1 650 555 1234", "content": {"type": "text", "text": "hi"}});
-    assert_eq!(posted_path(&host, "promo", &text), messages);
-    assert_eq!(posted_path(&host, "acme", &promotion), messages, "an instance without the option");
+    assert_eq!(posted_path(&host, &promo_graph, "promo", &text), messages);
+    let acme_messages = format!("/v24.0/{PHONE_NUMBER_ID}/messages");
+    assert_eq!(posted_path(&host, &host.graph, "acme", &promotion), acme_messages, "an instance without the option");
 }
 
 #[test]

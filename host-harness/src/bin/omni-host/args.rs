@@ -197,8 +197,14 @@ pub struct ServeArgs {
     /// Largest webhook body accepted, in bytes (larger: 413). Meta sends up to 3 MB.
     #[arg(long, default_value_t = omni_host::channel_host::DEFAULT_MAX_WEBHOOK_BODY as usize)]
     pub max_body: usize,
-    /// Open connections at most; at the cap the oldest idle one is closed for a new one
-    /// (default: three quarters of the descriptor limit).
+    /// Webhook bytes held at once over all requests, in bytes (each body reserves its
+    /// announced length): a body that does not fit cuts off the oldest bodies still arriving,
+    /// or, when bodies already read fill it, is answered 503 unread (Meta delivers it again).
+    #[arg(long, default_value_t = 32 << 20)]
+    pub webhook_budget: usize,
+    /// Open connections at most; at the cap one waiting on its client (idle, or still sending
+    /// a head or a body) is closed for a new one (default: three quarters of the descriptor
+    /// limit).
     #[arg(long)]
     pub max_connections: Option<usize>,
     /// Seconds a connection has to send a complete request head (also the keep-alive idle

@@ -22,12 +22,19 @@ use setup::{
 
 mod account;
 mod args;
+mod logging;
 mod serve;
 mod setup;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log);
+    match logging::parse(&cli.log) {
+        Ok(filter) => logging::init(filter),
+        Err(why) => {
+            eprintln!("error: --log {:?}: {why}", cli.log);
+            return ExitCode::from(2);
+        }
+    }
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -35,28 +42,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Libraries whose protocol logs (at debug and trace) dump request headers, the bearer token
-/// included: capped at `info` whatever the filter asks, so that no secret is ever logged.
-const PROTOCOL_LOGGERS: &[&str] = &["ureq", "ureq_proto", "rustls", "hyper", "hyper_util", "h2", "async_nats"];
-
-/// The compiler's internals: millions of lines while the component compiles (measured: 5.5
-/// million in 35 s of `--log trace`, and `serve` not yet listening), of use to nobody running
-/// the host. Capped at `info` too; a directive names a target prefix.
-const COMPILER_LOGGERS: &[&str] = &["cranelift", "regalloc2", "wasmtime_internal_cranelift", "wasmtime_environ"];
-
-fn init_logging(filter: &str) {
-    let mut filter =
-        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    for target in PROTOCOL_LOGGERS.iter().chain(COMPILER_LOGGERS) {
-        filter = filter.add_directive(format!("{target}=info").parse().expect("a valid directive"));
-    }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -86,11 +71,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bytes = component_bytes(cli.component.as_deref())?;
             let runtime = source.runtime(&bytes, one_call_at_a_time())?;
             let info = runtime.info()?;
+            let schema = runtime.config_schema()?;
+            let schema: serde_json::Value =
+                serde_json::from_str(&schema).context("the plugin's config schema is not JSON")?;
             let (imports, exports) = runtime.interfaces();
             // Size and digest say exactly which build of the plugin this host runs.
             let component = serde_json::json!({"bytes": bytes.len(), "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))});
             let out = serde_json::json!({
                 "plugin": wire::plugin_info(&info),
+                // What an instance's `[instances.config]` takes, as the README and every
+                // configuration error point here.
+                "configSchema": schema,
                 "component": component,
                 "imports": imports,
                 "exports": exports,

@@ -21,6 +21,7 @@ pub fn run(tokio: tokio::runtime::Runtime, source: &Source, args: ServeArgs) -> 
         events,
         max_concurrency,
         max_body,
+        webhook_budget,
         max_connections,
         header_timeout,
         shutdown_grace,
@@ -42,7 +43,9 @@ pub fn run(tokio: tokio::runtime::Runtime, source: &Source, args: ServeArgs) -> 
     }
     let options = ServerOptions {
         webhook_body_limit: max_body,
+        webhook_body_budget: webhook_budget,
         api_token,
+        callers: settings.api.as_ref().map(Into::into).unwrap_or_default(),
         connections: server::ConnectionOptions {
             max_connections,
             header_read_timeout: Duration::from_secs(header_timeout),
@@ -51,8 +54,9 @@ pub fn run(tokio: tokio::runtime::Runtime, source: &Source, args: ServeArgs) -> 
         ..ServerOptions::default()
     }
     .with_concurrency(max_concurrency as usize);
-    let listener =
-        tokio.block_on(tokio::net::TcpListener::bind(listen)).with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio
+        .block_on(async { omni_host::server::connections::listen(listen) })
+        .with_context(|| format!("listening on {listen}"))?;
     eprintln!("omni-host serving {} instance(s) on http://{}", host.instances().len(), listener.local_addr()?);
     let state = AppState::new(host, metrics, options);
     let reloading = tokio.spawn(server::reload::on_hangup(state.clone(), config.clone()));

@@ -98,7 +98,9 @@ describe('instances', () => {
   test('connect reports a missing webhook subscription, and subscribes when the instance asks', async () => {
     graph.subscribed = false;
     ctx.logger.lines.length = 0;
-    await subject.connect('unsubscribed', instanceConfig('unsubscribed', graph.baseUrl));
+    // One phone number is one instance: each instance here has a number of its own.
+    graph.phoneNumbers.add('106540352242931').add('106540352242932');
+    await subject.connect('unsubscribed', instanceConfig('unsubscribed', graph.baseUrl, { phoneNumberId: '106540352242931' }));
     const status = await subject.getStatus('unsubscribed');
     assert.equal(status.state, 'connected', 'the credentials work');
     assert.match(status.message ?? '', /^webhook-subscription: no app is subscribed/);
@@ -109,7 +111,7 @@ describe('instances', () => {
     assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.data?.check === 'webhook-subscription'));
     assert.equal(graph.subscribed, false, 'nothing is changed unless asked');
 
-    const config = instanceConfig('subscribing', graph.baseUrl);
+    const config = instanceConfig('subscribing', graph.baseUrl, { phoneNumberId: '106540352242932' });
     config.options = { ...config.options, subscribeWebhooks: true };
     await subject.connect('subscribing', config);
     assert.equal((await subject.getStatus('subscribing')).message, undefined);
@@ -118,13 +120,24 @@ describe('instances', () => {
   });
 
   test('the operator’s egress narrows what the component declared', async () => {
-    const config = instanceConfig('narrowed', graph.baseUrl);
+    const config = instanceConfig('narrowed', graph.baseUrl, { phoneNumberId: '106540352242933' });
     config.options = { ...config.options, egress: ['https://example.com'] };
     ctx.logger.lines.length = 0;
     // Nothing declared is granted: connect cannot reach the Graph API.
     await assert.rejects(subject.connect('narrowed', config), { code: 'WHATSAPP_SEND_FAILED', providerCode: 'unreachable' });
     assert.equal(graph.requests.filter((r) => r.path.includes('narrowed')).length, 0);
     assert.ok(ctx.logger.lines.some((l) => l.level === 'warn' && l.message.includes('not declared') && l.message.includes('https://example.com')));
+  });
+
+  test('a second instance on a number another instance serves is a configuration problem', async () => {
+    graph.clear();
+    await assert.rejects(subject.connect('twin', instanceConfig('twin', graph.baseUrl)), (error: unknown) => {
+      assert.ok(error instanceof WhatsAppCloudError);
+      assert.equal(error.code, 'WHATSAPP_INVALID_CONFIG');
+      assert.match(error.message, /106540352242922/);
+      return true;
+    });
+    assert.equal(graph.requests.length, 0, 'Meta is not asked');
   });
 
   test('configuration problems are named by field, before Meta is asked', async () => {
@@ -146,7 +159,8 @@ describe('instances', () => {
   test('a token Meta refuses fails connect with its code and publishes instance.disconnected', async () => {
     ctx.bus.clear();
     graph.respond(graphError(401, 190, 'Error validating access token: The session has been invalidated'));
-    await assert.rejects(subject.connect('revoked', instanceConfig('revoked', graph.baseUrl)), {
+    const revoked = instanceConfig('revoked', graph.baseUrl, { phoneNumberId: '106540352242934' });
+    await assert.rejects(subject.connect('revoked', revoked), {
       code: 'WHATSAPP_AUTH_FAILED',
       providerCode: '190',
     });
