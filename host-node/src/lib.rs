@@ -43,6 +43,8 @@ pub struct Host {
     calls: Calls,
     family: String,
     stats: Arc<Counters>,
+    /// The origins the operator lets instances be granted (see [`HostOptions::egress`]).
+    egress: Option<Vec<String>>,
 }
 
 /// What the host counted since it started, for omni's health checks.
@@ -143,7 +145,7 @@ impl Host {
             .with_media_links(links);
         let stats = Arc::new(Counters::default());
         let calls = Calls::new(Arc::new(host), calls_options, stats.clone());
-        Ok(Self { calls, family: options.error_family, stats })
+        Ok(Self { calls, family: options.error_family, stats, egress: options.egress })
     }
 
     /// The plugin's identity and capabilities (JSON).
@@ -169,12 +171,16 @@ impl Host {
         }
     }
 
-    /// Hosts instance `id` with the plugin's settings (JSON, taken as they are), granted the
-    /// egress the plugin declares within `egress` when given: `{"change"}`, or
-    /// `{"problems": [{field, message}]}` when the plugin or the host refuses them.
+    /// Hosts instance `id` with the plugin's settings (JSON, taken as they are): `{"change"}`,
+    /// or `{"problems": [{field, message}]}` when the plugin or the host refuses them. Its
+    /// settings come from omni's API callers, so it is granted what `serve` grants an instance
+    /// added through its API: the origins the plugin declares, within the operator's list
+    /// ([`HostOptions::egress`]; without one, `https` origins named by DNS that resolve to public
+    /// addresses), narrowed by the instance's own `egress` when given.
     #[napi]
     pub fn put_instance(&self, id: String, config: String, egress: Option<Vec<String>>) -> Result<String> {
-        match self.host().put_instance_json(&id, &config, EgressLimit::Operator(egress.as_deref())) {
+        let limit = EgressLimit::Caller { listed: egress.as_deref(), operator: self.egress.as_deref() };
+        match self.host().put_instance_json(&id, &config, limit) {
             Ok(change) => Ok(json!({ "change": format!("{change:?}").to_lowercase() }).to_string()),
             Err(Refusal::Problems(problems)) => Ok(json!({ "problems": problems_json(&problems) }).to_string()),
             // The host's own refusal (an id, a phone number another instance serves) is about

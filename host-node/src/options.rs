@@ -43,6 +43,10 @@ pub struct HostOptions {
     pub inline_webhooks: Option<bool>,
     /// How long a call may wait for capacity before it is refused, in ms (default 30 000).
     pub queue_timeout_ms: Option<u32>,
+    /// The origins instances may be granted, as the operator lists them (`omni-host`'s
+    /// `[api] egress`): omni's API callers choose an instance's settings, its Graph base URL
+    /// included. Absent: `https` origins named by DNS, which must resolve to public addresses.
+    pub egress: Option<Vec<String>>,
     /// Sends: attempts in all and the longest total wait (default 4 within 60 000 ms).
     pub retry_max_attempts: Option<u32>,
     pub retry_max_total_wait_ms: Option<u32>,

@@ -108,6 +108,9 @@ async function startOmni(): Promise<number> {
   starts++;
   omni = Bun.spawn(['bun', `--env-file=${ENV_FILE}`, 'packages/api/src/index.ts'], {
     cwd: OMNI,
+    // The operator lets instances reach the fake Graph API (a loopback origin, refused unless
+    // listed: omni's API callers choose an instance's Graph base URL).
+    env: { ...process.env, WHATSAPP_CLOUD_EGRESS: graph.baseUrl },
     stdout: Bun.file(starts === 1 ? LOG : `${LOG}.${starts}`),
     stderr: Bun.file(`${starts === 1 ? LOG : `${LOG}.${starts}`}.stderr`),
   });

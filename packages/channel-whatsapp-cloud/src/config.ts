@@ -9,10 +9,10 @@
  * Not passed on:
  * - omni's own connect options, which omni's API adds to every connect whatever the channel
  *   (`forceNewQr` for WhatsApp Web's QR code, `token` for bot channels): they mean nothing here;
- * - the host's two options, as in `omni-host`'s configuration: `egress`, the operator's list of
- *   origins (the instance is granted only those of the origins the component declares for it),
- *   and `subscribeWebhooks`, which lets `connect` subscribe the app to the business account's
- *   webhooks when it is not.
+ * - the host's two options: `egress`, a list of origins that narrows further what the instance
+ *   is granted (the origins the component declares for it, within the operator's list: the
+ *   plugin's `egress` option, see `egressFromEnvironment`), and `subscribeWebhooks`, which lets
+ *   `connect` subscribe the app to the business account's webhooks when it is not.
  */
 
 import type { InstanceConfig } from '@omni/channel-sdk';
@@ -25,7 +25,7 @@ export const OMNI_CONNECT_OPTIONS: readonly string[] = ['forceNewQr', 'token'];
 export interface InstanceSettings {
   /** The component's configuration (credentials and options merged). */
   config: Record<string, unknown>;
-  /** The operator's egress list; absent: every declared origin is granted. */
+  /** The instance's own egress list, narrowing what the operator allows; absent: no narrowing. */
   egress?: string[];
   subscribeWebhooks: boolean;
 }
@@ -55,4 +55,14 @@ export function mergeSettings(stored: InstanceSettings | undefined, update: Inst
   const egress = update.egress ?? stored.egress;
   if (egress) merged.egress = egress;
   return merged;
+}
+
+/** Where the operator lists the origins instances may reach when the plugin's options do not. */
+export const EGRESS_ENV = 'WHATSAPP_CLOUD_EGRESS';
+
+/** The operator's origins from `WHATSAPP_CLOUD_EGRESS` (separated by commas or spaces);
+ * `undefined` when it is unset or empty, leaving the host's default (public `https` names). */
+export function egressFromEnvironment(env: Record<string, string | undefined>): string[] | undefined {
+  const origins = (env[EGRESS_ENV] ?? '').split(/[\s,]+/).filter((origin) => origin.length > 0);
+  return origins.length > 0 ? origins : undefined;
 }

@@ -41,6 +41,7 @@ export interface NativeHostOptions {
   mediaConcurrency?: number;
   queueTimeoutMs?: number;
   inlineWebhooks?: boolean;
+  egress?: string[];
   retryMaxAttempts?: number;
   retryMaxTotalWaitMs?: number;
 }

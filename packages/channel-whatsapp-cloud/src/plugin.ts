@@ -15,7 +15,7 @@ import { liftBinaries } from './attachments.js';
 import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
 import { ChatIndex } from './chats.js';
 import { componentInfo, componentPath } from './component-info.js';
-import { type InstanceSettings, mergeSettings, settingsOf } from './config.js';
+import { type InstanceSettings, egressFromEnvironment, mergeSettings, settingsOf } from './config.js';
 import { type ConfigProblem, type ErrorSummary, WhatsAppCloudError, invalidConfig, notConnected } from './errors.js';
 import { type BusEvent, Publisher } from './events.js';
 import { type NativeHost, loadNative } from './native.js';
@@ -47,6 +47,12 @@ export interface WhatsAppCloudPluginOptions {
   /** Where the generated secret is kept when none is given (default
    * `{omni's data}/whatsapp-cloud/secret.key`, beside `MEDIA_STORAGE_PATH`). */
   secretKeyFile?: string;
+  /** The origins instances may reach (`https://graph.facebook.com`...), as the operator lists
+   * them: omni's API callers choose an instance's settings, its Graph base URL included, so an
+   * instance is granted only the origins its component declares within this list. Default:
+   * `WHATSAPP_CLOUD_EGRESS` (origins separated by commas or spaces); without either, `https`
+   * origins named by DNS that resolve to public addresses (never loopback or private ones). */
+  egress?: string[];
   /** The host's limits and capacity, `omni-host`'s by default: memory (MiB) and guest CPU time
    * (ms) a call may use, its wall-clock bound, calls at once by lane, the wait for capacity,
    * send retries. */
@@ -128,6 +134,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
         mediaLinkTtlSeconds: this.options.mediaLinkTtlSeconds,
         maxWebhookBytes: this.options.maxWebhookBytes,
         maxEventBytes: this.options.maxEventBytes,
+        egress: this.options.egress ?? egressFromEnvironment(process.env),
       },
       this.publisher.publish,
       ([level, target, message]) => this.hostLog(level ?? 'info', target ?? '', message ?? ''),

@@ -73,7 +73,7 @@ describe('instances', () => {
 
   before(async () => {
     graph = await FakeGraph.start();
-    subject = new WhatsAppCloudPlugin();
+    subject = new WhatsAppCloudPlugin({ egress: [graph.baseUrl] });
     await subject.initialize(ctx.context);
   });
   after(async () => {
@@ -138,6 +138,23 @@ describe('instances', () => {
       return true;
     });
     assert.equal(graph.requests.length, 0, 'Meta is not asked');
+  });
+
+  test('an instance reaches only what the operator lists: a Graph API elsewhere is refused, never dialled', async () => {
+    const elsewhere = await FakeGraph.start();
+    try {
+      elsewhere.phoneNumbers.add('106540352242935');
+      const config = instanceConfig('elsewhere', elsewhere.baseUrl, { phoneNumberId: '106540352242935' });
+      await assert.rejects(subject.connect('elsewhere', config), (error: unknown) => {
+        assert.ok(error instanceof WhatsAppCloudError);
+        assert.equal(error.code, 'WHATSAPP_INVALID_CONFIG');
+        assert.match(error.message, /egress/);
+        return true;
+      });
+      assert.equal(elsewhere.requests.length, 0, 'nothing was sent there');
+    } finally {
+      await elsewhere.stop();
+    }
   });
 
   test('configuration problems are named by field, before Meta is asked', async () => {

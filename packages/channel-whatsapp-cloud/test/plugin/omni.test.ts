@@ -37,7 +37,7 @@ describe('connect, as omni’s API calls it', () => {
   before(async () => {
     graph = await FakeGraph.start();
     ctx = testContext();
-    plugin = new WhatsAppCloudPlugin({ secret: SECRET });
+    plugin = new WhatsAppCloudPlugin({ secret: SECRET, egress: [graph.baseUrl] });
     await plugin.initialize(ctx.context);
   });
   after(async () => {
@@ -105,7 +105,7 @@ describe('omni restarts', () => {
   before(async () => {
     graph = await FakeGraph.start();
     ctx = testContext();
-    const first = new WhatsAppCloudPlugin({ secret: SECRET });
+    const first = new WhatsAppCloudPlugin({ secret: SECRET, egress: [graph.baseUrl] });
     await first.initialize(ctx.context);
     await first.connect('acme', instanceConfig('acme', graph.baseUrl));
     await first.destroy();
@@ -114,7 +114,7 @@ describe('omni restarts', () => {
 
   /** A new omni process: the same database (plugin storage) and secret, a new plugin. */
   async function restarted(secret = SECRET): Promise<WhatsAppCloudPlugin> {
-    const plugin = new WhatsAppCloudPlugin({ secret });
+    const plugin = new WhatsAppCloudPlugin({ secret, egress: [graph.baseUrl] });
     await plugin.initialize(ctx.context);
     return plugin;
   }
@@ -177,6 +177,8 @@ describe('omni restarts', () => {
     own.context.config.mediaStorage = { type: 'local', basePath: join(data, 'media') };
     const saved = process.env.WHATSAPP_CLOUD_SECRET;
     delete process.env.WHATSAPP_CLOUD_SECRET;
+    // The operator's origins from omni's environment, as the plugin's options give none.
+    process.env.WHATSAPP_CLOUD_EGRESS = `https://graph.facebook.com, ${graph.baseUrl}`;
     try {
       const first = new WhatsAppCloudPlugin();
       await first.initialize(own.context);
@@ -191,6 +193,7 @@ describe('omni restarts', () => {
       await second.destroy();
     } finally {
       if (saved !== undefined) process.env.WHATSAPP_CLOUD_SECRET = saved;
+      delete process.env.WHATSAPP_CLOUD_EGRESS;
       rmSync(data, { recursive: true, force: true });
     }
   });

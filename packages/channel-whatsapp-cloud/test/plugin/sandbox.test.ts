@@ -24,6 +24,7 @@ describe('a misbehaving component, in omni’s process', () => {
     graph = await FakeGraph.start();
     plugin = new WhatsAppCloudPlugin({
       secret: 'a-plugin-secret-of-at-least-32-bytes!!',
+      egress: [graph.baseUrl],
       runtime: { component: MISBEHAVING, cpuBudgetMs: 300, memoryLimitMib: 32 },
     });
     await plugin.initialize(ctx.context);

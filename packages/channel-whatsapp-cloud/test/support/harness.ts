@@ -17,7 +17,8 @@ export interface Harness extends TestContext {
 export async function startPlugin(options: WhatsAppCloudPluginOptions = {}, instances = ['acme']): Promise<Harness> {
   const graph = await FakeGraph.start();
   const ctx = testContext();
-  const plugin = new WhatsAppCloudPlugin(options);
+  // The operator lets instances reach the fake (a loopback origin, refused unless listed).
+  const plugin = new WhatsAppCloudPlugin({ egress: [graph.baseUrl], ...options });
   await plugin.initialize(ctx.context);
   for (const id of instances) await plugin.connect(id, instanceConfig(id, graph.baseUrl));
   ctx.bus.clear();
