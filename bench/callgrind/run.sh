@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 PAYLOAD=${PAYLOAD:-text}; N1=${N1:-100}; N2=${N2:-600}
 HOST=$(rustc -vV | sed -n 's/^host: //p')
 LINKER=$(rustc --print sysroot)/lib/rustlib/$HOST/bin/wasm-component-ld
+echo "== building the webhook_loop example (release; the first build takes several minutes)" >&2
 cargo build -q --release -p omni-host --example webhook_loop
 LOOP=target/release/examples/webhook_loop
 count() { # component iterations -> instructions

@@ -58,6 +58,7 @@ trap cleanup EXIT
 if [[ -n ${OMNI_HOST:-} ]]; then
   BIN=$OMNI_HOST
 else
+  echo "== building omni-host (release; the first build takes several minutes)" >&2
   cargo build --release -p omni-host >/dev/null
   BIN=target/release/omni-host
 fi

@@ -51,6 +51,11 @@ def first_webhook(binary, config, cache, port):
 
 
 def main():
+    if len(sys.argv) < 2 or not os.access(sys.argv[1], os.X_OK):
+        given = sys.argv[1] if len(sys.argv) > 1 else "no binary"
+        sys.exit(f"startup.py: {given} is not an omni-host binary; build one first:\n"
+                 "    cargo build --release -p omni-host\n"
+                 "    python3 bench/startup/startup.py target/release/omni-host 10")
     binary, rounds = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10
     work = tempfile.mkdtemp(prefix="omni-startup-")
     config = os.path.join(work, "config.toml")

@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
@@ -28,12 +29,14 @@ pub const API_TOKEN: &str = "demo-api-token";
 pub const PHONE_NUMBER_ID: &str = "106540352242922";
 
 const TEXT_WEBHOOK: &str = include_str!("demo/webhook-text.json");
+/// The message the CLI's `send` tries.
+const HELLO: &str = r#"{"to": "+1 631 555 1234", "content": {"type": "text", "text": "Hello from omni-host"}}"#;
 const STATUS_WEBHOOK: &str = include_str!("demo/webhook-statuses.json");
 
-/// The demo instance's configuration, pointing at `graph_base_url`.
-pub fn config(graph_base_url: &str) -> anyhow::Result<HostConfig> {
-    HostConfig::parse(&format!(
-        r#"
+/// The demo instance's configuration file, pointing at `graph_base_url`.
+pub fn config_text(graph_base_url: &str) -> String {
+    format!(
+        r#"# The demo instance, against a fake Graph API (no Meta account needed).
 [[instances]]
 id = "{INSTANCE}"
 
@@ -48,7 +51,53 @@ graphBaseUrl = "{graph_base_url}"
 [api]
 token = "{API_TOKEN}"
 "#
-    ))
+    )
+}
+
+/// The demo instance's configuration, pointing at `graph_base_url`.
+pub fn config(graph_base_url: &str) -> anyhow::Result<HostConfig> {
+    HostConfig::parse(&config_text(graph_base_url))
+}
+
+/// What the CLI's commands need to run against a fake Graph API: the demo's configuration,
+/// a message to send and a webhook body to deliver, written to `dir`; and those commands, ready
+/// to paste.
+pub fn write_try_files(dir: &Path, graph_base_url: &str) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let config = dir.join("config.toml");
+    let message = dir.join("hello.json");
+    let webhook = dir.join("webhook.json");
+    std::fs::write(&config, config_text(graph_base_url))?;
+    std::fs::write(&message, HELLO)?;
+    std::fs::write(&webhook, TEXT_WEBHOOK)?;
+    let (config, message, webhook) = (config.display(), message.display(), webhook.display());
+    Ok(vec![
+        format!("omni-host doctor --config {config}"),
+        format!("omni-host send --config {config} --instance {INSTANCE} --message {message}"),
+        format!("omni-host webhook --config {config} --body {webhook} --sign"),
+    ])
+}
+
+/// `omni-host fake-graph`: the demo's fake Graph API on its own, the files of
+/// [`write_try_files`] written to `dir` and its commands printed; serves until `stop` completes.
+pub fn fake_graph(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    out: &Output,
+    stop: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let _context = runtime.enter();
+    let graph = FakeGraph::start(ACCESS_TOKEN, PHONE_NUMBER_ID)?;
+    out.say(&format!("fake Graph API (standing in for Meta) on {}", graph.base_url()));
+    let commands = write_try_files(dir, &graph.base_url())?;
+    out.say(&format!("wrote {}: the demo instance against it", dir.join("config.toml").display()));
+    out.say("try (until Ctrl-C):");
+    for command in commands {
+        out.say(&format!("  {command}"));
+    }
+    runtime.block_on(stop);
+    drop(graph);
+    Ok(())
 }
 
 /// Where the demo writes: commentary lines (`# ...`) and events (JSON lines) interleaved.
@@ -170,6 +219,16 @@ pub fn run(
         "  curl -s -X POST {base}/api/v1/instances/{INSTANCE}/messages -H 'authorization: Bearer {API_TOKEN}' -H 'content-type: application/json' -d '{{\"to\": \"+1 631 555 1234\", \"content\": {{\"type\": \"text\", \"text\": \"Hello\"}}}}'"
     ));
     out.say(&format!("  curl -s {base}/healthz ; curl -s {base}/metrics"));
+    let dir = std::env::temp_dir().join(format!("omni-host-demo-{}", std::process::id()));
+    let commands = write_try_files(&dir, &graph.base_url())?;
+    out.say(&format!("the configuration it runs ({}):", dir.join("config.toml").display()));
+    for line in config_text(&graph.base_url()).lines().filter(|l| !l.is_empty()) {
+        out.say(&format!("  {line}"));
+    }
+    out.say("and the CLI against the same fake Graph API, while this runs:");
+    for command in commands {
+        out.say(&format!("  {command}"));
+    }
 
     if keep_serving {
         out.say("serving until Ctrl-C");
@@ -178,6 +237,7 @@ pub fn run(
     }
     runtime.block_on(server).context("the server task")??;
     let _ = std::fs::remove_file(&sample);
+    let _ = std::fs::remove_dir_all(&dir);
     drop(graph);
     Ok(())
 }

@@ -39,6 +39,7 @@ function cargo(args, options = {}) {
 
 /** The `.wasm` of a workspace package, built by cargo if need be. */
 function cargoComponent(cratePackage) {
+  console.log(`channel-whatsapp-cloud: building the component ${cratePackage} (cargo, wasm32; a first build takes a minute or two)`);
   const output = cargo(['run', '--quiet', '-p', 'build-support', '--bin', 'build-component', '--', cratePackage]);
   return output.trim().split('\n').pop();
 }

@@ -204,7 +204,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     const settings = given ? mergeSettings(kept, given) : kept;
     if (!settings) {
       this.fail(instanceId, config, {
-        message: `instance ${instanceId} has no settings: connect it with its credentials and options (see the package's README: omni passes them once omni-patches/ are applied)`,
+        message: `instance ${instanceId} has no settings: connect it with its credentials and options (see the package's README.md: omni passes them once omni-patches/ are applied)`,
         code: 'WHATSAPP_NOT_CONFIGURED',
         providerCode: 'no-settings',
         retryable: false,

@@ -377,7 +377,10 @@ mod tests {
     fn the_readme_documents_every_rule() {
         for rule in CONTENT_RULES {
             let row = super::super::readme_row(rule.meta_type);
-            assert!(row.contains(&format!("| `{}` |", rule.omni_type)), "README row disagrees with the code: {row}");
+            assert!(
+                row.contains(&format!("| `{}` |", rule.omni_type)),
+                "docs/inbound.md row disagrees with the code: {row}"
+            );
         }
     }
 

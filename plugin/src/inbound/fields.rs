@@ -210,7 +210,7 @@ mod tests {
     fn the_readme_documents_every_field() {
         for rule in FIELD_RULES {
             let row = super::super::readme_row(rule.field);
-            assert!(row.contains(&format!("`{}`", rule.event)), "README row disagrees with the code: {row}");
+            assert!(row.contains(&format!("`{}`", rule.event)), "docs/inbound.md row disagrees with the code: {row}");
         }
     }
 }

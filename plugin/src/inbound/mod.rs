@@ -245,13 +245,13 @@ fn webhook_error(ctx: &ChangeContext<'_>, error: &Node<'_>) -> Event {
 #[cfg(test)]
 mod tests;
 
-/// The README row whose first cell is `` `first_cell` ``: the mapping tables document the code,
-/// and tests keep them in step.
+/// The row of `docs/inbound.md` whose first cell is `` `first_cell` ``: the mapping tables
+/// document the code, and tests keep them in step.
 #[cfg(test)]
 pub(crate) fn readme_row(first_cell: &str) -> &'static str {
     let start = format!("| `{first_cell}` ");
-    include_str!("../../../README.md")
+    include_str!("../../../docs/inbound.md")
         .lines()
         .find(|l| l.starts_with(&start))
-        .unwrap_or_else(|| panic!("the README's mapping tables have no row for `{first_cell}`"))
+        .unwrap_or_else(|| panic!("docs/inbound.md's mapping tables have no row for `{first_cell}`"))
 }

@@ -60,6 +60,15 @@ pub enum Command {
         #[arg(long)]
         exit: bool,
     },
+    /// A fake Graph API on its own, no Meta account needed: writes the demo instance's
+    /// configuration pointing at it (and a message and a webhook body) to --dir, prints the
+    /// `doctor`, `send` and `webhook` commands that use them, and serves until Ctrl-C.
+    #[cfg(feature = "whatsapp")]
+    FakeGraph {
+        /// Where to write config.toml, hello.json and webhook.json.
+        #[arg(long, value_name = "DIR", default_value = "omni-host-try")]
+        dir: PathBuf,
+    },
     /// Serve the provider's webhooks and the send API until SIGINT or SIGTERM (requests in
     /// flight finish).
     ///

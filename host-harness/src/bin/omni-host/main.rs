@@ -60,6 +60,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        #[cfg(feature = "whatsapp")]
+        Command::FakeGraph { dir } => {
+            let out = omni_host::demo::Output::new(Box::new(std::io::stdout()));
+            omni_host::demo::fake_graph(&tokio, &dir, &out, omni_host::server::shutdown_signal())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve(args) => serve::run(tokio, &source, args),
         Command::Block { config, instance, users, unblock } => {
             account::block(&source, &config, &instance, &users, !unblock)
