@@ -40,6 +40,13 @@ pub fn parse(filter: &str) -> Result<EnvFilter, String> {
         let asked = explicit.iter().rev().find(|(target, _)| target == library).map_or(default, |(_, level)| *level);
         let capped = asked.min(LevelFilter::INFO);
         parsed = parsed.add_directive(format!("{library}={capped}").parse().map_err(|e| format!("{e}"))?);
+        // A directive for one of its modules (`hyper::proto=trace`) is more specific than the
+        // library's: capped too.
+        let module = format!("{library}::");
+        for (target, level) in explicit.iter().filter(|(target, _)| target.starts_with(&module)) {
+            let capped = (*level).min(LevelFilter::INFO);
+            parsed = parsed.add_directive(format!("{target}={capped}").parse().map_err(|e| format!("{e}"))?);
+        }
     }
     Ok(parsed)
 }
@@ -75,5 +82,7 @@ mod tests {
         assert!(shown("warn,omni_host=debug").contains("ureq=warn"), "{}", shown("warn,omni_host=debug"));
         assert!(shown("info,hyper=trace").contains("hyper=info"), "{}", shown("info,hyper=trace"));
         assert!(shown("trace,hyper=error").contains("hyper=error"), "{}", shown("trace,hyper=error"));
+        let module = shown("info,hyper::proto=trace");
+        assert!(module.contains("hyper::proto=info") && !module.contains("hyper::proto=trace"), "{module}");
     }
 }
