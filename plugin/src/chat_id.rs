@@ -20,8 +20,9 @@ pub fn bsuid(user_id: &str) -> String {
     format!("{user_id}{BSUID_SUFFIX}")
 }
 
-/// The chat id of a group.
+/// The chat id of a group (a `group_id` already given as a chat id is taken as it is).
 pub fn group(group_id: &str) -> String {
+    let group_id = group_id.strip_suffix(GROUP_SUFFIX).unwrap_or(group_id);
     format!("{group_id}{GROUP_SUFFIX}")
 }
 

@@ -85,6 +85,13 @@ pub(super) fn map<'n>(ctx: &ChangeContext<'n>, message: &'n Node<'n>, events: &m
     let sender = Sender::resolve(ctx, message);
     let chat_id = match str_field(message, "group_id") {
         Some(group) => chat_id::group(&group),
+        // No group and no sender: there is no chat to put it in, and an event with an empty
+        // chat would reach omni's agents as one. Reported raw instead.
+        None if sender.id().is_empty() => {
+            let reason = "a message that names no sender (no `from`, `from_user_id` or single contact) and no group";
+            events.push(super::unhandled(ctx.instance_id, ctx.business_account_id, "messages", message, Some(reason)));
+            return;
+        }
         None => sender.chat_id(),
     };
     let occurred_at_ms = timestamp_ms(message, "timestamp");

@@ -14,11 +14,16 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Node<'_>, events: &mut Vec<E
     let state = status.get("status").and_then(Node::as_str).unwrap_or("");
     let occurred_at_ms = timestamp_ms(status, "timestamp");
     let recipient = str_field(status, "recipient_id").or_else(|| str_field(status, "recipient_user_id"));
-    let recipient = recipient.as_deref().unwrap_or("");
+    let Some(recipient) = recipient.as_deref().filter(|r| !r.is_empty()) else {
+        // No chat to attach it to (`@s.whatsapp.net` alone is no chat): reported raw.
+        let reason = "a status that names no recipient (no `recipient_id` or `recipient_user_id`)";
+        events.push(super::unhandled(ctx.instance_id, ctx.business_account_id, "statuses", status, Some(reason)));
+        return;
+    };
     let is_group = status.get("recipient_type").and_then(Node::as_str) == Some("group");
     let chat_id = if is_group {
         chat_id::group(recipient)
-    } else if str_field(status, "recipient_id").is_none() && !recipient.is_empty() {
+    } else if str_field(status, "recipient_id").is_none() {
         chat_id::bsuid(recipient)
     } else {
         chat_id::user(recipient)

@@ -441,3 +441,43 @@ fn an_edit_is_the_message_it_replaces_with_omnis_edit_flags() {
     let p = payload(&bare[0]);
     assert_eq!((p["externalId"].as_str(), p["content"]["type"].as_str()), (Some("wamid.E2"), Some("edit")));
 }
+
+#[test]
+fn a_message_with_no_sender_and_no_group_is_reported_not_published_with_an_empty_chat() {
+    let anonymous = json!({"id": "wamid.NOONE", "timestamp": "1697043223", "type": "text", "text": {"body": "hi"}});
+    // Two contacts: none of them can be taken for the sender.
+    let contacts = vec![json!({"wa_id": "15550000001"}), json!({"wa_id": "15550000002"})];
+    let body = notification(vec![change(messages_value(vec![anonymous], contacts))]);
+    let events = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(kinds(&events), [UNHANDLED_EVENT]);
+    let p = payload(&events[0]);
+    assert_eq!(p["rawPayload"]["id"], "wamid.NOONE", "the message itself, raw");
+    assert!(p["reason"].as_str().unwrap().contains("no sender"), "{p}");
+    let again = map_notification(&body, "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(again[0].id, events[0].id, "a redelivery gives the same id");
+}
+
+#[test]
+fn a_status_with_no_recipient_is_reported_not_given_a_bare_suffix_as_chat() {
+    let value = json!({
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE},
+        "statuses": [
+            {"id": "wamid.S1", "status": "delivered", "timestamp": "1697043223"},
+            {"id": "wamid.S2", "status": "delivered", "timestamp": "1697043223", "recipient_id": "15550000001"},
+        ],
+    });
+    let events = map_notification(&notification(vec![change(value)]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(kinds(&events), [UNHANDLED_EVENT, "message.delivered"]);
+    assert!(payload(&events[0])["reason"].as_str().unwrap().contains("no recipient"));
+    assert_eq!(payload(&events[1])["chatId"], "15550000001@s.whatsapp.net");
+}
+
+#[test]
+fn a_group_id_given_as_a_chat_id_is_not_suffixed_twice() {
+    let mut message = text_message("wamid.G", "15550000001", "hello group");
+    message["group_id"] = json!("120363025555555555@g.us");
+    let events = mapped(message);
+    assert_eq!(payload(&events[0])["chatId"], "120363025555555555@g.us");
+    assert_eq!(crate::chat_id::group("120363025555555555"), "120363025555555555@g.us");
+}
