@@ -282,11 +282,19 @@ fn picked_reply<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     content.click = Some(Click { title: picked.get("title"), data: picked.get("id") });
 }
 
+/// The text of a flow reply that carries no `body`.
+pub(crate) const FLOW_REPLY_TEXT: &str = "Flow response";
+
 /// `interactive.nfm_reply`: a WhatsApp Flow's answer. Its `response_json` is parsed when it is
 /// JSON, kept as text otherwise.
 fn flow_reply<'n>(object: &'n Node<'n>, content: &mut Content<'n>) {
     let flow = object.get("nfm_reply").unwrap_or(&crate::json::NULL);
     set_str(content, "text", flow, "body");
+    // Meta documents a `body` ("Sent"), but a reply without one is still an answer: text
+    // content always has text, and the answers themselves are in `rawPayload.reply.response`.
+    if content.fields.get_str("text").is_none_or(str::is_empty) {
+        content.fields.set("text", Field::Str(Cow::Borrowed(FLOW_REPLY_TEXT)));
+    }
     let mut reply = Object::with_capacity(128);
     reply.str("type", "nfm_reply").node_or_null("name", flow.get("name")).node_or_null("body", flow.get("body"));
     match flow.get("response_json") {

@@ -153,12 +153,23 @@ fn map_change(
             for status in value.statuses {
                 statuses::map(&ctx, status, events);
             }
+            // Anything else a `messages` change carries (`message_echoes`, `calls`...) is
+            // reported raw rather than dropped unseen.
+            for (key, items) in change.value.members().unwrap_or_default() {
+                if matches!(items, Node::Array(_)) && !MESSAGES_VALUE_ARRAYS.contains(&key.as_ref()) {
+                    let reason = format!("`{key}` inside a `messages` change is not mapped");
+                    events.push(unhandled(instance_id, business_account_id, "messages", items, Some(&reason)));
+                }
+            }
         }
     }
     for error in value.errors {
         events.push(webhook_error(&ctx, error));
     }
 }
+
+/// The arrays of a `messages` change that are mapped.
+const MESSAGES_VALUE_ARRAYS: &[&str] = &["contacts", "messages", "statuses", "errors"];
 
 /// A change this channel does not map — a field it does not know, or a value it cannot read
 /// (`reason`) — reported with its raw value.

@@ -481,3 +481,24 @@ fn a_group_id_given_as_a_chat_id_is_not_suffixed_twice() {
     assert_eq!(payload(&events[0])["chatId"], "120363025555555555@g.us");
     assert_eq!(crate::chat_id::group("120363025555555555"), "120363025555555555@g.us");
 }
+
+#[test]
+fn a_flow_reply_without_a_body_still_has_text() {
+    let message = json!({"from": "5511999990000", "id": "wamid.FLOW", "timestamp": "1697043223", "type": "interactive",
+        "interactive": {"type": "nfm_reply", "nfm_reply": {"name": "flow", "response_json": "{\"rating\": \"5\"}"}}});
+    let p = payload(&mapped(message)[0]);
+    assert_eq!(p["content"]["text"], super::content::FLOW_REPLY_TEXT);
+    assert_eq!(p["rawPayload"]["reply"]["response"]["rating"], "5", "the answers stay with it: {p}");
+}
+
+#[test]
+fn arrays_a_messages_change_does_not_map_are_reported_not_dropped() {
+    let mut value = messages_value(vec![text_message("wamid.M", "5511999990000", "hi")], vec![]);
+    value["calls"] = json!([{"id": "wacid.1", "event": "connect"}]);
+    value["message_echoes"] = json!([{"id": "wamid.E", "to": "5511999990000"}]);
+    let events = map_notification(&notification(vec![change(value)]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(kinds(&events), ["message.received", UNHANDLED_EVENT, UNHANDLED_EVENT]);
+    let reasons: Vec<String> = events[1..].iter().map(|e| payload(e)["reason"].as_str().unwrap().to_owned()).collect();
+    assert!(reasons.iter().any(|r| r.contains("`calls`")) && reasons.iter().any(|r| r.contains("`message_echoes`")));
+    assert_eq!(payload(&events[1])["rawPayload"].as_array().map(Vec::len), Some(1));
+}
