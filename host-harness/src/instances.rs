@@ -35,7 +35,7 @@ pub struct HostedInstance {
     /// `status` because every webhook writes it, and an atomic costs no lock on that path.
     last_webhook_at_ms: AtomicU64,
     /// Values its settings read from the host's environment for an API caller: never shown to
-    /// one (see [`HostedInstance::scrub`]).
+    /// one (`server::scrub` keeps them out of the instances API's answers).
     secrets: Vec<String>,
 }
 
