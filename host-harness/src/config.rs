@@ -196,7 +196,7 @@ impl InstanceSettings {
     }
 
     fn resolve(&self, caller: Option<&CallerLimits>) -> anyhow::Result<ResolvedConfig> {
-        let mut walk = EnvWalk { caller, secrets: Vec::new(), problems: Vec::new() };
+        let mut walk = EnvWalk::new(caller);
         let config = walk.to_json(&toml::Value::Table(self.config.clone()), "config");
         if !walk.problems.is_empty() {
             bail!("{}", walk.problems.join("; "));
@@ -204,11 +204,12 @@ impl InstanceSettings {
         Ok(ResolvedConfig { config, secrets: walk.secrets })
     }
 
-    /// Every `{ env = "VAR" }` of the config, with the setting naming it.
-    fn env_references(&self) -> Vec<(String, String)> {
-        let mut found = Vec::new();
-        collect_env(&toml::Value::Table(self.config.clone()), "config", &mut found);
-        found
+    /// Every `{ env = "VAR" }` of the config that names an unset variable, with the setting
+    /// naming it.
+    fn unset_variables(&self) -> Vec<(String, String)> {
+        let mut walk = EnvWalk::new(None);
+        walk.to_json(&toml::Value::Table(self.config.clone()), "config");
+        walk.unset
     }
 }
 
@@ -256,9 +257,15 @@ struct EnvWalk<'a> {
     caller: Option<&'a CallerLimits>,
     secrets: Vec<String>,
     problems: Vec<String>,
+    /// The unset variables, with the setting naming each.
+    unset: Vec<(String, String)>,
 }
 
-impl EnvWalk<'_> {
+impl<'a> EnvWalk<'a> {
+    fn new(caller: Option<&'a CallerLimits>) -> Self {
+        Self { caller, secrets: Vec::new(), problems: Vec::new(), unset: Vec::new() }
+    }
+
     fn to_json(&mut self, value: &toml::Value, at: &str) -> Value {
         match value {
             toml::Value::String(s) => Value::String(s.clone()),
@@ -294,6 +301,7 @@ impl EnvWalk<'_> {
             }
             Err(_) => {
                 self.problems.push(format!("{at}: environment variable {var} is not set"));
+                self.unset.push((var.to_owned(), at.to_owned()));
                 Value::Null
             }
         }
@@ -305,25 +313,6 @@ fn env_reference(table: &toml::Table) -> Option<&str> {
     match table.get("env") {
         Some(toml::Value::String(var)) if table.len() == 1 => Some(var),
         _ => None,
-    }
-}
-
-fn collect_env(value: &toml::Value, at: &str, found: &mut Vec<(String, String)>) {
-    match value {
-        toml::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                collect_env(item, &format!("{at}[{i}]"), found);
-            }
-        }
-        toml::Value::Table(table) => match env_reference(table) {
-            Some(var) => found.push((var.to_owned(), at.to_owned())),
-            None => {
-                for (key, item) in table {
-                    collect_env(item, &format!("{at}.{key}"), found);
-                }
-            }
-        },
-        _ => {}
     }
 }
 
@@ -339,23 +328,22 @@ impl HostConfig {
 
     /// Every `{ env = "VAR" }` of the file that names an unset variable, in one error.
     pub fn check_environment(&self) -> anyhow::Result<()> {
-        let mut references: Vec<(String, String)> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
         for instance in &self.instances {
             let id = &instance.id;
-            references
-                .extend(instance.env_references().into_iter().map(|(var, at)| (var, format!("instance `{id}` {at}"))));
+            let unset = instance.unset_variables().into_iter();
+            missing.extend(unset.map(|(var, at)| format!("{var} (for instance `{id}` {at})")));
         }
-        if let Some(Secret::Env { env }) = self.api.as_ref().map(|api| &api.token) {
-            references.push((env.clone(), "[api] token".into()));
+        let api_token = self.api.as_ref().map(|api| (&api.token, "[api] token"));
+        let link_secret =
+            self.media.as_ref().and_then(|media| media.link_secret.as_ref()).map(|s| (s, "[media] link_secret"));
+        for (secret, at) in api_token.into_iter().chain(link_secret) {
+            if let Secret::Env { env } = secret
+                && std::env::var_os(env).is_none()
+            {
+                missing.push(format!("{env} (for {at})"));
+            }
         }
-        if let Some(Secret::Env { env }) = self.media.as_ref().and_then(|media| media.link_secret.as_ref()) {
-            references.push((env.clone(), "[media] link_secret".into()));
-        }
-        let missing: Vec<String> = references
-            .into_iter()
-            .filter(|(var, _)| std::env::var_os(var).is_none())
-            .map(|(var, at)| format!("{var} (for {at})"))
-            .collect();
         if !missing.is_empty() {
             bail!("environment variables not set: {}", missing.join(", "));
         }

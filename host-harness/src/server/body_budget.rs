@@ -137,8 +137,9 @@ impl BodyBudget {
         Some((id, cut_signal))
     }
 
-    /// What is left, in bytes (for tests and metrics).
-    pub fn available(&self) -> usize {
+    /// What is left, in bytes.
+    #[cfg(test)]
+    fn available(&self) -> usize {
         (self.total_kib.saturating_sub(lock(&self.held).used_kib) << 10) as usize
     }
 }
