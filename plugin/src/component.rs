@@ -9,8 +9,8 @@ use crate::wit::logging::{self, Level};
 use crate::wit::media_links;
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
 use crate::wit::types::{ChannelError, ConfigProblem, Instance, InvalidField};
-use crate::wit::{account, media, messaging, plugin, webhook};
-use crate::{account as account_ops, config, connection, info, media as media_ops, omni_message, outbound};
+use crate::wit::{account, calls, media, messaging, plugin, webhook};
+use crate::{account as account_ops, config, connection, info, media as media_ops, omni_message, outbound, voice_calls};
 
 /// The WIT imports, as the logic's [`Host`].
 struct WitHost;
@@ -122,6 +122,12 @@ impl account::Guest for Component {
 
     fn update_business_profile(instance: Instance, update: account::ProfileUpdate) -> Result<(), ChannelError> {
         export(|| account_ops::update_profile(&WitHost, &instance, &update))
+    }
+}
+
+impl calls::Guest for Component {
+    fn act_on_call(instance: Instance, action: calls::CallAction) -> Result<String, ChannelError> {
+        export(|| voice_calls::call_action(&WitHost, &instance, &action))
     }
 }
 

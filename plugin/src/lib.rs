@@ -16,7 +16,7 @@ pub mod wit {
         additional_derives: [PartialEq, Clone],
     });
 
-    pub use exports::omni::channel::{account, media, messaging, plugin, webhook};
+    pub use exports::omni::channel::{account, calls, media, messaging, plugin, webhook};
     pub use omni::channel::{events, logging, media_links, outbound_http, types};
 }
 
@@ -38,6 +38,7 @@ pub mod media_rules;
 pub mod omni_message;
 pub mod outbound;
 pub mod signature;
+pub mod voice_calls;
 pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]

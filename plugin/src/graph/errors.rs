@@ -32,25 +32,44 @@ use ErrorClass::{Auth, Terminal, Throttled, Transient};
 /// Default backoff for transient failures: 1 s, then doubling.
 const TRANSIENT_BACKOFF: (u32, u32) = (1_000, 2);
 
-/// Meta's error codes and what to do about them (from Meta's error-code reference).
+/// An hour, then doubling: limits Meta lifts after a pause it does not announce. Longer than
+/// any host's retry budget, so the host stops at once and the failure says "retryable" to omni.
+const LONG_PAUSE: (u32, u32) = (3_600_000, 2);
+
+/// Meta's error codes and what to do about them (from Meta's error-code reference, its
+/// Calling, Groups and business-scoped user id pages, 2026). `docs/outbound.md` lists the same
+/// table; a test keeps the two in step.
 pub const ERROR_TABLE: &[ErrorRule] = &[
     // Throttling: retry later, never sooner than advised.
+    rule(4..=4, Throttled, Some((60_000, 2)), "application request limit reached"),
+    rule(80007..=80007, Throttled, Some((60_000, 2)), "WhatsApp Business Account rate limit reached"),
+    rule(130429..=130429, Throttled, Some((1_000, 2)), "throughput limit reached for the phone number"),
+    rule(131048..=131048, Throttled, Some((60_000, 2)), "spam rate limit: the number may send fewer messages for now"),
     rule(
         131056..=131056,
         Throttled,
         Some((4_000, 4)),
         "pair rate limit: too many messages to one user (back off 4^n s)",
     ),
-    rule(130429..=130429, Throttled, Some((1_000, 2)), "throughput limit reached for the phone number"),
-    rule(4..=4, Throttled, Some((60_000, 2)), "application request limit reached"),
-    rule(80007..=80007, Throttled, Some((60_000, 2)), "WhatsApp Business Account rate limit reached"),
-    rule(131048..=131048, Throttled, Some((60_000, 2)), "spam rate limit: the number may send fewer messages for now"),
+    rule(
+        131064..=131064,
+        Throttled,
+        Some(LONG_PAUSE),
+        "messaging limit reached after template classification violations (a pause of hours)",
+    ),
+    rule(131208..=131208, Throttled, Some((60_000, 2)), "group API rate limit reached"),
+    rule(133016..=133016, Throttled, Some((60_000, 2)), "registration rate limit reached"),
+    rule(138002..=138002, Throttled, Some((10_000, 2)), "concurrent calls limit reached for the number"),
+    rule(138005..=138005, Throttled, Some((60_000, 2)), "call rate limit reached for the number"),
+    rule(138012..=138012, Throttled, Some(LONG_PAUSE), "business-initiated calls limit: 5 connected calls a day"),
     // Passing failures on Meta's side.
     rule(1..=1, Transient, Some(TRANSIENT_BACKOFF), "unknown API error"),
     rule(2..=2, Transient, Some(TRANSIENT_BACKOFF), "API service temporarily unavailable"),
     rule(131000..=131000, Transient, Some(TRANSIENT_BACKOFF), "something went wrong"),
     rule(131016..=131016, Transient, Some(TRANSIENT_BACKOFF), "service overloaded"),
     rule(131057..=131057, Transient, Some((60_000, 2)), "business account in maintenance mode"),
+    rule(138004..=138004, Transient, Some(TRANSIENT_BACKOFF), "error while connecting the call"),
+    rule(2494100..=2494100, Transient, Some((60_000, 2)), "phone number in maintenance mode (migration)"),
     // The token itself is unusable: stop and mark the instance disconnected.
     rule(0..=0, Auth, None, "authentication exception"),
     rule(102..=102, Auth, None, "API session expired or invalid"),
@@ -63,18 +82,31 @@ pub const ERROR_TABLE: &[ErrorRule] = &[
     rule(100..=100, Terminal, None, "invalid parameter"),
     rule(368..=368, Terminal, None, "temporarily blocked for policy violations"),
     rule(130472..=130472, Terminal, None, "user's number is part of an experiment"),
+    rule(130497..=130497, Terminal, None, "business account may not message users in this country"),
     rule(131008..=131008, Terminal, None, "required parameter missing"),
     rule(131009..=131009, Terminal, None, "parameter value not valid"),
     rule(131026..=131026, Terminal, None, "message undeliverable"),
     rule(131030..=131030, Terminal, None, "recipient not in the allowed list (test number)"),
     rule(131031..=131031, Terminal, None, "business account locked"),
+    rule(131042..=131042, Terminal, None, "payment method problem on the business account"),
+    rule(131045..=131045, Terminal, None, "phone number registration problem (certificate)"),
     rule(131047..=131047, Terminal, None, "more than 24 hours since the user last wrote: send a template"),
-    rule(131049..=131049, Terminal, None, "not delivered to maintain healthy ecosystem engagement"),
+    rule(131049..=131049, Terminal, None, "not delivered to maintain healthy ecosystem engagement (wait 24 h)"),
     rule(131050..=131050, Terminal, None, "user stopped marketing messages"),
     rule(131051..=131051, Terminal, None, "unsupported message type"),
     rule(131052..=131052, Terminal, None, "media download error"),
     rule(131053..=131053, Terminal, None, "media upload error"),
+    rule(131062..=131062, Terminal, None, "this message cannot go to a business-scoped user id: send to the number"),
+    rule(131063..=131063, Terminal, None, "marketing templates go through the Marketing Messages API on this account"),
+    rule(131200..=131207, Terminal, None, "group request refused (participants, limits, suspended group)"),
+    rule(131209..=131215, Terminal, None, "group request refused (picture, limits, not eligible for groups)"),
     rule(132000..=132018, Terminal, None, "template problem (parameters, format, status)"),
+    rule(137000..=137000, Terminal, None, "the recipient's identity key changed: confirm it or send without a hash"),
+    rule(138000..=138001, Terminal, None, "calling not enabled, or the user cannot be called"),
+    rule(138003..=138003, Terminal, None, "a call with this user is already going on"),
+    rule(138006..=138011, Terminal, None, "call refused (no permission from the user, timeout, request limits)"),
+    rule(138013..=138018, Terminal, None, "calling refused (permission lookups, prerequisites)"),
+    rule(147001..=147005, Terminal, None, "username refused (taken, account not eligible)"),
 ];
 
 /// The rule for a Graph error code, if the table knows it.
@@ -293,6 +325,40 @@ mod tests {
         assert_eq!(e.class, Throttled);
         assert!(e.retry.is_some());
         assert!(is_retryable_code(131048));
+    }
+
+    #[test]
+    fn the_2026_codes_have_their_classes() {
+        for code in [131064, 131208, 133016, 138002, 138005, 138012] {
+            assert_eq!(from_response(400, &[], &graph_error(code, None)).class, Throttled, "{code}");
+        }
+        for code in [138004, 2494100] {
+            assert_eq!(from_response(400, &[], &graph_error(code, None)).class, Transient, "{code}");
+        }
+        for code in [130497, 131042, 131045, 131062, 131063, 131201, 131215, 137000, 138000, 138003, 138006, 138018, 147003]
+        {
+            assert_eq!(from_response(400, &[], &graph_error(code, None)).class, Terminal, "{code}");
+        }
+        // A limit lifted after hours: retryable for omni, beyond any host's retry budget.
+        assert!(is_retryable_code(131064));
+        assert!(rule_for(131064).unwrap().backoff.unwrap().0 >= 3_600_000);
+    }
+
+    #[test]
+    fn the_docs_list_the_table() {
+        let docs = include_str!("../../../docs/outbound.md");
+        for rule in ERROR_TABLE {
+            let (start, end) = (rule.codes.start(), rule.codes.end());
+            let cell = if start == end { format!("| {start} |") } else { format!("| {start}–{end} |") };
+            let row = docs.lines().find(|l| l.starts_with(&cell)).unwrap_or_else(|| panic!("docs/outbound.md has no row {cell}"));
+            let class = match rule.class {
+                Transient => "transient",
+                Throttled => "throttled",
+                Auth => "auth",
+                Terminal => "terminal",
+            };
+            assert!(row.contains(&format!("| {class} |")), "{row} should say {class}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Meta's object as `rawPayload`.
 
 use super::ChangeContext;
+use super::calls;
 use super::content;
 use crate::chat_id;
 use crate::event::EventSpec;
@@ -19,10 +20,19 @@ pub(crate) struct FieldRule {
     /// `None`: one event for the whole `value`; `Some(key)`: one event per item of
     /// `value[key]`.
     pub items: Option<&'static str>,
+    /// A field with a mapping of its own (typed events), in place of the generic report.
+    pub mapping: Option<Mapping>,
 }
 
+/// A field's own mapping.
+pub(crate) type Mapping = fn(&ChangeContext<'_>, &Node<'_>, &mut Vec<Event>);
+
 const fn rule(field: &'static str, event: &'static str, items: Option<&'static str>) -> FieldRule {
-    FieldRule { field, event, items }
+    FieldRule { field, event, items, mapping: None }
+}
+
+const fn mapped(field: &'static str, event: &'static str, mapping: Mapping) -> FieldRule {
+    FieldRule { field, event, items: None, mapping: Some(mapping) }
 }
 
 /// Every field the channel knows besides `messages`. Unknown fields are reported as
@@ -40,7 +50,7 @@ pub(crate) const FIELD_RULES: &[FieldRule] = &[
     rule("message_template_components_update", "custom.whatsapp-cloud.template.components", None),
     rule("template_category_update", "custom.whatsapp-cloud.template.category", None),
     rule("user_preferences", "custom.whatsapp-cloud.user.preferences", Some("user_preferences")),
-    rule("calls", "custom.whatsapp-cloud.call", Some("calls")),
+    mapped("calls", calls::CALL_CONNECT_EVENT, calls::map),
     rule("group_lifecycle_update", "custom.whatsapp-cloud.group.lifecycle", Some("groups")),
     rule("group_participants_update", "custom.whatsapp-cloud.group.participants", Some("groups")),
     rule("group_settings_update", "custom.whatsapp-cloud.group.settings", Some("groups")),
@@ -53,8 +63,6 @@ pub(crate) const FIELD_RULES: &[FieldRule] = &[
 /// Messages the business sent from the WhatsApp Business app (coexistence). Not
 /// `message.received`: an agent must not answer the business's own messages.
 pub const ECHO_EVENT: &str = "custom.whatsapp-cloud.message.echo";
-/// Call status updates (ringing, accepted...), which arrive in the `calls` field's `statuses`.
-pub const CALL_STATUS_EVENT: &str = "custom.whatsapp-cloud.call.status";
 
 /// The rule for a field, if the channel knows it.
 pub(crate) fn rule_for(field: &str) -> Option<&'static FieldRule> {
@@ -63,6 +71,9 @@ pub(crate) fn rule_for(field: &str) -> Option<&'static FieldRule> {
 
 /// Maps one change of a known field.
 pub(super) fn map(ctx: &ChangeContext<'_>, rule: &FieldRule, value: &Node<'_>, events: &mut Vec<Event>) {
+    if let Some(mapping) = rule.mapping {
+        return mapping(ctx, value, events);
+    }
     let Some(items_key) = rule.items else {
         events.push(report(ctx, rule.field, rule.event, value, ""));
         return;
@@ -74,11 +85,6 @@ pub(super) fn map(ctx: &ChangeContext<'_>, rule: &FieldRule, value: &Node<'_>, e
             events.push(report(ctx, rule.field, rule.event, item, items_key));
         }
     }
-    if rule.field == "calls" {
-        for status in value.get("statuses").map(Node::items).into_iter().flatten() {
-            events.push(report(ctx, rule.field, CALL_STATUS_EVENT, status, "statuses"));
-        }
-    }
 }
 
 /// A few fields of an item worth having without digging into `rawPayload` (absent or null
@@ -88,23 +94,6 @@ fn write_summary(payload: &mut Object, items_key: &str, item: &Node<'_>) {
         payload.opt_node(name, item.get(key).filter(|v| !v.is_null()));
     };
     match items_key {
-        "calls" => {
-            for (name, key) in [
-                ("callId", "id"),
-                ("event", "event"),
-                ("direction", "direction"),
-                ("from", "from"),
-                ("to", "to"),
-                ("status", "status"),
-            ] {
-                field(name, key);
-            }
-        }
-        "statuses" => {
-            for (name, key) in [("callId", "id"), ("status", "status"), ("type", "type")] {
-                field(name, key);
-            }
-        }
         "groups" => {
             field("groupId", "group_id");
             field("type", "type");

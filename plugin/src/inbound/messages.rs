@@ -108,6 +108,13 @@ pub(super) fn map<'n>(ctx: &ChangeContext<'n>, message: &'n Node<'n>, events: &m
         events.push(identity_change(ctx, key, external_id.as_deref(), &sender, message, occurred_at_ms));
         return;
     }
+    if let Some(reply) = message.pointer("/interactive/call_permission_reply") {
+        // The user's answer to the business's request to call them: a grant to act on, not a
+        // message for an agent to answer.
+        let reply = PermissionReply { key, chat_id: &chat_id, sender: &sender, reply, occurred_at_ms };
+        events.push(permission_reply(ctx, &reply, message));
+        return;
+    }
 
     // omni applies an edit when a `message.received` repeats a stored message's id with
     // `rawPayload.isEdited`: the edit is published as the message it replaces, with its new
@@ -331,6 +338,45 @@ fn raw_payload(
 /// A node that is there and not null.
 fn present<'n>(node: Option<&'n Node<'n>>) -> Option<&'n Node<'n>> {
     node.filter(|n| !n.is_null())
+}
+
+/// omni event type for a user's answer to a call permission request.
+pub const CALL_PERMISSION_EVENT: &str = "custom.whatsapp-cloud.call.permission-reply";
+
+/// A call permission reply and the message that carried it.
+struct PermissionReply<'a, 'n> {
+    key: &'a str,
+    chat_id: &'a str,
+    sender: &'a Sender<'n>,
+    reply: &'a Node<'n>,
+    occurred_at_ms: Option<u64>,
+}
+
+/// `{externalId, chatId, from, response, isPermanent, expiresAt, responseSource, replyToId,
+/// rawPayload}`: whether the business may call the user, and until when (ms).
+fn permission_reply(ctx: &ChangeContext<'_>, reply: &PermissionReply<'_, '_>, message: &Node<'_>) -> Event {
+    let external_id = str_field(message, "id");
+    let field = |key: &str| present(reply.reply.get(key));
+    let mut payload = Object::new();
+    payload
+        .opt_str("externalId", external_id.as_deref())
+        .str("chatId", reply.chat_id)
+        .str("from", reply.sender.id())
+        .opt_node("response", field("response"))
+        .opt_node("isPermanent", field("is_permanent"))
+        .opt_u64("expiresAt", timestamp_ms(reply.reply, "expiration_timestamp"))
+        .opt_node("responseSource", field("response_source"))
+        .opt_str("replyToId", message.pointer("/context/id").and_then(Node::as_str))
+        .object("rawPayload", raw_payload(ctx, reply.sender, reply.occurred_at_ms, message));
+    EventSpec {
+        instance_id: ctx.instance_id,
+        kind: EventKind::Other(CALL_PERMISSION_EVENT.to_owned()),
+        key: &[reply.key],
+        correlation_id: external_id.map(Cow::into_owned),
+        occurred_at_ms: reply.occurred_at_ms,
+        payload: payload.finish(),
+    }
+    .build()
 }
 
 /// omni event type for a notice that a user's identity changed (`system` messages: a new phone

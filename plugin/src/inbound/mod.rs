@@ -7,13 +7,15 @@
 //! field by field, and copied into the payloads as Meta sent them, so that a new field or type
 //! from Meta never makes a delivery fail.
 
+mod calls;
 mod content;
 mod envelope;
 mod fields;
 mod messages;
 mod statuses;
 
-pub use fields::{CALL_STATUS_EVENT, ECHO_EVENT};
+pub use calls::{CALL_CONNECT_EVENT, CALL_STATUS_EVENT, CALL_TERMINATE_EVENT};
+pub use fields::ECHO_EVENT;
 
 use crate::event::EventSpec;
 use crate::json::{Node, Object};

@@ -267,12 +267,45 @@ fn account_level_fields_go_to_the_receiver_and_calls_to_their_number() {
     let events = map_notification(&notification(vec![account, calls]), "receiver", ROUTES, &no_media_links).unwrap();
     assert_eq!(
         kinds(&events),
-        ["custom.whatsapp-cloud.account.update", "custom.whatsapp-cloud.call", CALL_STATUS_EVENT, WEBHOOK_ERROR_EVENT]
+        ["custom.whatsapp-cloud.account.update", CALL_CONNECT_EVENT, CALL_STATUS_EVENT, WEBHOOK_ERROR_EVENT]
     );
     assert_eq!(events[0].instance_id, "receiver");
     assert_eq!(payload(&events[0])["event"], "ACCOUNT_RESTRICTION");
     assert_eq!(events[1].instance_id, "inst-a");
     assert_eq!(payload(&events[1])["callId"], "wacid.1");
+}
+
+#[test]
+fn calls_are_typed_by_event_with_the_users_chat() {
+    let offer = json!({"sdp_type": "offer", "sdp": "v=0"});
+    let calls = json!({"field": "calls", "value": {"metadata": {"phone_number_id": PHONE, "display_phone_number": "15550001111"},
+        "calls": [
+            {"id": "wacid.in", "event": "connect", "direction": "USER_INITIATED", "from": "447700900123",
+             "to": "15550001111", "timestamp": "1752583107", "session": offer},
+            {"id": "wacid.out", "event": "terminate", "direction": "BUSINESS_INITIATED", "from": "15550001111",
+             "to": "447700900123", "status": "COMPLETED", "start_time": "1671644824", "end_time": "1671644944",
+             "duration": 120},
+            {"id": "wacid.x", "event": "transfer"},
+            {"event": "connect", "from": "447700900123"}],
+        "statuses": [{"id": "wacid.out", "type": "call", "status": "RINGING", "recipient_id": "447700900123"},
+                     {"id": "wacid.out", "type": "call", "status": "ACCEPTED", "recipient_id": "447700900123"}]}});
+    let events = map_notification(&notification(vec![calls]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(
+        kinds(&events),
+        [CALL_CONNECT_EVENT, CALL_TERMINATE_EVENT, UNHANDLED_EVENT, UNHANDLED_EVENT, CALL_STATUS_EVENT, CALL_STATUS_EVENT]
+    );
+    let connect = payload(&events[0]);
+    assert_eq!(connect["chatId"], "447700900123@s.whatsapp.net");
+    assert_eq!(connect["session"], json!({"sdpType": "offer", "sdp": "v=0"}));
+    assert_eq!(events[0].occurred_at_ms, Some(1_752_583_107_000));
+    let ended = payload(&events[1]);
+    assert_eq!(ended["chatId"], "447700900123@s.whatsapp.net", "the user is who a business call went to");
+    assert_eq!((ended["startedAt"].as_u64(), ended["durationSeconds"].as_u64()), (Some(1_671_644_824_000), Some(120)));
+    assert!(payload(&events[2])["reason"].as_str().unwrap().contains("`transfer`"));
+    assert!(payload(&events[3])["reason"].as_str().unwrap().contains("without an `id`"));
+    assert_eq!(payload(&events[4])["chatId"], "447700900123@s.whatsapp.net");
+    assert_ne!(events[4].id, events[5].id, "each status of one call is its own event");
+    assert_eq!(events[5].correlation_id.as_deref(), Some("wacid.out"));
 }
 
 #[test]
