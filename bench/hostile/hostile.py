@@ -1177,7 +1177,7 @@ def scenario_9(ctx):
         stop = threading.Event()
         hups = [0]
 
-        # The second whole file changes the instance (Graph API v23.0, not the default v24.0): the reloads that
+        # The second whole file changes the instance (Graph API v23.0, not the default v26.0): the reloads that
         # take replace it, under traffic.
         changed = whole.replace("[instances.config]\n", '[instances.config]\ngraphApiVersion = "v23.0"\n')
         assert changed != whole

@@ -196,7 +196,7 @@ const oursLaned = async (input) => {
 
 const peer = createRequire(new URL('../peers/whatsapp-api-js/', import.meta.url));
 const { WhatsAppAPI } = await import(peer.resolve('whatsapp-api-js'));
-const api = new WhatsAppAPI({ token: TOKEN, appSecret: SECRET, v: 'v24.0' });
+const api = new WhatsAppAPI({ token: TOKEN, appSecret: SECRET, v: 'v26.0' });
 api.on.message = async ({ phoneID, from, name, message }) => {
   await eventBus.publish(
     'message.received',
@@ -237,7 +237,7 @@ for (let round = 0; round < ROUNDS; round++) {
     if (!result.success) throw new Error(result.error);
   })).median);
   send.fetch.push((await timeEach(sends, () => 0, async () => {
-    const response = await fetch(`${graph.base}/v24.0/${PHONE}/messages`, {
+    const response = await fetch(`${graph.base}/v26.0/${PHONE}/messages`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: '16505551234', type: 'text', text: { body: 'Your order shipped.', preview_url: false } }),

@@ -10,5 +10,5 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-pub use exports::omni::channel::{account, media, messaging, plugin, webhook};
+pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
 pub use omni::channel::{events, logging, media_links, outbound_http, types};

@@ -30,7 +30,7 @@ use omni_host::channel_host::{ChannelHost, HostError, Refusal};
 use omni_host::component_cache::ComponentCache;
 use omni_host::config::HostConfig;
 use omni_host::omni::results::{self, SendResult};
-use omni_host::omni::{now_ms, wire};
+use omni_host::omni::{actions, now_ms, wire};
 use omni_host::runtime::PluginRuntime;
 use serde_json::{Value, json};
 
@@ -353,18 +353,41 @@ impl Host {
     pub async fn update_business_profile(&self, id: String, update: String) -> Option<String> {
         let update = match wire::profile_update(&update) {
             Ok(update) => update,
-            Err(why) => {
-                let summary = results::channel_error(
-                    &self.family,
-                    &omni_host::bindings::types::ChannelError::InvalidRequest(
-                        omni_host::bindings::types::InvalidField { field: "update".into(), reason: why },
-                    ),
-                );
-                return Some(json!(summary).to_string());
-            }
+            Err(why) => return Some(json!(self.invalid_request("update", why)).to_string()),
         };
         let outcome =
             self.calls.run(Lane::Egress, Instant::now(), move |host| host.update_business_profile(&id, &update)).await;
+        self.unit_outcome(outcome)
+    }
+
+    /// Makes a call action (`action` as JSON, named by its `action` field):
+    /// `{"ok": true, "value": {"callId"}}` or the error.
+    #[napi]
+    pub async fn call_action(&self, id: String, action: String) -> String {
+        let action = match actions::call_action(&action) {
+            Ok(action) => action,
+            Err(why) => return self.refused_request("action", why),
+        };
+        let outcome = self.calls.run(Lane::Egress, Instant::now(), move |host| host.act_on_call(&id, &action)).await;
+        self.value_outcome(outcome, |call_id| json!({ "callId": call_id }))
+    }
+
+    /// Makes a group action (`action` as JSON, named by its `action` field):
+    /// `{"ok": true, "value": {requestId?, inviteLink?, joinRequests, failed}}` or the error.
+    #[napi]
+    pub async fn group_action(&self, id: String, action: String) -> String {
+        let action = match actions::group_action(&action) {
+            Ok(action) => action,
+            Err(why) => return self.refused_request("action", why),
+        };
+        let outcome = self.calls.run(Lane::Egress, Instant::now(), move |host| host.act_on_group(&id, &action)).await;
+        self.value_outcome(outcome, actions::group_outcome)
+    }
+
+    /// Deletes an uploaded file from the provider: `null`, or the error (JSON).
+    #[napi]
+    pub async fn delete_media(&self, id: String, media_id: String) -> Option<String> {
+        let outcome = self.calls.run(Lane::Egress, Instant::now(), move |host| host.delete_media(&id, &media_id)).await;
         self.unit_outcome(outcome)
     }
 
@@ -405,6 +428,21 @@ impl Host {
             Ok(Err(error)) => Some(json!(results::channel_error(&self.family, &error)).to_string()),
             Err(error) => Some(json!(results::host_error(&self.family, &error)).to_string()),
         }
+    }
+
+    /// omni's summary of a request refused before the plugin saw it.
+    fn invalid_request(&self, field: &str, reason: String) -> results::ErrorSummary {
+        let error =
+            omni_host::bindings::types::ChannelError::InvalidRequest(omni_host::bindings::types::InvalidField {
+                field: field.into(),
+                reason,
+            });
+        results::channel_error(&self.family, &error)
+    }
+
+    /// `{"ok": false, "error"}` for a request refused before the plugin saw it.
+    fn refused_request(&self, field: &str, reason: String) -> String {
+        json!({ "ok": false, "error": self.invalid_request(field, reason) }).to_string()
     }
 
     fn value_outcome<T>(

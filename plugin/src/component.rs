@@ -9,8 +9,11 @@ use crate::wit::logging::{self, Level};
 use crate::wit::media_links;
 use crate::wit::outbound_http::{self, HttpError, Request, Response};
 use crate::wit::types::{ChannelError, ConfigProblem, Instance, InvalidField};
-use crate::wit::{account, calls, media, messaging, plugin, webhook};
-use crate::{account as account_ops, config, connection, info, media as media_ops, omni_message, outbound, voice_calls};
+use crate::wit::{account, calls, groups, media, messaging, plugin, webhook};
+use crate::{
+    account as account_ops, config, connection, groups as group_ops, info, media as media_ops, omni_message, outbound,
+    voice_calls,
+};
 
 /// The WIT imports, as the logic's [`Host`].
 struct WitHost;
@@ -109,6 +112,10 @@ impl media::Guest for Component {
     fn locate_media(instance: Instance, media_id: String) -> Result<media::MediaLocation, ChannelError> {
         export(|| media_ops::locate(&WitHost, &instance, &media_id))
     }
+
+    fn delete_media(instance: Instance, media_id: String) -> Result<(), ChannelError> {
+        export(|| media_ops::delete(&WitHost, &instance, &media_id))
+    }
 }
 
 impl account::Guest for Component {
@@ -128,6 +135,12 @@ impl account::Guest for Component {
 impl calls::Guest for Component {
     fn act_on_call(instance: Instance, action: calls::CallAction) -> Result<String, ChannelError> {
         export(|| voice_calls::call_action(&WitHost, &instance, &action))
+    }
+}
+
+impl groups::Guest for Component {
+    fn act_on_group(instance: Instance, action: groups::GroupAction) -> Result<groups::GroupOutcome, ChannelError> {
+        export(|| group_ops::act(&WitHost, &instance, &action))
     }
 }
 

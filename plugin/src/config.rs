@@ -12,7 +12,8 @@ use crate::wit::plugin::ValidatedConfig;
 use crate::wit::types::ConfigProblem;
 
 /// Graph API version used when an instance does not pin one.
-pub const DEFAULT_GRAPH_API_VERSION: &str = "v24.0";
+/// The newest version Meta documents (v26.0, released 29 July 2026).
+pub const DEFAULT_GRAPH_API_VERSION: &str = "v26.0";
 /// Graph API base URL used when an instance does not override it.
 pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com";
 
@@ -88,7 +89,7 @@ const SETTINGS: &[Setting] = &[
     },
     Setting {
         key: GRAPH_API_VERSION,
-        description: "Graph API version, e.g. v24.0.",
+        description: "Graph API version, e.g. v26.0.",
         secret: false,
         default: Some(DEFAULT_GRAPH_API_VERSION),
         rule: Rule::GraphVersion,
@@ -338,7 +339,7 @@ fn check(rule: Rule, value: &str) -> Result<(), &'static str> {
         Rule::NonEmpty => "must not be empty",
         Rule::Token => "must be non-empty printable ASCII without spaces",
         Rule::Digits => "must be a numeric id",
-        Rule::GraphVersion => "must look like v24.0",
+        Rule::GraphVersion => "must look like v26.0",
         Rule::HttpUrl => "must be an absolute http(s) URL without user info, query or fragment",
         Rule::Flag => "must be true or false",
     })
@@ -374,7 +375,7 @@ pub(crate) mod tests {
         let config = sample();
         assert_eq!(config.graph_api_version, DEFAULT_GRAPH_API_VERSION);
         assert_eq!(config.graph_base_url, "http://127.0.0.1:9");
-        assert_eq!(config.graph_root(), "http://127.0.0.1:9/v24.0");
+        assert_eq!(config.graph_root(), "http://127.0.0.1:9/v26.0");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub mod wit {
         additional_derives: [PartialEq, Clone],
     });
 
-    pub use exports::omni::channel::{account, calls, media, messaging, plugin, webhook};
+    pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
     pub use omni::channel::{events, logging, media_links, outbound_http, types};
 }
 
@@ -28,6 +28,7 @@ pub mod connection;
 pub mod constants;
 pub mod event;
 pub mod graph;
+pub mod groups;
 pub mod host;
 pub mod inbound;
 pub mod info;

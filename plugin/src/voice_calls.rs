@@ -25,7 +25,8 @@ pub fn call_action(host: &dyn Host, instance: &Instance, action: &CallAction) ->
         let idempotency =
             if matches!(action, CallAction::Connect(_)) { Idempotency::NotIdempotent } else { Idempotency::Idempotent };
         let path = format!("{}/calls", call.config.phone_number_id);
-        let reply = graph::call(call.host, &graph::request(&call.config, Method::Post, &path, Some(&body)), idempotency)?;
+        let reply =
+            graph::call(call.host, &graph::request(&call.config, Method::Post, &path, Some(&body)), idempotency)?;
         match action {
             CallAction::Connect(_) => match reply.pointer("/calls/0/id").and_then(Value::as_str) {
                 Some(id) => Ok(id.to_owned()),
@@ -113,7 +114,8 @@ mod tests {
 
     #[test]
     fn each_action_has_metas_body() {
-        let start = CallStart { to: "+1 650-555-1234".into(), session: session("offer"), callback_data: Some("t1".into()) };
+        let start =
+            CallStart { to: "+1 650-555-1234".into(), session: session("offer"), callback_data: Some("t1".into()) };
         assert_eq!(
             action_body(&CallAction::Connect(start)).unwrap(),
             json!({"messaging_product": "whatsapp", "to": "16505551234", "action": "connect",
@@ -140,10 +142,15 @@ mod tests {
         assert_eq!(action_body(&CallAction::Connect(to("US.13491208655302741918"))).unwrap_err().field, "to");
         let wrong_side = CallStart { to: "16505551234".into(), session: session("answer"), callback_data: None };
         assert_eq!(action_body(&CallAction::Connect(wrong_side)).unwrap_err().field, "session.sdpType");
-        let empty = CallAnswer { call_id: "wacid.A".into(), session: Session { sdp_type: "answer".into(), sdp: " ".into() }, callback_data: None };
+        let empty = CallAnswer {
+            call_id: "wacid.A".into(),
+            session: Session { sdp_type: "answer".into(), sdp: " ".into() },
+            callback_data: None,
+        };
         assert_eq!(action_body(&CallAction::Accept(empty)).unwrap_err().field, "session.sdp");
         assert_eq!(action_body(&CallAction::Reject(" ".into())).unwrap_err().field, "callId");
-        let long = CallStart { to: "16505551234".into(), session: session("offer"), callback_data: Some("x".repeat(513)) };
+        let long =
+            CallStart { to: "16505551234".into(), session: session("offer"), callback_data: Some("x".repeat(513)) };
         assert_eq!(action_body(&CallAction::Connect(long)).unwrap_err().field, "callbackData");
     }
 }

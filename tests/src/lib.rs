@@ -249,6 +249,7 @@ pub fn text_message(to: &str, body: &str) -> OutgoingMessage {
         content: Content::Text(TextContent { body: body.into(), preview_url: false }),
         reply_to: None,
         callback_data: None,
+        identity_key_hash: None,
     }
 }
 

@@ -195,7 +195,7 @@ mod tests {
     fn policy() -> EgressPolicy {
         EgressPolicy::deny_all()
             .allow(Origin::parse("https://graph.facebook.com").unwrap())
-            .allow(Origin::parse("http://127.0.0.1:8080/v24.0").unwrap())
+            .allow(Origin::parse("http://127.0.0.1:8080/v26.0").unwrap())
             .allow(Origin::parse("https://*.fbsbx.com").unwrap())
     }
 
@@ -212,7 +212,7 @@ mod tests {
 
         let narrowed =
             Grant::new(&declared, Some(&strings(&["https://GRAPH.facebook.com:443", "https://evil.com"]))).unwrap();
-        assert_eq!(narrowed.policy.check("https://graph.facebook.com/v24.0/1"), Ok(()));
+        assert_eq!(narrowed.policy.check("https://graph.facebook.com/v26.0/1"), Ok(()));
         assert!(narrowed.policy.check("https://lookaside.fbsbx.com/x").is_err());
         assert!(narrowed.policy.check("https://evil.com/x").is_err(), "listing an undeclared origin grants nothing");
         assert_eq!(narrowed.withheld, [Origin::parse("https://lookaside.fbsbx.com").unwrap()]);
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn deny_by_default() {
         assert!(matches!(
-            EgressPolicy::deny_all().check("https://graph.facebook.com/v24.0/1"),
+            EgressPolicy::deny_all().check("https://graph.facebook.com/v26.0/1"),
             Err(HttpError::DestinationNotAllowed(_))
         ));
     }
@@ -266,9 +266,9 @@ mod tests {
     #[test]
     fn allows_listed_origins_only() {
         let p = policy();
-        assert_eq!(p.check("https://graph.facebook.com/v24.0/1/messages"), Ok(()));
+        assert_eq!(p.check("https://graph.facebook.com/v26.0/1/messages"), Ok(()));
         assert_eq!(p.check("https://GRAPH.facebook.com:443/x"), Ok(()));
-        assert_eq!(p.check("http://127.0.0.1:8080/v24.0/x"), Ok(()));
+        assert_eq!(p.check("http://127.0.0.1:8080/v26.0/x"), Ok(()));
         assert_eq!(p.check("https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=1"), Ok(()));
         for refused in [
             "http://graph.facebook.com/x",

@@ -180,7 +180,7 @@ mod tests {
     fn failures_before_a_connection_exists_say_nothing_was_sent() {
         // No such host (RFC 6761's `.invalid`), and a closed loopback port.
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        for url in ["https://graph.example.invalid/v24.0/me".to_owned(), format!("http://{closed}/v24.0/me")] {
+        for url in ["https://graph.example.invalid/v26.0/me".to_owned(), format!("http://{closed}/v26.0/me")] {
             match get(&url) {
                 Err(HttpError::Connection(TransportFailure { progress: RequestProgress::NotSent, .. })) => {}
                 other => panic!("{url}: {other:?}"),
@@ -193,7 +193,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
-        match get(&format!("http://localhost:{port}/v24.0/me")) {
+        match get(&format!("http://localhost:{port}/v26.0/me")) {
             Err(HttpError::DestinationNotAllowed(why)) => assert!(why.contains("internal address"), "{why}"),
             other => panic!("{other:?}"),
         }

@@ -19,6 +19,7 @@ pub use crate::instances::HostedInstance;
 use crate::instances::InstanceTable;
 
 mod account;
+mod actions;
 mod admin;
 mod status;
 use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};

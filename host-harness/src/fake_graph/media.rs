@@ -8,7 +8,7 @@ use serde_json::json;
 use super::{FakeState, RecordedRequest, error, json_response};
 
 /// `POST /{version}/{phone-number-id}/media`: a multipart form with `messaging_product`,
-/// `type` and `file` (whose own Content-Type must be real, as Meta requires).
+/// `type`, `ttl_minutes` (optional) and `file` (whose own Content-Type must be real, as Meta requires).
 pub(super) async fn upload_media(state: &FakeState, phone: &str, request: &RecordedRequest) -> Response {
     if phone != state.phone_number_id {
         return error(400, 100, "Unsupported post request. Object with ID does not exist");
@@ -31,6 +31,11 @@ pub(super) async fn upload_media(state: &FakeState, phone: &str, request: &Recor
                     "messaging_product" => product = Some(String::from_utf8_lossy(&bytes).into_owned()),
                     "type" => declared = Some(String::from_utf8_lossy(&bytes).into_owned()),
                     "file" => file = Some((bytes.to_vec(), filename, content_type)),
+                    // "No Storage" numbers: one hour to thirty days.
+                    "ttl_minutes" => match String::from_utf8_lossy(&bytes).parse::<u32>() {
+                        Ok(minutes) if (60..=43_200).contains(&minutes) => {}
+                        _ => return error(400, 100, "The parameter ttl_minutes must be 60 to 43200"),
+                    },
                     _ => return error(400, 100, &format!("Unexpected form field {name}")),
                 }
             }

@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 mod account;
+mod actions;
 mod media;
 mod messages;
 
@@ -321,6 +322,23 @@ async fn handle(
         ("POST", [version, _, "subscribed_apps"]) if is_version(version) => account::subscribe_app(&state),
         ("GET", [version, id]) if is_version(version) && *id == state.phone_number_id => {
             account::phone_number(&recorded)
+        }
+        ("POST", [version, phone, "calls"]) if is_version(version) && *phone == state.phone_number_id => {
+            actions::calls(&state, &recorded)
+        }
+        ("POST", [version, phone, "groups"]) if is_version(version) && *phone == state.phone_number_id => {
+            actions::create_group(&state, &recorded)
+        }
+        (method, [version, group, edge @ ("invite_link" | "participants" | "join_requests")])
+            if is_version(version) =>
+        {
+            actions::group_edge(method, group, edge, &recorded)
+        }
+        ("DELETE", [version, id]) if is_version(version) => actions::delete(&state, id, &recorded),
+        ("GET", [version, id])
+            if is_version(version) && recorded.query.contains("marketing_messages_onboarding_status") =>
+        {
+            actions::business_account(id)
         }
         ("GET", [version, id]) if is_version(version) => media::media_metadata(&state, id),
         _ => error(400, 100, "Unknown path components"),

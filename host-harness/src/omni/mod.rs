@@ -1,7 +1,9 @@
 //! omni's JSON as the host writes it, one module per concern: the event envelope on the bus
-//! (`envelope`) and the WIT values the command line and the HTTP API answer with (`wire`).
+//! (`envelope`), the WIT values the command line and the HTTP API answer with (`wire`), and
+//! the call and group actions callers ask for (`actions`).
 //! omni's message shapes themselves are read by the plugin (`messaging.decode-outgoing`).
 
+pub mod actions;
 pub mod envelope;
 pub mod results;
 pub mod wire;

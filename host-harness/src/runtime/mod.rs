@@ -26,6 +26,7 @@ use crate::bindings::{ChannelPlugin, ChannelPluginIndices, ChannelPluginPre};
 use crate::capabilities::{Capabilities, HostState};
 
 mod account;
+mod actions;
 mod engine;
 mod errors;
 

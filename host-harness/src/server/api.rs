@@ -4,13 +4,13 @@
 //!   or the typed error; retried as the plugin advises.
 //! - `POST /api/v1/instances/{instance}/messages/{message-id}/read`: mark read; body
 //!   `{"typing": true}` optionally shows a typing indicator.
-//! - `POST /api/v1/instances/{instance}/media?filename=&kind=`: the file as the body, its type as
-//!   `Content-Type` → `{"id"}`.
+//! - `POST /api/v1/instances/{instance}/media?filename=&kind=&ttlMinutes=`: the file as the body,
+//!   its type as `Content-Type` → `{"id"}`.
 //! - `GET /api/v1/instances/{instance}/media/{media-id}`: the file, verified, with
-//!   `x-content-sha256`.
+//!   `x-content-sha256`; `DELETE` deletes an uploaded file from Meta (204).
 //! - the instances themselves (`super::instances_api`): list, add or change, remove,
 //!   status, connect, disconnect; their account (`super::account_api`): block lists and the
-//!   business profile.
+//!   business profile; calls and groups (`super::actions_api`).
 //!
 //! Typed errors come back as `{"error": <case>, "message", "retryable", ...}` with a status
 //! that says whose fault it was: 400 the request, 502 Meta, 503 unreachable, 504 unknown outcome.
@@ -46,8 +46,13 @@ pub fn routes(options: &ServerOptions) -> Router<AppState> {
         .route("/api/v1/instances/{instance}/messages", post(send).layer(message))
         .route("/api/v1/instances/{instance}/messages/{message_id}/read", post(mark_read).layer(small.clone()))
         .route("/api/v1/instances/{instance}/media", post(upload).layer(file))
-        .route("/api/v1/instances/{instance}/media/{media_id}", get(download))
-        .merge(super::instances_api::routes().merge(super::account_api::routes()).layer(small))
+        .route("/api/v1/instances/{instance}/media/{media_id}", get(download).delete(delete_media))
+        .merge(
+            super::instances_api::routes()
+                .merge(super::account_api::routes())
+                .merge(super::actions_api::routes())
+                .layer(small),
+        )
 }
 
 async fn send(
@@ -114,6 +119,9 @@ struct UploadQuery {
     filename: Option<String>,
     #[serde(default)]
     kind: Option<String>,
+    /// How long Meta keeps the file, for numbers that store no media by default.
+    #[serde(default, rename = "ttlMinutes")]
+    ttl_minutes: Option<u32>,
 }
 
 async fn upload(
@@ -133,9 +141,18 @@ async fn upload(
         },
     };
     let mime_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-    let upload = MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind };
+    let upload =
+        MediaUpload { bytes: body.to_vec(), mime_type, filename: query.filename, kind, ttl_minutes: query.ttl_minutes };
     match state.run_plugin(Lane::Media, move |host| host.upload_media(&instance, &upload)).await {
         Ok(Ok(id)) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
+        Ok(Err(error)) => channel_error(&error),
+        Err(e) => host_error(e),
+    }
+}
+
+async fn delete_media(State(state): State<AppState>, Path((instance, media_id)): Path<(String, String)>) -> Response {
+    match state.run_plugin(Lane::Egress, move |host| host.delete_media(&instance, &media_id)).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
         Ok(Err(error)) => channel_error(&error),
         Err(e) => host_error(e),
     }

@@ -8,6 +8,7 @@
 //! and body limits before any body is read.
 
 mod account_api;
+mod actions_api;
 mod api;
 pub mod body_budget;
 pub mod connections;

@@ -24,6 +24,7 @@ export {
   type BusinessProfile,
   type ProfileUpdate,
 } from './plugin.js';
+export type { CallAction, CallSession, GroupAction, GroupOutcome } from './actions.js';
 export { WHATSAPP_CLOUD_CAPABILITIES, capabilitiesOf } from './capabilities.js';
 export { componentInfo, type ComponentInfo } from './component-info.js';
 export { WhatsAppCloudError, type ErrorSummary, type ConfigProblem } from './errors.js';

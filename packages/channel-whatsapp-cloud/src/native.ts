@@ -64,6 +64,9 @@ export interface NativeHost {
   blockUsers(id: string, users: string[], block: boolean): Promise<string>;
   businessProfile(id: string): Promise<string>;
   updateBusinessProfile(id: string, update: string): Promise<string | null>;
+  callAction(id: string, action: string): Promise<string>;
+  groupAction(id: string, action: string): Promise<string>;
+  deleteMedia(id: string, mediaId: string): Promise<string | null>;
   stats(): string;
 }
 

@@ -11,6 +11,7 @@ import { BaseChannelPlugin } from '@omni/channel-sdk';
 import type { ConnectionStatus, HealthCheck, InstanceConfig, OutgoingMessage, PluginContext, SendResult } from '@omni/channel-sdk';
 import type { ChannelType } from '@omni/core/types';
 
+import type { CallAction, GroupAction, GroupOutcome } from './actions.js';
 import { liftBinaries } from './attachments.js';
 import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
 import { ChatIndex } from './chats.js';
@@ -350,7 +351,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   }
 
   // ─────────────────────────────────────────────────────────────
-  // The business account (beyond omni's interface: block lists, the business profile)
+  // The business account (beyond omni's interface: block lists, the business profile, calls,
+  // groups, media deletion)
   // ─────────────────────────────────────────────────────────────
 
   /** Blocks users (phone numbers or chat ids) from messaging the instance; Meta blocks only
@@ -373,6 +375,24 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   async updateBusinessProfile(instanceId: string, update: Partial<ProfileUpdate>): Promise<void> {
     this.requireConnected(instanceId);
     const error = await this.requireHost().updateBusinessProfile(instanceId, JSON.stringify(update));
+    if (error) throw new WhatsAppCloudError(JSON.parse(error) as ErrorSummary);
+  }
+
+  /** Makes one call action (start, pre-accept, accept, reject, terminate a WhatsApp call); the
+   * call's id. Calls arrive as `custom.whatsapp-cloud.call.*` events. */
+  callAction(instanceId: string, action: CallAction): Promise<{ callId: string }> {
+    return this.accountCall(instanceId, (host) => host.callAction(instanceId, JSON.stringify(action)));
+  }
+
+  /** Makes one group action (create, invite links, participants, join requests, delete). */
+  groupAction(instanceId: string, action: GroupAction): Promise<GroupOutcome> {
+    return this.accountCall(instanceId, (host) => host.groupAction(instanceId, JSON.stringify(action)));
+  }
+
+  /** Deletes a file the instance uploaded from Meta. */
+  async deleteMedia(instanceId: string, mediaId: string): Promise<void> {
+    this.requireConnected(instanceId);
+    const error = await this.requireHost().deleteMedia(instanceId, mediaId);
     if (error) throw new WhatsAppCloudError(JSON.parse(error) as ErrorSummary);
   }
 

@@ -4,7 +4,9 @@
 //! - `phone-number`: registered on the Cloud API, its display name approved;
 //! - `quality`: the number's quality rating and throughput tier (RED means Meta limits it);
 //! - `webhook-subscription`: the app is subscribed to the business account
-//!   (`GET /{waba-id}/subscribed_apps`); an app that is not receives no webhook at all.
+//!   (`GET /{waba-id}/subscribed_apps`); an app that is not receives no webhook at all;
+//! - `marketing-messages`, for instances with `marketingMessages`: Meta onboarded the account
+//!   to the Marketing Messages API (`GET /{waba-id}?fields=marketing_messages_onboarding_status`).
 
 use serde_json::Value;
 
@@ -17,6 +19,7 @@ use crate::wit::types::ChannelError;
 pub const PHONE_NUMBER: &str = "phone-number";
 pub const QUALITY: &str = "quality";
 pub const WEBHOOK_SUBSCRIPTION: &str = "webhook-subscription";
+pub const MARKETING_MESSAGES: &str = "marketing-messages";
 
 fn check(name: &str, passed: bool, detail: String, fix: Option<String>) -> SetupCheck {
     SetupCheck { name: name.to_owned(), passed, detail, fix: if passed { None } else { fix } }
@@ -24,7 +27,33 @@ fn check(name: &str, passed: bool, detail: String, fix: Option<String>) -> Setup
 
 /// Every check, `phone` being the answer to `GET /{phone-number-id}?fields=…`.
 pub fn run(call: &Call<'_>, phone: &Value, options: &ConnectOptions) -> Vec<SetupCheck> {
-    vec![phone_number(phone, &call.config.phone_number_id), quality(phone), webhook_subscription(call, options)]
+    let mut checks =
+        vec![phone_number(phone, &call.config.phone_number_id), quality(phone), webhook_subscription(call, options)];
+    if call.config.marketing_messages {
+        checks.push(marketing_onboarding(call));
+    }
+    checks
+}
+
+/// Whether the account may use the Marketing Messages API the instance is set to use: only an
+/// `ONBOARDED` account can; the others' marketing templates would fail.
+fn marketing_onboarding(call: &Call<'_>) -> SetupCheck {
+    let waba = &call.config.business_account_id;
+    let path = format!("{waba}?fields=marketing_messages_onboarding_status");
+    let fix = "finish onboarding in Meta Business Suite (Marketing Messages API for WhatsApp), or turn \
+               marketingMessages off so marketing templates go through the Cloud API"
+        .to_owned();
+    match graph::call(call.host, &graph::request(&call.config, Method::Get, &path, None), Idempotency::Idempotent) {
+        Ok(reply) => {
+            let status = reply.get("marketing_messages_onboarding_status").and_then(Value::as_str).unwrap_or("unknown");
+            let detail = format!("business account {waba}: Marketing Messages API onboarding {status}");
+            check(MARKETING_MESSAGES, status == "ONBOARDED", detail, Some(fix))
+        }
+        Err(e) => {
+            let detail = format!("could not read the Marketing Messages API onboarding of {waba}: {}", describe(&e));
+            check(MARKETING_MESSAGES, false, detail, Some(fix))
+        }
+    }
 }
 
 fn text<'v>(phone: &'v Value, key: &str) -> &'v str {
@@ -146,6 +175,30 @@ mod tests {
         json!({"display_phone_number": "+1 555-078-3881", "verified_name": "Acme", "quality_rating": "GREEN",
                "name_status": "APPROVED", "code_verification_status": "VERIFIED", "platform_type": "CLOUD_API",
                "throughput": {"level": "STANDARD"}})
+    }
+
+    #[test]
+    fn marketing_messages_are_checked_only_when_the_instance_uses_them() {
+        let host = MockHost::default();
+        let mut config: Value = serde_json::from_str(&sample_json()).unwrap();
+        config["marketingMessages"] = json!(true);
+        let instance = Instance { id: "i".into(), config: config.to_string() };
+        let call = Call { host: &host, instance: &instance, config: InstanceConfig::parse(&instance.config).unwrap() };
+        let subscribed = json!({"data": [{"whatsapp_business_api_data": {"name": "omni"}}]});
+        host.respond_json(200, &subscribed);
+        host.respond_json(200, &json!({"id": "1", "marketing_messages_onboarding_status": "ELIGIBLE"}));
+        let checked = run(&call, &healthy_phone(), &ConnectOptions { subscribe_webhooks: false });
+        let marketing = named(&checked, MARKETING_MESSAGES);
+        assert!(!marketing.passed && marketing.detail.contains("ELIGIBLE"), "{marketing:?}");
+        assert!(host.requests.borrow()[1].url.ends_with("?fields=marketing_messages_onboarding_status"));
+        host.respond_json(200, &subscribed);
+        host.respond_json(200, &json!({"marketing_messages_onboarding_status": "ONBOARDED"}));
+        assert!(
+            named(&run(&call, &healthy_phone(), &ConnectOptions { subscribe_webhooks: false }), MARKETING_MESSAGES)
+                .passed
+        );
+        host.respond_json(200, &subscribed);
+        assert!(checks(&host, healthy_phone(), false).iter().all(|c| c.name != MARKETING_MESSAGES));
     }
 
     #[test]

@@ -335,7 +335,8 @@ mod tests {
         for code in [138004, 2494100] {
             assert_eq!(from_response(400, &[], &graph_error(code, None)).class, Transient, "{code}");
         }
-        for code in [130497, 131042, 131045, 131062, 131063, 131201, 131215, 137000, 138000, 138003, 138006, 138018, 147003]
+        for code in
+            [130497, 131042, 131045, 131062, 131063, 131201, 131215, 137000, 138000, 138003, 138006, 138018, 147003]
         {
             assert_eq!(from_response(400, &[], &graph_error(code, None)).class, Terminal, "{code}");
         }
@@ -350,7 +351,10 @@ mod tests {
         for rule in ERROR_TABLE {
             let (start, end) = (rule.codes.start(), rule.codes.end());
             let cell = if start == end { format!("| {start} |") } else { format!("| {start}–{end} |") };
-            let row = docs.lines().find(|l| l.starts_with(&cell)).unwrap_or_else(|| panic!("docs/outbound.md has no row {cell}"));
+            let row = docs
+                .lines()
+                .find(|l| l.starts_with(&cell))
+                .unwrap_or_else(|| panic!("docs/outbound.md has no row {cell}"));
             let class = match rule.class {
                 Transient => "transient",
                 Throttled => "throttled",

@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn builds_authenticated_json_requests() {
         let r = request(&sample(), Method::Post, "/106540352242922/messages", Some(&serde_json::json!({"a": 1})));
-        assert_eq!(r.url, "http://127.0.0.1:9/v24.0/106540352242922/messages");
+        assert_eq!(r.url, "http://127.0.0.1:9/v26.0/106540352242922/messages");
         assert!(r.headers.contains(&("authorization".into(), "Bearer EAAG-token".into())));
         assert!(r.headers.contains(&("content-type".into(), "application/json".into())));
         assert_eq!(r.body, br#"{"a":1}"#);

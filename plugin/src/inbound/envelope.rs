@@ -77,7 +77,7 @@ pub fn read<'a>(root: &'a Node<'a>) -> Result<Notification<'a>, String> {
 
 impl Notification<'_> {
     /// The items of a notification: the elements of every array directly under a change's
-    /// `value` (a change without any counts as one).
+    /// `value`, or under its `standby` object (a change without any counts as one).
     pub fn items(&self) -> usize {
         let arrays = |value: &Node<'_>| {
             value
@@ -88,7 +88,8 @@ impl Notification<'_> {
                 .map(<[Node<'_>]>::len)
                 .sum::<usize>()
         };
-        self.entries.iter().flat_map(|e| &e.changes).map(|c| arrays(c.value).max(1)).sum()
+        let items = |value: &Node<'_>| arrays(value) + value.get("standby").map_or(0, arrays);
+        self.entries.iter().flat_map(|e| &e.changes).map(|c| items(c.value).max(1)).sum()
     }
 }
 
@@ -103,7 +104,14 @@ pub fn read_value<'a>(value: &'a Node<'a>) -> Result<MessagesValue<'a>, String> 
         Some(_) => Err(format!("`{key}` is not an array")),
     };
     let metadata = match value.get("metadata") {
-        None => Metadata::default(),
+        // `messaging_handovers` names the business number as its `recipient`.
+        None => match value.get("recipient") {
+            Some(recipient @ Node::Object(_)) => Metadata {
+                display_phone_number: recipient.get("display_phone_number").and_then(as_lenient_str),
+                phone_number_id: recipient.get("phone_number_id").and_then(as_lenient_str),
+            },
+            _ => Metadata::default(),
+        },
         Some(metadata @ Node::Object(_)) => Metadata {
             display_phone_number: metadata.get("display_phone_number").and_then(as_lenient_str),
             phone_number_id: metadata.get("phone_number_id").and_then(as_lenient_str),

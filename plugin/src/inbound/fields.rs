@@ -3,8 +3,8 @@
 //! Meta's object as `rawPayload`.
 
 use super::ChangeContext;
-use super::calls;
 use super::content;
+use super::{calls, handovers, standby, user_ids};
 use crate::chat_id;
 use crate::event::EventSpec;
 use crate::json::{Node, Object};
@@ -58,6 +58,10 @@ pub(crate) const FIELD_RULES: &[FieldRule] = &[
     rule("smb_message_echoes", ECHO_EVENT, Some("message_echoes")),
     rule("message_echoes", ECHO_EVENT, Some("message_echoes")),
     rule("account_settings_update", "custom.whatsapp-cloud.account.settings", None),
+    rule("business_username_update", "custom.whatsapp-cloud.account.username", None),
+    mapped("user_id_update", super::messages::IDENTITY_EVENT, user_ids::map),
+    mapped("standby", standby::STANDBY_ECHO_EVENT, standby::map),
+    mapped("messaging_handovers", handovers::CONTROL_PASSED_EVENT, handovers::map),
 ];
 
 /// Messages the business sent from the WhatsApp Business app (coexistence). Not
@@ -109,6 +113,9 @@ fn write_summary(payload: &mut Object, items_key: &str, item: &Node<'_>) {
         _ => {
             for (name, key) in [
                 ("event", "event"),
+                ("username", "username"),
+                ("status", "status"),
+                ("displayPhoneNumber", "display_phone_number"),
                 ("templateId", "message_template_id"),
                 ("templateName", "message_template_name"),
                 ("language", "message_template_language"),

@@ -11,11 +11,17 @@ mod calls;
 mod content;
 mod envelope;
 mod fields;
+mod handovers;
 mod messages;
+mod standby;
 mod statuses;
+mod user_ids;
 
 pub use calls::{CALL_CONNECT_EVENT, CALL_STATUS_EVENT, CALL_TERMINATE_EVENT};
 pub use fields::ECHO_EVENT;
+pub use handovers::{CONTROL_PASSED_EVENT, CONTROL_TAKEN_EVENT};
+pub use messages::{CALL_PERMISSION_EVENT, IDENTITY_EVENT};
+pub use standby::{STANDBY_ECHO_EVENT, STANDBY_PREFIX};
 
 use crate::event::EventSpec;
 use crate::json::{Node, Object};

@@ -292,7 +292,14 @@ fn calls_are_typed_by_event_with_the_users_chat() {
     let events = map_notification(&notification(vec![calls]), "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(
         kinds(&events),
-        [CALL_CONNECT_EVENT, CALL_TERMINATE_EVENT, UNHANDLED_EVENT, UNHANDLED_EVENT, CALL_STATUS_EVENT, CALL_STATUS_EVENT]
+        [
+            CALL_CONNECT_EVENT,
+            CALL_TERMINATE_EVENT,
+            UNHANDLED_EVENT,
+            UNHANDLED_EVENT,
+            CALL_STATUS_EVENT,
+            CALL_STATUS_EVENT
+        ]
     );
     let connect = payload(&events[0]);
     assert_eq!(connect["chatId"], "447700900123@s.whatsapp.net");
@@ -534,4 +541,123 @@ fn arrays_a_messages_change_does_not_map_are_reported_not_dropped() {
     let reasons: Vec<String> = events[1..].iter().map(|e| payload(e)["reason"].as_str().unwrap().to_owned()).collect();
     assert!(reasons.iter().any(|r| r.contains("`calls`")) && reasons.iter().any(|r| r.contains("`message_echoes`")));
     assert_eq!(payload(&events[1])["rawPayload"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn standby_copies_are_kept_and_marked_never_received() {
+    let standby = json!({"field": "standby", "value": {"messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE},
+        "standby": {"contacts": [{"profile": {"name": "Ana"}, "wa_id": "16505551234"}],
+                    "messages": [text_message("wamid.S1", "16505551234", "still there?")],
+                    "statuses": [{"id": "wamid.S0", "status": "read", "timestamp": "1", "recipient_id": "16505551234"}],
+                    "message_echoes": [{"id": "wamid.S2", "timestamp": "2",
+                        "message": {"messaging_product": "whatsapp", "to": "16505551234", "type": "text",
+                                    "text": {"body": "An agent will answer"}}}]}}});
+    let events = map_notification(&notification(vec![standby.clone()]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(
+        kinds(&events),
+        [
+            "custom.whatsapp-cloud.standby.message.received",
+            "custom.whatsapp-cloud.standby.message.read",
+            STANDBY_ECHO_EVENT
+        ]
+    );
+    let received = payload(&events[0]);
+    assert_eq!(received["standby"], true);
+    assert_eq!(
+        (received["chatId"].as_str(), received["content"]["text"].as_str()),
+        (Some("16505551234@s.whatsapp.net"), Some("still there?"))
+    );
+    assert_eq!(received["rawPayload"]["pushName"], "Ana", "the standby contacts name the sender");
+    assert_eq!(payload(&events[2])["chatId"], "16505551234@s.whatsapp.net");
+    // The same message outside standby is another event.
+    let plain = change(messages_value(vec![text_message("wamid.S1", "16505551234", "still there?")], vec![]));
+    let plain = map_notification(&notification(vec![plain]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_ne!(plain[0].id, events[0].id);
+    let again = map_notification(&notification(vec![standby]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(again[0].id, events[0].id, "a redelivery has the same ids");
+    let empty = json!({"field": "standby", "value": {"metadata": {"phone_number_id": PHONE}}});
+    let events = map_notification(&notification(vec![empty]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(kinds(&events), [UNHANDLED_EVENT]);
+}
+
+#[test]
+fn handovers_say_who_answers_now() {
+    let handover = |kind: &str| {
+        json!({"field": "messaging_handovers", "value": {"messaging_product": "whatsapp",
+        "recipient": {"display_phone_number": "15550783881", "phone_number_id": PHONE},
+        "sender": {"phone_number": "16505551234"}, "type": kind, "timestamp": "1750101000",
+        kind: {"previous_owner_role": "ai_agent", "new_owner_role": "escalation", "metadata": "asked for a human"}}})
+    };
+    let events = map_notification(
+        &notification(vec![handover("control_passed"), handover("control_taken"), handover("control_requested")]),
+        "receiver",
+        ROUTES,
+        &no_media_links,
+    )
+    .unwrap();
+    assert_eq!(kinds(&events), [CONTROL_PASSED_EVENT, CONTROL_TAKEN_EVENT, UNHANDLED_EVENT]);
+    assert_eq!(events[0].instance_id, "inst-a", "routed by the recipient's phone number id");
+    let passed = payload(&events[0]);
+    assert_eq!(passed["chatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(
+        (passed["newOwnerRole"].as_str(), passed["metadata"].as_str()),
+        (Some("escalation"), Some("asked for a human"))
+    );
+    assert_eq!(events[0].occurred_at_ms, Some(1_750_101_000_000));
+}
+
+#[test]
+fn usernames_and_user_id_updates_are_typed() {
+    let username = json!({"field": "business_username_update",
+        "value": {"display_phone_number": "15550783881", "username": "acme.support", "status": "approved"}});
+    let user_id = json!({"field": "user_id_update", "value": {"messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE},
+        "user_id_update": [
+            {"wa_id": "16505551234", "detail": "User id updated.", "timestamp": "1750030073",
+             "user_id": {"previous": "US.13491208655302741918", "current": "US.24817305912873645029"}},
+            {"user_id": {"previous": "US.1", "current": "US.2"}},
+            {"detail": "no ids"}]}});
+    let events = map_notification(&notification(vec![username, user_id]), "receiver", ROUTES, &no_media_links).unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["custom.whatsapp-cloud.account.username", IDENTITY_EVENT, IDENTITY_EVENT, UNHANDLED_EVENT]
+    );
+    let name = payload(&events[0]);
+    assert_eq!((name["username"].as_str(), name["status"].as_str()), (Some("acme.support"), Some("approved")));
+    let changed = payload(&events[1]);
+    assert_eq!(changed["chatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(changed["previousChatId"], "16505551234@s.whatsapp.net");
+    assert_eq!(
+        (changed["userId"].as_str(), changed["previousUserId"].as_str()),
+        (Some("US.24817305912873645029"), Some("US.13491208655302741918"))
+    );
+    let bsuid_only = payload(&events[2]);
+    assert_eq!(
+        (bsuid_only["chatId"].as_str(), bsuid_only["previousChatId"].as_str()),
+        (Some("US.2@bsuid"), Some("US.1@bsuid"))
+    );
+}
+
+#[test]
+fn a_call_permission_reply_is_a_grant_not_a_message() {
+    let reply = json!({"context": {"from": "15550783881", "id": "wamid.REQ"}, "from": "16505551234", "id": "wamid.R",
+        "timestamp": "1752582182", "type": "interactive", "interactive": {"type": "call_permission_reply",
+        "call_permission_reply": {"response": "accept", "expiration_timestamp": 1753186982, "is_permanent": false,
+                                  "response_source": "user_action"}}});
+    let events = map_notification(
+        &notification(vec![change(messages_value(vec![reply], vec![]))]),
+        "inst-a",
+        ROUTES,
+        &no_media_links,
+    )
+    .unwrap();
+    assert_eq!(kinds(&events), [CALL_PERMISSION_EVENT]);
+    let grant = payload(&events[0]);
+    assert_eq!((grant["response"].as_str(), grant["expiresAt"].as_u64()), (Some("accept"), Some(1_753_186_982_000)));
+    assert_eq!(
+        (grant["chatId"].as_str(), grant["replyToId"].as_str()),
+        (Some("16505551234@s.whatsapp.net"), Some("wamid.REQ"))
+    );
+    assert_eq!(grant["isPermanent"], false);
 }

@@ -33,7 +33,10 @@ pub fn upload_for(call: &Call<'_>, upload: &MediaUpload) -> Result<String, Chann
     let mime = check_upload(upload)?;
     let filename = upload.filename.as_deref().filter(|f| !f.trim().is_empty()).unwrap_or("upload");
     let file = multipart::FilePart { name: "file", filename, content_type: &mime, bytes: &upload.bytes };
-    let (content_type, body) = multipart::form(&[("messaging_product", "whatsapp"), ("type", &mime)], &file);
+    let ttl = upload.ttl_minutes.map(|minutes| minutes.to_string());
+    let mut fields = vec![("messaging_product", "whatsapp"), ("type", mime.as_str())];
+    fields.extend(ttl.as_deref().map(|ttl| ("ttl_minutes", ttl)));
+    let (content_type, body) = multipart::form(&fields, &file);
     let mut request = graph::request(config, Method::Post, &format!("{}/media", config.phone_number_id), None);
     request.headers.push(("content-type".into(), content_type));
     request.body = body;
@@ -78,6 +81,9 @@ pub fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
     if upload.bytes.is_empty() {
         return Err(invalid("bytes", "the file is empty"));
     }
+    if upload.ttl_minutes.is_some_and(|minutes| !(MIN_TTL_MINUTES..=MAX_TTL_MINUTES).contains(&minutes)) {
+        return Err(invalid("ttl_minutes", "WhatsApp keeps media 60 to 43200 minutes (one hour to thirty days)"));
+    }
     if upload.bytes.len() as u64 > limits.max_bytes {
         return Err(invalid(
             "bytes",
@@ -89,6 +95,42 @@ pub fn check_upload(upload: &MediaUpload) -> Result<String, ChannelError> {
         ));
     }
     Ok(mime)
+}
+
+/// The lifetimes an upload may ask for (WhatsApp "No Storage" numbers): one hour to thirty days.
+const MIN_TTL_MINUTES: u32 = 60;
+const MAX_TTL_MINUTES: u32 = 43_200;
+
+/// Deletes an uploaded file: `DELETE /{media-id}?phone_number_id=…`, so that only this
+/// number's files can go.
+pub fn delete(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<(), ChannelError> {
+    Call::run(host, instance, |call| {
+        let config = &call.config;
+        check_media_id(media_id)?;
+        let path = format!("{media_id}?phone_number_id={}", config.phone_number_id);
+        // Deleting twice leaves it deleted; the second answer is "unknown id", reported as such.
+        let reply =
+            match graph::call(call.host, &graph::request(config, Method::Delete, &path, None), Idempotency::Idempotent)
+            {
+                Ok(reply) => reply,
+                Err(ChannelError::Provider(e)) if matches!(e.http_status, 400 | 404) && e.code == Some(100) => {
+                    return Err(invalid("media_id", format!("Meta holds no media `{media_id}`: {}", e.message)));
+                }
+                Err(other) => return Err(other),
+            };
+        match reply.get("success").and_then(Value::as_bool) {
+            Some(true) => Ok(()),
+            _ => Err(ChannelError::Other(format!("Meta did not confirm the deletion: {reply}"))),
+        }
+    })
+}
+
+/// A media id is digits and letters: anything else would change the request's path.
+fn check_media_id(media_id: &str) -> Result<(), ChannelError> {
+    if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(invalid("media_id", format!("`{media_id}` is not a media id")));
+    }
+    Ok(())
 }
 
 /// Largest file a download accepts (WhatsApp's document limit).
@@ -103,9 +145,7 @@ pub fn locate(host: &dyn Host, instance: &Instance, media_id: &str) -> Result<Me
 
 fn locate_for(call: &Call<'_>, media_id: &str) -> Result<MediaLocation, ChannelError> {
     let (host, config) = (call.host, &call.config);
-    if media_id.is_empty() || !media_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-        return Err(invalid("media_id", format!("`{media_id}` is not a media id")));
-    }
+    check_media_id(media_id)?;
     let path = format!("{media_id}?phone_number_id={}", config.phone_number_id);
     let request = graph::request(config, Method::Get, &path, None);
     let meta = match graph::call(host, &request, Idempotency::Idempotent) {
@@ -170,7 +210,13 @@ mod tests {
     }
 
     fn upload_of(mime: &str, size: usize, kind: Option<MediaKind>) -> MediaUpload {
-        MediaUpload { bytes: vec![7; size], mime_type: mime.into(), filename: Some("f".into()), kind }
+        MediaUpload {
+            bytes: vec![7; size],
+            mime_type: mime.into(),
+            filename: Some("f".into()),
+            kind,
+            ttl_minutes: None,
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! `location {latitude, longitude}`, `contact {name, phone, email, organization}`) and so do the
 //! metadata fields omni's API sets (`base64`, `ptt`, binary values such as `audioBuffer`
 //! passed as attachments, `correlationId`). What omni lacks is added under documented names
-//! (`mediaId`, `previewUrl`, `voice`, `contacts`, `template`, `interactive`, `callbackData`).
+//! (`mediaId`, `previewUrl`, `voice`, `contacts`, `template`, `interactive`, `callbackData`,
+//! `recipientIdentityKeyHash`).
 //! Structure is checked here and named by omni's field; WhatsApp's own rules (lengths,
 //! counts) are checked by the send path for every host alike.
 
@@ -32,6 +33,7 @@ pub fn decode(json: &str, attachments: Vec<Attachment>) -> Result<DecodedMessage
     let to = top.str("to")?;
     let reply_to = top.opt_str("replyTo")?;
     let callback_data = top.opt_str("callbackData")?;
+    let identity_key_hash = top.opt_str("recipientIdentityKeyHash")?;
     let metadata = Metadata::read(top.opt_object("metadata")?)?;
     let content = top.object("content")?;
     top.finish()?;
@@ -48,6 +50,7 @@ pub fn decode(json: &str, attachments: Vec<Attachment>) -> Result<DecodedMessage
             // Only the first part quotes the message replied to.
             reply_to: if i == 0 { decoded.reply_to.clone() } else { None },
             callback_data: callback_data.clone(),
+            identity_key_hash: identity_key_hash.clone(),
         })
         .collect();
     Ok(DecodedMessage { parts, correlation_id: metadata.correlation_id })

@@ -3,9 +3,9 @@
 
 use super::reader::{Fields, invalid};
 use crate::wit::messaging::{
-    CardAction, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, CtaUrl,
-    HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow, ListSection, MediaCard,
-    MediaSource, ReplyButton,
+    AddressRequest, CardAction, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone,
+    ContactUrl, CtaUrl, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow,
+    ListSection, MediaCard, MediaSource, ReplyButton, SavedAddress, VoiceCallButton,
 };
 use crate::wit::types::{InvalidField, MediaKind};
 
@@ -98,7 +98,7 @@ pub(super) fn header_media(kind: &str, fields: &mut Fields<'_>) -> Result<Header
 }
 
 /// `interactive: {header?, body, footer?, action: {type: buttons|list|cta_url|carousel|location_request|
-/// request_contact_info|call_permission_request, ...}}`.
+/// request_contact_info|call_permission_request|voice_call|address, ...}}`.
 pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, InvalidField> {
     let header = match interactive.opt_object("header")? {
         None => None,
@@ -123,6 +123,22 @@ pub fn interactive(mut interactive: Fields<'_>) -> Result<InteractiveContent, In
     let action = action(interactive.object("action")?)?;
     interactive.finish()?;
     Ok(InteractiveContent { header, body, footer, action })
+}
+
+/// `{field: "text", ...}`: an object whose values are all strings, as pairs in its order.
+fn string_pairs(fields: &mut Fields<'_>, key: &str) -> Result<Vec<(String, String)>, InvalidField> {
+    let path = fields.path_of(key);
+    let Some(value) = fields.value(key) else { return Ok(Vec::new()) };
+    let Some(object) = value.as_object() else {
+        return Err(invalid(&path, "an object of texts"));
+    };
+    object
+        .iter()
+        .map(|(name, value)| match value.as_str() {
+            Some(text) => Ok((name.clone(), text.to_owned())),
+            None => Err(invalid(&format!("{path}.{name}"), "a text")),
+        })
+        .collect()
 }
 
 fn reply_buttons(fields: &mut Fields<'_>) -> Result<Vec<ReplyButton>, InvalidField> {
@@ -196,12 +212,30 @@ fn action(mut action: Fields<'_>) -> Result<InteractiveAction, InvalidField> {
         }
         "request_contact_info" => InteractiveAction::ContactRequest,
         "call_permission_request" => InteractiveAction::CallPermissionRequest,
+        "voice_call" => InteractiveAction::VoiceCall(VoiceCallButton {
+            display_text: action.opt_str("displayText")?,
+            ttl_minutes: action.opt_int("ttlMinutes")?,
+            payload: action.opt_str("payload")?,
+        }),
+        "address" => InteractiveAction::Address(AddressRequest {
+            country: action.str("country")?,
+            values: string_pairs(&mut action, "values")?,
+            validation_errors: string_pairs(&mut action, "validationErrors")?,
+            saved_addresses: action
+                .objects("savedAddresses")?
+                .into_iter()
+                .map(|mut saved| {
+                    let address = SavedAddress { id: saved.str("id")?, fields: string_pairs(&mut saved, "values")? };
+                    saved.finish().map(|()| address)
+                })
+                .collect::<Result<_, _>>()?,
+        }),
         other => {
             return Err(invalid(
                 &action.path_of("type"),
                 format!(
-                    "`{other}` is not buttons, list, cta_url, carousel, location_request, request_contact_info or \
-                     call_permission_request"
+                    "`{other}` is not buttons, list, cta_url, carousel, location_request, request_contact_info, \
+                     call_permission_request, voice_call or address"
                 ),
             ));
         }

@@ -5,13 +5,13 @@ use super::location::location;
 use super::reader::{Fields, invalid};
 use super::rich::header_media;
 use crate::wit::messaging::{
-    ButtonKind, CarouselCard, Currency, DateTime, ParameterValue, TemplateButton, TemplateCategory, TemplateComponent,
-    TemplateContent, TemplateParameter,
+    ButtonKind, CarouselCard, Currency, DateTime, ParameterValue, ProductPolicy, TemplateButton, TemplateCategory,
+    TemplateComponent, TemplateContent, TemplateParameter,
 };
 use crate::wit::types::InvalidField;
 
-/// `template: {name, language, category?, components?: [{type: header|body|button|carousel|
-/// limited_time_offer, ...}]}`.
+/// `template: {name, language, category?, productPolicy?, activitySharing?, components?: [{type:
+/// header|body|button|carousel|limited_time_offer, ...}]}`.
 pub fn template(mut template: Fields<'_>) -> Result<TemplateContent, InvalidField> {
     let name = template.str("name")?;
     let language = template.str("language")?;
@@ -27,9 +27,21 @@ pub fn template(mut template: Fields<'_>) -> Result<TemplateContent, InvalidFiel
             ));
         }
     };
+    let product_policy = match template.opt_str("productPolicy")?.as_deref() {
+        None => None,
+        Some("CLOUD_API_FALLBACK") => Some(ProductPolicy::CloudApiFallback),
+        Some("STRICT") => Some(ProductPolicy::Strict),
+        Some(other) => {
+            return Err(invalid(
+                &template.path_of("productPolicy"),
+                format!("`{other}` is not CLOUD_API_FALLBACK or STRICT"),
+            ));
+        }
+    };
+    let activity_sharing = template.opt_bool("activitySharing")?;
     let components = template.objects("components")?.into_iter().map(component).collect::<Result<_, _>>()?;
     template.finish()?;
-    Ok(TemplateContent { name, language, components, category })
+    Ok(TemplateContent { name, language, components, category, product_policy, activity_sharing })
 }
 
 fn component(mut component: Fields<'_>) -> Result<TemplateComponent, InvalidField> {

@@ -8,7 +8,7 @@ use super::objects::{insert_filename, location_object, media_type, source_object
 use super::{contacts, interactive, template};
 use crate::chat_id::Recipient;
 use crate::constants::MAX_TEXT_CHARS;
-use crate::wit::messaging::{Content, MediaContent, MediaSource, OutgoingMessage};
+use crate::wit::messaging::{Content, MediaContent, MediaSource, OutgoingMessage, ProductPolicy};
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// Longest media caption, in characters.
@@ -44,6 +44,25 @@ pub fn message_body(message: &OutgoingMessage, recipient: &Recipient) -> Result<
     if let Some(data) = &message.callback_data {
         checks::text("callback_data", data, MAX_CALLBACK_DATA_CHARS)?;
         body.insert("biz_opaque_callback_data".into(), json!(data));
+    }
+    if let Some(hash) = &message.identity_key_hash {
+        if matches!(recipient, Recipient::Group(_)) {
+            return Err(invalid("identity_key_hash", "a group has no identity key: check one person's"));
+        }
+        checks::text("identity_key_hash", hash, 256)?;
+        body.insert("recipient_identity_key_hash".into(), json!(hash));
+    }
+    if let Content::Template(t) = &message.content {
+        if let Some(policy) = t.product_policy {
+            let name = match policy {
+                ProductPolicy::CloudApiFallback => "CLOUD_API_FALLBACK",
+                ProductPolicy::Strict => "STRICT",
+            };
+            body.insert("product_policy".into(), json!(name));
+        }
+        if let Some(sharing) = t.activity_sharing {
+            body.insert("message_activity_sharing".into(), json!(sharing));
+        }
     }
     Ok(Value::Object(body))
 }

@@ -77,6 +77,7 @@ pub fn take(content: &mut Content) -> Result<PendingUploads, ChannelError> {
                 mime_type: std::mem::take(&mut inline.mime_type),
                 filename: inline.filename.take(),
                 kind: Some(kind),
+                ttl_minutes: None,
             };
             media::check_upload(&upload).map_err(|e| prefix(&field, e))?;
             // Any well-formed id: the message is validated with it, then it is replaced.

@@ -6,7 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::checks::{self, invalid};
 use super::objects::header_media_object;
-use crate::wit::messaging::{CardAction, InteractiveAction, InteractiveContent, InteractiveHeader, MediaCard};
+use crate::wit::messaging::{
+    AddressRequest, CardAction, InteractiveAction, InteractiveContent, InteractiveHeader, MediaCard,
+};
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// Meta's `interactive.type` for an action.
@@ -19,6 +21,8 @@ pub fn kind_name(action: &InteractiveAction) -> &'static str {
         InteractiveAction::ContactRequest => "request_contact_info",
         InteractiveAction::CallPermissionRequest => "call_permission_request",
         InteractiveAction::Carousel(_) => "carousel",
+        InteractiveAction::VoiceCall(_) => "voice_call",
+        InteractiveAction::Address(_) => "address_message",
     }
 }
 
@@ -49,7 +53,11 @@ fn body_only(action: &InteractiveAction) -> Option<&'static str> {
         InteractiveAction::ContactRequest => Some("contact info requests"),
         InteractiveAction::CallPermissionRequest => Some("call permission requests"),
         InteractiveAction::Carousel(_) => Some("carousels"),
-        InteractiveAction::Buttons(_) | InteractiveAction::List(_) | InteractiveAction::CtaUrl(_) => None,
+        InteractiveAction::VoiceCall(_) => Some("call buttons"),
+        InteractiveAction::Buttons(_)
+        | InteractiveAction::List(_)
+        | InteractiveAction::CtaUrl(_)
+        | InteractiveAction::Address(_) => None,
     }
 }
 
@@ -136,6 +144,29 @@ fn action_object(action: &InteractiveAction) -> Result<Value, InvalidField> {
         InteractiveAction::LocationRequest => Ok(json!({ "name": "send_location" })),
         InteractiveAction::ContactRequest => Ok(json!({ "name": "request_contact_info" })),
         InteractiveAction::CallPermissionRequest => Ok(json!({ "name": "call_permission_request" })),
+        InteractiveAction::VoiceCall(button) => {
+            let mut parameters = Map::new();
+            if let Some(text) = &button.display_text {
+                checks::text("content.voice_call.display_text", text, 20)?;
+                parameters.insert("display_text".into(), json!(text));
+            }
+            if let Some(minutes) = button.ttl_minutes {
+                if !(1..=43_200).contains(&minutes) {
+                    return Err(invalid("content.voice_call.ttl_minutes", "1 to 43200 minutes (30 days)"));
+                }
+                parameters.insert("ttl_minutes".into(), json!(minutes));
+            }
+            if let Some(payload) = &button.payload {
+                checks::text("content.voice_call.payload", payload, 512)?;
+                parameters.insert("payload".into(), json!(payload));
+            }
+            let mut action = json!({ "name": "voice_call" });
+            if !parameters.is_empty() {
+                action["parameters"] = Value::Object(parameters);
+            }
+            Ok(action)
+        }
+        InteractiveAction::Address(form) => address_action(form),
         InteractiveAction::Carousel(cards) => {
             checks::count("content.cards", cards.len(), 2..=10)?;
             let shape = |card: &MediaCard| match &card.action {
@@ -158,6 +189,49 @@ fn action_object(action: &InteractiveAction) -> Result<Value, InvalidField> {
             Ok(json!({ "cards": cards }))
         }
     }
+}
+
+/// An address form: `{name: address_message, parameters: {country, values?, validation_errors?,
+/// saved_addresses?}}`.
+fn address_action(form: &AddressRequest) -> Result<Value, InvalidField> {
+    let country = form.country.trim();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(invalid("content.address.country", "an ISO 3166 country code, like `IN`"));
+    }
+    let fields = |field: &str, pairs: &[(String, String)]| -> Result<Value, InvalidField> {
+        let mut object = Map::new();
+        for (name, value) in pairs {
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+                return Err(invalid(&format!("{field}.{name}"), "address fields have names like `in_pin_code`"));
+            }
+            checks::at_most(&format!("{field}.{name}"), value, 512)?;
+            object.insert(name.clone(), json!(value));
+        }
+        Ok(Value::Object(object))
+    };
+    let mut parameters = Map::new();
+    parameters.insert("country".into(), json!(country));
+    if !form.values.is_empty() {
+        parameters.insert("values".into(), fields("content.address.values", &form.values)?);
+    }
+    if !form.validation_errors.is_empty() {
+        parameters
+            .insert("validation_errors".into(), fields("content.address.validation_errors", &form.validation_errors)?);
+    }
+    if !form.saved_addresses.is_empty() {
+        let saved = form
+            .saved_addresses
+            .iter()
+            .enumerate()
+            .map(|(i, address)| {
+                let field = format!("content.address.saved_addresses[{i}]");
+                checks::text(&format!("{field}.id"), &address.id, 256)?;
+                Ok(json!({ "id": address.id, "value": fields(&format!("{field}.values"), &address.fields)? }))
+            })
+            .collect::<Result<Vec<_>, InvalidField>>()?;
+        parameters.insert("saved_addresses".into(), Value::Array(saved));
+    }
+    Ok(json!({ "name": "address_message", "parameters": parameters }))
 }
 
 /// One card of an interactive carousel: an image or video header, optional text, a URL button

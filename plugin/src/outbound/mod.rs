@@ -80,7 +80,19 @@ fn try_send(call: &Call<'_>, mut message: OutgoingMessage, options: &SendOptions
         uploads.upload(call, &mut message.content)?;
         body = message_body(&message, &recipient).map_err(ChannelError::InvalidRequest)?;
     }
-    let path = format!("{}/{}", config.phone_number_id, endpoint(config, &message.content));
+    let edge = endpoint(config, &message.content);
+    if let Content::Template(t) = &message.content {
+        let marketing_only = t.product_policy.is_some() || t.activity_sharing.is_some();
+        if marketing_only && edge != "marketing_messages" {
+            let reason = "`productPolicy` and `activitySharing` belong to the Marketing Messages API: mark the \
+                          template marketing, on an instance with marketingMessages";
+            return Err(ChannelError::InvalidRequest(InvalidField {
+                field: "content.template".into(),
+                reason: reason.into(),
+            }));
+        }
+    }
+    let path = format!("{}/{edge}", config.phone_number_id);
     let request = graph::request(config, Method::Post, &path, Some(&body));
     let response = graph::call(host, &request, Idempotency::NotIdempotent)?;
 

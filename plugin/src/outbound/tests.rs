@@ -20,6 +20,7 @@ fn text(to: &str, body: &str) -> OutgoingMessage {
         content: Content::Text(TextContent { body: body.into(), preview_url: false }),
         reply_to: None,
         callback_data: None,
+        identity_key_hash: None,
     }
 }
 
@@ -45,7 +46,7 @@ fn text_send_builds_the_documented_request_and_publishes_sent() {
     assert_eq!(receipt.message_status.as_deref(), Some("accepted"));
 
     let requests = host.requests.borrow();
-    assert_eq!(requests[0].url, "http://127.0.0.1:9/v24.0/106540352242922/messages");
+    assert_eq!(requests[0].url, "http://127.0.0.1:9/v26.0/106540352242922/messages");
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
     assert_eq!(
         body,
@@ -165,7 +166,13 @@ mod validation {
     use crate::wit::types::MediaKind;
 
     fn with(content: Content) -> OutgoingMessage {
-        OutgoingMessage { to: "15550001111".into(), content, reply_to: None, callback_data: None }
+        OutgoingMessage {
+            to: "15550001111".into(),
+            content,
+            reply_to: None,
+            callback_data: None,
+            identity_key_hash: None,
+        }
     }
 
     fn field_of(message: &OutgoingMessage) -> String {
@@ -193,6 +200,8 @@ mod validation {
             language: "en_US".into(),
             components,
             category: None,
+            product_policy: None,
+            activity_sharing: None,
         })
     }
 
@@ -289,6 +298,8 @@ mod validation {
                     language: "en_US".into(),
                     components: vec![],
                     category: None,
+                    product_policy: None,
+                    activity_sharing: None,
                 }),
                 "content.name",
             ),
@@ -387,6 +398,7 @@ mod inline_files {
             }),
             reply_to: None,
             callback_data: None,
+            identity_key_hash: None,
         }
     }
 
@@ -444,6 +456,7 @@ mod inline_files {
             }),
             reply_to: None,
             callback_data: None,
+            identity_key_hash: None,
         };
         match send_message(&host, &instance(), message, &options(true)) {
             Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, "content.voice"),

@@ -10,7 +10,7 @@
 mod component {
     wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
 
-    use exports::omni::channel::{account, media, messaging, plugin, webhook};
+    use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
     use omni::channel::events::{self, Event, EventKind, PublishError};
     use omni::channel::outbound_http::{self, HttpError, Method, Request};
     use omni::channel::types::{ChannelError, ConfigProblem, Instance, InvalidField, TransportError};
@@ -45,7 +45,7 @@ mod component {
                 id: "echo".into(),
                 name: "Echo test channel".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.4.0".into(),
+                contract: "omni:channel@0.5.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::SEND_TEXT,
                     max_text_length: 1000,
@@ -178,6 +178,9 @@ mod component {
         fn locate_media(_: Instance, _: String) -> Result<media::MediaLocation, ChannelError> {
             Err(unsupported("locate media"))
         }
+        fn delete_media(_: Instance, _: String) -> Result<(), ChannelError> {
+            Err(unsupported("delete media"))
+        }
     }
 
     impl account::Guest for Echo {
@@ -189,6 +192,18 @@ mod component {
         }
         fn update_business_profile(_: Instance, _: account::ProfileUpdate) -> Result<(), ChannelError> {
             Err(unsupported("change a business profile"))
+        }
+    }
+
+    impl calls::Guest for Echo {
+        fn act_on_call(_: Instance, _: calls::CallAction) -> Result<String, ChannelError> {
+            Err(unsupported("make calls"))
+        }
+    }
+
+    impl groups::Guest for Echo {
+        fn act_on_group(_: Instance, _: groups::GroupAction) -> Result<groups::GroupOutcome, ChannelError> {
+            Err(unsupported("manage groups"))
         }
     }
 

@@ -20,7 +20,7 @@
 mod component {
     wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
 
-    use exports::omni::channel::{account, media, messaging, plugin, webhook};
+    use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
     use omni::channel::events::{self, Event, EventKind};
     use omni::channel::outbound_http::{self, Method, Request};
     use omni::channel::types::{ChannelError, ConfigProblem, Instance};
@@ -33,7 +33,7 @@ mod component {
                 id: "misbehaving".into(),
                 name: "Misbehaving test plugin".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.4.0".into(),
+                contract: "omni:channel@0.5.0".into(),
                 capabilities: plugin::Capabilities {
                     features: plugin::Features::empty(),
                     max_text_length: 0,
@@ -170,6 +170,9 @@ mod component {
         fn locate_media(_: Instance, _: String) -> Result<media::MediaLocation, ChannelError> {
             Err(ChannelError::Other("not implemented".into()))
         }
+        fn delete_media(_: Instance, _: String) -> Result<(), ChannelError> {
+            Err(not_implemented("delete media"))
+        }
     }
 
     impl account::Guest for Misbehaving {
@@ -186,6 +189,18 @@ mod component {
 
     fn not_implemented(what: &str) -> ChannelError {
         ChannelError::Other(format!("the misbehaving plugin does not {what}"))
+    }
+
+    impl calls::Guest for Misbehaving {
+        fn act_on_call(_: Instance, _: calls::CallAction) -> Result<String, ChannelError> {
+            Err(not_implemented("make calls"))
+        }
+    }
+
+    impl groups::Guest for Misbehaving {
+        fn act_on_group(_: Instance, _: groups::GroupAction) -> Result<groups::GroupOutcome, ChannelError> {
+            Err(not_implemented("manage groups"))
+        }
     }
 
     export!(Misbehaving);

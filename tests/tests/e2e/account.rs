@@ -41,7 +41,7 @@ fn users_are_blocked_and_unblocked_with_what_meta_refused_named() {
     let request = &s.graph.requests()[0];
     assert_eq!(
         (request.method.as_str(), request.path.clone()),
-        ("POST", format!("/v24.0/{PHONE_NUMBER_ID}/block_users"))
+        ("POST", format!("/v26.0/{PHONE_NUMBER_ID}/block_users"))
     );
     assert_eq!(
         request.json(),

@@ -7,7 +7,7 @@ fn imports_nothing_but_the_omni_channel_package() {
     let (imports, _) = runtime().interfaces();
     assert!(!imports.is_empty());
     for import in &imports {
-        assert!(import.starts_with("omni:channel/") && import.ends_with("@0.4.0"), "unexpected import {import}");
+        assert!(import.starts_with("omni:channel/") && import.ends_with("@0.5.0"), "unexpected import {import}");
     }
     assert!(!imports.iter().any(|i| i.starts_with("wasi:")), "{imports:?}");
     let mut sorted = imports.clone();
@@ -15,11 +15,11 @@ fn imports_nothing_but_the_omni_channel_package() {
     assert_eq!(
         sorted,
         [
-            "omni:channel/events@0.4.0",
-            "omni:channel/logging@0.4.0",
-            "omni:channel/media-links@0.4.0",
-            "omni:channel/outbound-http@0.4.0",
-            "omni:channel/types@0.4.0",
+            "omni:channel/events@0.5.0",
+            "omni:channel/logging@0.5.0",
+            "omni:channel/media-links@0.5.0",
+            "omni:channel/outbound-http@0.5.0",
+            "omni:channel/types@0.5.0",
         ]
     );
 }
@@ -31,11 +31,13 @@ fn exports_the_whole_channel_surface() {
     assert_eq!(
         exports,
         [
-            "omni:channel/account@0.4.0",
-            "omni:channel/media@0.4.0",
-            "omni:channel/messaging@0.4.0",
-            "omni:channel/plugin@0.4.0",
-            "omni:channel/webhook@0.4.0",
+            "omni:channel/account@0.5.0",
+            "omni:channel/calls@0.5.0",
+            "omni:channel/groups@0.5.0",
+            "omni:channel/media@0.5.0",
+            "omni:channel/messaging@0.5.0",
+            "omni:channel/plugin@0.5.0",
+            "omni:channel/webhook@0.5.0",
         ]
     );
 }
@@ -44,7 +46,7 @@ fn exports_the_whole_channel_surface() {
 fn identifies_itself_as_the_whatsapp_cloud_channel() {
     let info = runtime().info().unwrap();
     assert_eq!(info.id, "whatsapp-cloud");
-    assert_eq!(info.contract, "omni:channel@0.4.0");
+    assert_eq!(info.contract, "omni:channel@0.5.0");
     assert_eq!(info.capabilities.max_text_length, 4096);
     let schema: serde_json::Value = serde_json::from_str(&runtime().config_schema().unwrap()).unwrap();
     assert_eq!(schema["required"].as_array().unwrap().len(), 5);

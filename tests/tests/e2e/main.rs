@@ -4,6 +4,7 @@
 //! One test binary, so the component is compiled once for all of them.
 
 mod account;
+mod actions;
 mod component;
 mod conformance;
 mod golden;

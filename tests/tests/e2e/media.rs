@@ -22,13 +22,14 @@ fn an_uploaded_file_downloads_byte_for_byte() {
         mime_type: "image/jpeg".into(),
         filename: Some("menu \"spring\".jpg".into()),
         kind: None,
+        ttl_minutes: None,
     };
     let id = host.host.upload_media(INSTANCE, &upload).unwrap().unwrap();
 
     let request = &host.graph.requests()[0];
     assert_eq!(
         (request.method.as_str(), request.path.as_str()),
-        ("POST", format!("/v24.0/{PHONE_NUMBER_ID}/media").as_str())
+        ("POST", format!("/v26.0/{PHONE_NUMBER_ID}/media").as_str())
     );
     assert!(request.header("content-type").unwrap().starts_with("multipart/form-data; boundary="));
     let stored = host.graph.media(&id).expect("the fake parsed and stored the file");
@@ -41,7 +42,7 @@ fn an_uploaded_file_downloads_byte_for_byte() {
     assert_eq!(downloaded.mime_type, "image/jpeg");
     assert_eq!(downloaded.sha256.len(), 64);
     let requests = host.graph.requests();
-    assert_eq!(requests[1].path, format!("/v24.0/{id}"));
+    assert_eq!(requests[1].path, format!("/v26.0/{id}"));
     assert_eq!(requests[2].path, format!("/cdn/{id}"));
     assert!(requests[2].header("user-agent").unwrap().starts_with("omni-whatsapp-cloud/"));
 }
@@ -58,15 +59,26 @@ fn a_received_file_with_a_wrong_hash_is_refused() {
 #[test]
 fn oversize_and_mistyped_files_are_refused_before_any_request() {
     let host = TestHost::new();
-    let too_big =
-        MediaUpload { bytes: vec![1; 5 * 1024 * 1024 + 1], mime_type: "image/png".into(), filename: None, kind: None };
-    let octet =
-        MediaUpload { bytes: vec![1; 10], mime_type: "application/octet-stream".into(), filename: None, kind: None };
+    let too_big = MediaUpload {
+        bytes: vec![1; 5 * 1024 * 1024 + 1],
+        mime_type: "image/png".into(),
+        filename: None,
+        kind: None,
+        ttl_minutes: None,
+    };
+    let octet = MediaUpload {
+        bytes: vec![1; 10],
+        mime_type: "application/octet-stream".into(),
+        filename: None,
+        kind: None,
+        ttl_minutes: None,
+    };
     let caption_kind = MediaUpload {
         bytes: vec![1; 10],
         mime_type: "image/png".into(),
         filename: None,
         kind: Some(MediaKind::Sticker),
+        ttl_minutes: None,
     };
     for upload in [too_big, octet, caption_kind] {
         let error = host.host.upload_media(INSTANCE, &upload).unwrap().unwrap_err();
@@ -85,6 +97,7 @@ fn a_document_of_64_mib_round_trips_within_the_media_memory_limit() {
         mime_type: "application/pdf".into(),
         filename: Some("big.pdf".into()),
         kind: None,
+        ttl_minutes: None,
     };
     let id = host.host.upload_media(INSTANCE, &upload).unwrap().unwrap();
     let downloaded = host.host.download_media(INSTANCE, &id).unwrap().unwrap();

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PNG: &[u8] = b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR-pixels";
 
 fn messages_path() -> String {
-    format!("/v24.0/{PHONE_NUMBER_ID}/messages")
+    format!("/v26.0/{PHONE_NUMBER_ID}/messages")
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn a_base64_image_is_uploaded_then_sent_by_id() {
     assert!(sent.failure.is_none(), "{:?}", sent.failure);
     let requests = host.graph.requests();
     assert_eq!(requests.len(), 2, "one upload, one send");
-    assert_eq!(requests[0].path, format!("/v24.0/{PHONE_NUMBER_ID}/media"));
+    assert_eq!(requests[0].path, format!("/v26.0/{PHONE_NUMBER_ID}/media"));
     let media_id = host.graph.media_ids().pop().expect("the fake stored the upload");
     assert_eq!(host.graph.media(&media_id).unwrap().bytes, PNG);
     assert_eq!(host.graph.media(&media_id).unwrap().mime_type, "image/png");

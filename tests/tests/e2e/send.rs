@@ -27,7 +27,7 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert_eq!(request.method, "POST");
-    assert_eq!(request.path, format!("/v24.0/{PHONE_NUMBER_ID}/messages"));
+    assert_eq!(request.path, format!("/v26.0/{PHONE_NUMBER_ID}/messages"));
     assert_eq!(request.header("authorization"), Some(format!("Bearer {ACCESS_TOKEN}").as_str()));
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(

@@ -49,7 +49,7 @@ fn every_in_scope_example_produces_the_documented_request() {
         assert_eq!(requests.len(), 1, "{name}");
         let request = &requests[0];
         assert_eq!(request.method, "POST", "{name}");
-        assert_eq!(request.path, format!("/v24.0/{PHONE_NUMBER_ID}/messages"), "{name}");
+        assert_eq!(request.path, format!("/v26.0/{PHONE_NUMBER_ID}/messages"), "{name}");
         assert_eq!(request.header("authorization"), Some(format!("Bearer {ACCESS_TOKEN}").as_str()), "{name}");
         assert_eq!(request.header("content-type"), Some("application/json"), "{name}");
         assert_eq!(request.json(), fixture["body"], "{name}: the body differs from Meta's");
@@ -65,7 +65,7 @@ fn the_documented_examples_are_accepted_and_sent() {
         .filter(|l| l.starts_with("| "))
         .filter_map(|l| l.split('`').find(|cell| cell.starts_with("{\"type\"")))
         .collect();
-    assert_eq!(examples.len(), 19, "one example per kind");
+    assert_eq!(examples.len(), 21, "one example per kind");
     let host = TestHost::new();
     for content in examples {
         let json = format!(r#"{{"to": "+1 650 555 1234", "content": {content}}}"#);

@@ -69,8 +69,8 @@ fn refused_field(host: &TestHost, message: &Value) -> String {
 #[test]
 fn marketing_templates_take_the_marketing_messages_api_when_the_instance_uses_it() {
     let (host, promo_graph) = hosts();
-    let messages = format!("/v24.0/{PROMO_NUMBER}/messages");
-    let marketing = format!("/v24.0/{PROMO_NUMBER}/marketing_messages");
+    let messages = format!("/v26.0/{PROMO_NUMBER}/messages");
+    let marketing = format!("/v26.0/{PROMO_NUMBER}/marketing_messages");
     let promotion =
         template(Some("marketing"), json!([{"type": "body", "parameters": [{"type": "text", "text": "Maria"}]}]));
     let receipt =
@@ -84,7 +84,7 @@ fn marketing_templates_take_the_marketing_messages_api_when_the_instance_uses_it
     assert_eq!(posted_path(&host, &promo_graph, "promo", &receipt), messages, "a utility template does not");
     let text = json!({"to": "+1 650 555 1234", "content": {"type": "text", "text": "hi"}});
     assert_eq!(posted_path(&host, &promo_graph, "promo", &text), messages);
-    let acme_messages = format!("/v24.0/{PHONE_NUMBER_ID}/messages");
+    let acme_messages = format!("/v26.0/{PHONE_NUMBER_ID}/messages");
     assert_eq!(posted_path(&host, &host.graph, "acme", &promotion), acme_messages, "an instance without the option");
 }
 
@@ -157,4 +157,50 @@ fn whatsapps_limits_on_the_new_kinds_are_refused_by_field() {
     let mut with_footer = cards(vec![card(url.clone()), card(url)]);
     with_footer["content"]["interactive"]["footer"] = json!("thanks");
     assert_eq!(refused(with_footer), "content.footer");
+}
+
+#[test]
+fn marketing_options_go_with_the_marketing_messages_api_only() {
+    let (host, promo_graph) = hosts();
+    let mut promotion =
+        template(Some("marketing"), json!([{"type": "body", "parameters": [{"type": "text", "text": "Maria"}]}]));
+    promotion["content"]["template"]["productPolicy"] = json!("STRICT");
+    promotion["content"]["template"]["activitySharing"] = json!(false);
+    posted_path(&host, &promo_graph, "promo", &promotion);
+    let body = promo_graph.requests()[0].json();
+    assert_eq!(
+        (body["product_policy"].as_str(), body["message_activity_sharing"].as_bool()),
+        (Some("STRICT"), Some(false))
+    );
+    // Where the Marketing Messages API is not used, the options would mean nothing: refused.
+    assert_eq!(refused_field(&host, &promotion), "content.template");
+    promotion["content"]["template"]["productPolicy"] = json!("LENIENT");
+    assert_eq!(refused_field(&host, &promotion), "content.template.productPolicy");
+}
+
+#[test]
+fn call_buttons_address_forms_and_identity_hashes_are_refused_by_field() {
+    let host = TestHost::new();
+    let interactive = |action: Value| json!({"to": "+91 98765 43210", "content": {"type": "interactive", "interactive": {"body": "Hi", "action": action}}});
+    let refused = |message: Value| refused_field(&host, &message);
+    assert_eq!(refused(interactive(json!({"type": "voice_call", "ttlMinutes": 0}))), "content.voice_call.ttl_minutes");
+    assert_eq!(
+        refused(interactive(json!({"type": "voice_call", "displayText": "x".repeat(21)}))),
+        "content.voice_call.display_text"
+    );
+    let mut with_header = interactive(json!({"type": "voice_call"}));
+    with_header["content"]["interactive"]["header"] = json!({"type": "text", "text": "Call"});
+    assert_eq!(refused(with_header), "content.header");
+    assert_eq!(refused(interactive(json!({"type": "address", "country": "India"}))), "content.address.country");
+    assert_eq!(
+        refused(interactive(json!({"type": "address", "country": "IN", "values": {"pin": 560001}}))),
+        "content.interactive.action.values.pin"
+    );
+    assert_eq!(
+        refused(interactive(json!({"type": "address", "country": "IN", "values": {"Pin Code": "560001"}}))),
+        "content.address.values.Pin Code"
+    );
+    let to_group = json!({"to": "120363025246125486@g.us", "recipientIdentityKeyHash": "DF2lS5v2W6x=",
+                          "content": {"type": "text", "text": "hi"}});
+    assert_eq!(refused(to_group), "identity_key_hash");
 }

@@ -1,4 +1,5 @@
-//! `omni-host block` and `omni-host profile`: the instance's account, through the plugin.
+//! `omni-host block`, `profile`, `call`, `group` and `delete-media`: what an instance's number
+//! does besides messaging, through the plugin.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use anyhow::Context as _;
 use omni_host::capabilities::events::NullSink;
 use omni_host::channel_host::ChannelHost;
 use omni_host::config::HostConfig;
-use omni_host::omni::wire;
+use omni_host::omni::{actions, wire};
 
 use crate::setup::{Source, build_host, one_call_at_a_time};
 
@@ -54,4 +55,24 @@ pub fn profile(source: &Source, config: &Path, instance: &str, update: Option<&P
             Ok(answer(host.update_business_profile(instance, &update)?.map(|()| serde_json::json!({"updated": true}))))
         }
     }
+}
+
+/// Makes a call action (`action`: JSON) and prints the call's id.
+pub fn call(source: &Source, config: &Path, instance: &str, action: &str) -> anyhow::Result<ExitCode> {
+    let action = actions::call_action(action).map_err(|e| anyhow::anyhow!("--action: {e}"))?;
+    let outcome = host(source, config)?.act_on_call(instance, &action)?;
+    Ok(answer(outcome.map(|id| serde_json::json!({ "callId": id }))))
+}
+
+/// Makes a group action (`action`: JSON) and prints its outcome.
+pub fn group(source: &Source, config: &Path, instance: &str, action: &str) -> anyhow::Result<ExitCode> {
+    let action = actions::group_action(action).map_err(|e| anyhow::anyhow!("--action: {e}"))?;
+    let outcome = host(source, config)?.act_on_group(instance, &action)?;
+    Ok(answer(outcome.map(|o| actions::group_outcome(&o))))
+}
+
+/// Deletes an uploaded file.
+pub fn delete_media(source: &Source, config: &Path, instance: &str, media_id: &str) -> anyhow::Result<ExitCode> {
+    let outcome = host(source, config)?.delete_media(instance, media_id)?;
+    Ok(answer(outcome.map(|()| serde_json::json!({ "deleted": media_id }))))
 }

@@ -165,6 +165,47 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         update: Option<PathBuf>,
     },
+    /// Make one call action and print `{"callId"}`: start a call (`{"action": "connect", "to",
+    /// "session": {"sdpType": "offer", "sdp"}}`), answer one (`pre_accept`, `accept` with the
+    /// `callId` of its `call.connect` event and an SDP answer), `reject` or `terminate` it.
+    Call {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Instance whose number calls or answers.
+        #[arg(long, value_name = "ID")]
+        instance: String,
+        /// The action, as JSON (`{"action": "reject", "callId": "wacid.…"}`).
+        #[arg(long, value_name = "JSON")]
+        action: String,
+    },
+    /// Make one group action and print its outcome as JSON: `create` (`subject`,
+    /// `description`, `joinApproval`), `invite_link`, `reset_invite_link`, `join_requests`,
+    /// `delete` (`groupId`), `remove_participants` (`groupId`, `users`),
+    /// `approve_join_requests`, `reject_join_requests` (`groupId`, `requestIds`).
+    Group {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Instance whose number runs the group.
+        #[arg(long, value_name = "ID")]
+        instance: String,
+        /// The action, as JSON (`{"action": "invite_link", "groupId": "…"}`).
+        #[arg(long, value_name = "JSON")]
+        action: String,
+    },
+    /// Delete a file the instance uploaded from the provider.
+    DeleteMedia {
+        /// Host configuration (TOML).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// Instance that uploaded it.
+        #[arg(long, value_name = "ID")]
+        instance: String,
+        /// The media id the upload returned.
+        #[arg(long, value_name = "ID")]
+        media_id: String,
+    },
     /// Send one omni OutgoingMessage (JSON file), retrying what Meta says may be retried: prints
     /// the receipt as JSON, or the typed error on stderr with a non-zero exit status. Events go to
     /// stderr unless --events says otherwise.

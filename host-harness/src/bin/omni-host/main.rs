@@ -73,6 +73,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Profile { config, instance, update } => {
             account::profile(&source, &config, &instance, update.as_deref())
         }
+        Command::Call { config, instance, action } => account::call(&source, &config, &instance, &action),
+        Command::Group { config, instance, action } => account::group(&source, &config, &instance, &action),
+        Command::DeleteMedia { config, instance, media_id } => {
+            account::delete_media(&source, &config, &instance, &media_id)
+        }
         Command::Info => {
             let bytes = component_bytes(cli.component.as_deref())?;
             let runtime = source.runtime(&bytes, one_call_at_a_time())?;

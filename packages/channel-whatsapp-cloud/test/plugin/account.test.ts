@@ -22,7 +22,7 @@ describe('the business account', () => {
     assert.deepEqual(blocked, { changed: ['16505551234', '16505550000'], failed: [] });
     const [request] = h.graph.requests;
     assert.equal(request?.method, 'POST');
-    assert.equal(request?.path, `/v24.0/${PHONE_NUMBER_ID}/block_users`);
+    assert.equal(request?.path, `/v26.0/${PHONE_NUMBER_ID}/block_users`);
     assert.deepEqual(request?.json(), { messaging_product: 'whatsapp', block_users: [{ user: '16505551234' }, { user: '16505550000' }] });
     await h.plugin.unblockUsers('acme', ['16505551234']);
     assert.equal(h.graph.requests[1]?.method, 'DELETE');

@@ -10,6 +10,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
+import type { CallAction, GroupAction } from '../../src/actions.js';
+import { WhatsAppCloudError } from '../../src/errors.js';
 import { packageRoot } from '../../src/package-root.js';
 import { type Harness, startPlugin } from '../support/harness.js';
 import { signature } from '../support/whatsapp.js';
@@ -21,7 +23,12 @@ interface Case {
   description: string;
   webhook?: { signature: 'valid' | 'wrong' | 'none'; body: unknown };
   send?: { message: Record<string, unknown>; graph?: Array<{ status: number; body: unknown }> };
+  action?: { call?: CallAction; group?: GroupAction; deleteMedia?: string; graph?: Array<{ status: number; body: unknown }> };
   expect: unknown;
+}
+
+function requests(h: Harness): unknown[] {
+  return h.graph.requests.map((r) => ({ method: r.method, path: r.path, body: r.body.length > 0 ? r.json() : null }));
 }
 
 function events(h: Harness): unknown[] {
@@ -42,7 +49,7 @@ async function send(h: Harness, send: NonNullable<Case['send']>): Promise<unknow
   h.graph.respond(...(send.graph ?? []));
   const result = await h.plugin.sendMessage('acme', send.message as never);
   return {
-    requests: h.graph.requests.map((r) => ({ method: r.method, path: r.path, body: r.body.length > 0 ? r.json() : null })),
+    requests: requests(h),
     result: {
       success: result.success,
       errorCode: result.errorCode ?? null,
@@ -52,6 +59,25 @@ async function send(h: Harness, send: NonNullable<Case['send']>): Promise<unknow
     },
     events: events(h),
   };
+}
+
+/** A call, group or media action, answered as `cargo test` answers it: the value, or the
+ * error's code, providerCode and retryable. */
+async function action(h: Harness, action: NonNullable<Case['action']>): Promise<unknown> {
+  h.graph.respond(...(action.graph ?? []));
+  let result: unknown;
+  try {
+    const value = action.call
+      ? await h.plugin.callAction('acme', action.call)
+      : action.group
+        ? await h.plugin.groupAction('acme', action.group)
+        : await h.plugin.deleteMedia('acme', action.deleteMedia ?? '').then(() => null);
+    result = { ok: true, value };
+  } catch (error) {
+    if (!(error instanceof WhatsAppCloudError)) throw error;
+    result = { ok: false, error: { code: error.code, providerCode: error.providerCode, retryable: error.retryable } };
+  }
+  return { requests: requests(h), result };
 }
 
 describe('the conformance corpus', () => {
@@ -66,7 +92,11 @@ describe('the conformance corpus', () => {
       // A fresh plugin on a fresh fake Graph API, as the Rust runner has.
       const h = await startPlugin();
       try {
-        const actual = c.webhook ? await webhook(h, c.webhook) : await send(h, c.send as NonNullable<Case['send']>);
+        const actual = c.webhook
+          ? await webhook(h, c.webhook)
+          : c.action
+            ? await action(h, c.action)
+            : await send(h, c.send as NonNullable<Case['send']>);
         assert.deepStrictEqual(actual, c.expect);
       } finally {
         await h.close();

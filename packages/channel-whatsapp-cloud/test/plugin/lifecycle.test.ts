@@ -56,7 +56,7 @@ describe('loading', () => {
     assert.equal(caps.canEditMessage || caps.canDeleteMessage || caps.canForwardMessage || caps.canSendPoll, false);
     assert.deepEqual(caps.supportedMediaTypes.find((t) => t.mimeType === 'image/jpeg'), { mimeType: 'image/jpeg', maxSize: 5 * 1024 * 1024 });
     assert.equal(caps.maxFileSize, 100 * 1024 * 1024);
-    assert.equal(componentInfo.contract, 'omni:channel@0.4.0');
+    assert.equal(componentInfo.contract, 'omni:channel@0.5.0');
   });
 
   test('the instance configuration schema is the component’s', () => {

@@ -68,7 +68,7 @@ describe('a misbehaving component, in omni’s process', () => {
   test('egress outside the grant is refused and nothing leaves', async () => {
     // The test component declares no origin: the instance may reach none.
     graph.clear();
-    const response = await post('slow-host', `?${graph.baseUrl}/v24.0/anything`);
+    const response = await post('slow-host', `?${graph.baseUrl}/v26.0/anything`);
     assert.equal(await response.text(), '599');
     assert.equal(graph.requests.length, 0);
   });

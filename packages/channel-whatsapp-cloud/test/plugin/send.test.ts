@@ -32,7 +32,7 @@ describe('sendMessage', () => {
     assert.match(result.messageId ?? '', /^wamid\.FAKE/);
     assert.equal(typeof result.timestamp, 'number');
     const [request] = h.graph.requests;
-    assert.equal(request?.path, `/v24.0/${PHONE_NUMBER_ID}/messages`);
+    assert.equal(request?.path, `/v26.0/${PHONE_NUMBER_ID}/messages`);
     assert.equal(request?.headers.authorization, 'Bearer EAAtestaccesstoken');
     assert.deepEqual(request?.json(), {
       messaging_product: 'whatsapp',
@@ -112,7 +112,7 @@ describe('sendMessage', () => {
       metadata: { base64: png.toString('base64'), ptt: undefined },
     });
     assert.equal(byBase64.success, true, byBase64.error);
-    assert.equal(h.graph.requests[0]?.path, `/v24.0/${PHONE_NUMBER_ID}/media`);
+    assert.equal(h.graph.requests[0]?.path, `/v26.0/${PHONE_NUMBER_ID}/media`);
     const [id, stored] = [...h.graph.media.entries()].at(-1) ?? [];
     assert.deepEqual(stored?.bytes, png);
     assert.equal(stored?.mimeType, 'image/png');
