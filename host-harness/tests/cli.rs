@@ -590,3 +590,43 @@ fn block_and_profile_reach_the_graph_api_and_print_json() {
     let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(error["field"], "vertical");
 }
+
+#[test]
+fn call_group_and_delete_media_reach_the_graph_api_and_print_json() {
+    let graph = FakeGraph::start(TOKEN, PHONE).unwrap();
+    let dir = workspace("actions", &graph.base_url());
+    let config = dir.join("config.toml");
+    let config = config.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = omni_host(args);
+        let stdout: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let stderr: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap_or_default();
+        (out.status.success(), stdout, stderr)
+    };
+    let reject = r#"{"action": "reject", "callId": "wacid.CLI1"}"#;
+    let (ok, answer, _) = run(&["call", "--config", config, "--instance", "cli", "--action", reject]);
+    assert!(ok);
+    assert_eq!(answer, serde_json::json!({"callId": "wacid.CLI1"}));
+    assert_eq!(
+        graph.requests().last().unwrap().json(),
+        serde_json::json!({"messaging_product": "whatsapp", "call_id": "wacid.CLI1", "action": "reject"})
+    );
+
+    let link = r#"{"action": "invite_link", "groupId": "120363025246125486@g.us"}"#;
+    let (ok, answer, _) = run(&["group", "--config", config, "--instance", "cli", "--action", link]);
+    assert!(ok);
+    assert_eq!(answer["inviteLink"], "https://chat.whatsapp.com/120363025246125486A");
+    let (ok, _, error) =
+        run(&["group", "--config", config, "--instance", "cli", "--action", r#"{"action": "create", "subject": " "}"#]);
+    assert!(!ok);
+    assert_eq!(error["field"], "subject");
+
+    let id = graph.store_media(b"\x89PNG\r\n\x1a\n....", "image/png");
+    let (ok, answer, _) = run(&["delete-media", "--config", config, "--instance", "cli", "--media-id", &id]);
+    assert!(ok);
+    assert_eq!(answer["deleted"], id.as_str());
+    assert!(graph.media(&id).is_none());
+    let out = omni_host(&["call", "--config", config, "--instance", "cli", "--action", r#"{"action": "hold"}"#]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--action"), "{}", String::from_utf8_lossy(&out.stderr));
+}

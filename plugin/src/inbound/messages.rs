@@ -20,6 +20,8 @@ pub(crate) struct Sender<'n> {
     pub parent_user_id: Option<Cow<'n, str>>,
     pub username: Option<Cow<'n, str>>,
     pub profile_name: Option<Cow<'n, str>>,
+    /// The hash of the user's identity key, when the identity change check is on.
+    pub identity_key_hash: Option<Cow<'n, str>>,
 }
 
 impl<'n> Sender<'n> {
@@ -47,6 +49,7 @@ impl<'n> Sender<'n> {
             parent_user_id: from_contact("parent_user_id"),
             username: profile("username"),
             profile_name: profile("name"),
+            identity_key_hash: from_contact("identity_key_hash"),
         }
     }
 
@@ -72,7 +75,8 @@ impl<'n> Sender<'n> {
             .opt_str("userId", self.user_id.as_deref())
             .opt_str("parentUserId", self.parent_user_id.as_deref())
             .opt_str("username", self.username.as_deref())
-            .opt_str("profileName", self.profile_name.as_deref());
+            .opt_str("profileName", self.profile_name.as_deref())
+            .opt_str("identityKeyHash", self.identity_key_hash.as_deref());
         sender.finish()
     }
 }

@@ -66,6 +66,9 @@ pub(super) fn map(ctx: &ChangeContext<'_>, status: &Node<'_>, events: &mut Vec<E
         ("pricing", "pricing"),
         ("conversation", "conversation"),
         ("recipient_participant_id", "participantId"),
+        // With the identity change check on: the key the message was checked against, to
+        // keep for the next `recipientIdentityKeyHash`.
+        ("recipient_identity_key_hash", "recipientIdentityKeyHash"),
     ] {
         payload.opt_node(name, status.get(key));
     }

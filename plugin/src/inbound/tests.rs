@@ -661,3 +661,14 @@ fn a_call_permission_reply_is_a_grant_not_a_message() {
     );
     assert_eq!(grant["isPermanent"], false);
 }
+
+#[test]
+fn identity_key_hashes_are_surfaced_to_keep_for_the_next_send() {
+    let contact = json!({"profile": {"name": "Ana"}, "wa_id": "16505551234", "identity_key_hash": "DF2lS5v2W6x="});
+    let message = change(messages_value(vec![text_message("wamid.K1", "16505551234", "hi")], vec![contact]));
+    let status = change(json!({"metadata": {"phone_number_id": PHONE}, "statuses": [{"id": "wamid.K0",
+        "status": "delivered", "timestamp": "1", "recipient_id": "16505551234", "recipient_identity_key_hash": "Qm9vaw=="}]}));
+    let events = map_notification(&notification(vec![message, status]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(payload(&events[0])["rawPayload"]["sender"]["identityKeyHash"], "DF2lS5v2W6x=");
+    assert_eq!(payload(&events[1])["recipientIdentityKeyHash"], "Qm9vaw==");
+}

@@ -255,6 +255,40 @@ mod tests {
     }
 
     #[test]
+    fn a_lifetime_goes_into_the_form_within_one_hour_and_thirty_days() {
+        let host = MockHost::default();
+        host.respond_json(200, &json!({"id": "1234"}));
+        let upload = MediaUpload { ttl_minutes: Some(120), ..upload_of("image/png", 10, None) };
+        assert_eq!(super::upload(&host, &instance(), &upload).unwrap(), "1234");
+        let body = String::from_utf8_lossy(&host.requests.borrow()[0].body).into_owned();
+        assert!(body.contains("name=\"ttl_minutes\"\r\n\r\n120\r\n"), "{body}");
+        for minutes in [59, 43_201] {
+            let upload = MediaUpload { ttl_minutes: Some(minutes), ..upload_of("image/png", 10, None) };
+            match super::upload(&host, &instance(), &upload) {
+                Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, "ttl_minutes"),
+                other => panic!("{minutes} minutes accepted: {other:?}"),
+            }
+        }
+        assert_eq!(host.requests.borrow().len(), 1);
+    }
+
+    #[test]
+    fn deleting_is_scoped_to_the_number_and_an_unknown_id_is_refused() {
+        let host = MockHost::default();
+        host.respond_json(200, &json!({"success": true}));
+        super::delete(&host, &instance(), "1013859600285441").unwrap();
+        let request = host.requests.borrow()[0].clone();
+        assert_eq!(request.method, Method::Delete);
+        assert!(request.url.ends_with("/1013859600285441?phone_number_id=106540352242922"), "{}", request.url);
+        host.respond_json(400, &json!({"error": {"code": 100, "message": "Object with ID does not exist"}}));
+        assert!(
+            matches!(super::delete(&host, &instance(), "1013859600285441"), Err(ChannelError::InvalidRequest(f)) if f.field == "media_id")
+        );
+        assert!(matches!(super::delete(&host, &instance(), "../me"), Err(ChannelError::InvalidRequest(_))));
+        assert_eq!(host.requests.borrow().len(), 2, "a malformed id is never sent");
+    }
+
+    #[test]
     fn a_location_is_metas_url_with_the_token_size_and_hash() {
         let file = b"%PDF-1.7 hello";
         let hex_digest = hex::encode(Sha256::digest(file));

@@ -111,6 +111,7 @@ mod component {
                 content: messaging::Content::Text(messaging::TextContent { body: text.into(), preview_url: false }),
                 reply_to: None,
                 callback_data: None,
+                identity_key_hash: None,
             };
             let correlation_id = value["metadata"]["correlationId"].as_str().map(str::to_owned);
             Ok(messaging::DecodedMessage { parts: vec![part], correlation_id })
