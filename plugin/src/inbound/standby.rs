@@ -33,7 +33,19 @@ pub(super) fn map(ctx: &ChangeContext<'_>, value: &Node<'_>, events: &mut Vec<Ev
     for status in list("statuses") {
         statuses::map(&inner, status, &mut mapped);
     }
-    events.extend(mapped.into_iter().map(|event| mark(ctx.instance_id, event)));
+    let marked: Vec<Event> = mapped.iter().cloned().map(|event| mark(ctx.instance_id, event)).collect();
+    // `media.received` names its message by event id: the message's standby id now.
+    let renamed: Vec<(String, String)> =
+        mapped.iter().zip(&marked).map(|(a, b)| (a.id.clone(), b.id.clone())).collect();
+    events.extend(marked.into_iter().map(|mut event| {
+        for (old, new) in &renamed {
+            let reference = format!("\"eventId\":\"{old}\"");
+            if event.payload.contains(&reference) {
+                event.payload = event.payload.replace(&reference, &format!("\"eventId\":\"{new}\""));
+            }
+        }
+        event
+    }));
     for echo in list("message_echoes") {
         events.push(echo_event(ctx, echo));
     }

@@ -576,6 +576,16 @@ fn standby_copies_are_kept_and_marked_never_received() {
     assert_ne!(plain[0].id, events[0].id);
     let again = map_notification(&notification(vec![standby]), "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(again[0].id, events[0].id, "a redelivery has the same ids");
+    let image = json!({"from": "16505551234", "id": "wamid.S3", "timestamp": "3", "type": "image",
+                       "image": {"id": "1013859600285441", "mime_type": "image/jpeg", "sha256": "x"}});
+    let with_image = json!({"field": "standby", "value": {"metadata": {"phone_number_id": PHONE},
+        "standby": {"messages": [image]}}});
+    let events = map_notification(&notification(vec![with_image]), "inst-a", ROUTES, &no_media_links).unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["custom.whatsapp-cloud.standby.message.received", "custom.whatsapp-cloud.standby.media.received"]
+    );
+    assert_eq!(payload(&events[1])["eventId"], events[0].id, "the media names its message by its standby id");
     let empty = json!({"field": "standby", "value": {"metadata": {"phone_number_id": PHONE}}});
     let events = map_notification(&notification(vec![empty]), "inst-a", ROUTES, &no_media_links).unwrap();
     assert_eq!(kinds(&events), [UNHANDLED_EVENT]);
