@@ -89,8 +89,11 @@ pub struct HostState {
     caps: Capabilities,
     /// When the whole call must be over, host functions included.
     deadline: Instant,
-    /// The thread's CPU time when the call started, and what host functions used since.
-    cpu_at_start: Duration,
+    /// The thread's CPU time when the budget started counting, and what host functions used
+    /// since. The clock is a system call (not the vDSO's), so it is first read at the call's
+    /// first epoch tick (at most `EPOCH_TICK` of wall time in): a webhook, over in tens of
+    /// microseconds, never reads it; a call that runs long is counted from its first tick on.
+    cpu_at_start: Option<Duration>,
     host_cpu: Duration,
     /// Whether the call's events are on the bus: from then on only the wall bound applies, so
     /// a call is never failed after its events were published.
@@ -105,7 +108,7 @@ impl HostState {
             limits: CallLimits::new(memory_limit),
             caps,
             deadline: Instant::now() + wall_limit,
-            cpu_at_start: cpu_clock::thread_cpu_time(),
+            cpu_at_start: None,
             host_cpu: Duration::ZERO,
             published: false,
             http_requests: 0,
@@ -113,10 +116,13 @@ impl HostState {
         }
     }
 
-    /// CPU time the guest itself has used during this call: the thread's, less what host
-    /// functions used. Waiting for a core, or for the network, counts for nothing.
-    pub(crate) fn guest_cpu(&self) -> Duration {
-        cpu_clock::thread_cpu_time().saturating_sub(self.cpu_at_start).saturating_sub(self.host_cpu)
+    /// CPU time the guest itself has used since its budget started counting (the first call
+    /// of this, from the epoch callback): the thread's, less what host functions used. Waiting
+    /// for a core, or for the network, counts for nothing.
+    pub(crate) fn guest_cpu(&mut self) -> Duration {
+        let now = cpu_clock::thread_cpu_time();
+        let start = *self.cpu_at_start.get_or_insert(now);
+        now.saturating_sub(start).saturating_sub(self.host_cpu)
     }
 
     /// Whether the call has run past its wall-clock bound.
@@ -137,8 +143,12 @@ impl HostState {
         remaining.saturating_sub(HOST_WORK_RESERVE.min(remaining / 4))
     }
 
-    /// Runs host work without charging it to the guest's CPU budget.
+    /// Runs host work without charging it to the guest's CPU budget (before the budget counts,
+    /// there is nothing to keep it out of).
     fn in_host<T>(&mut self, work: impl FnOnce(&Self) -> T) -> T {
+        if self.cpu_at_start.is_none() {
+            return work(self);
+        }
         let start = cpu_clock::thread_cpu_time();
         let result = work(self);
         self.host_cpu += cpu_clock::thread_cpu_time().saturating_sub(start);

@@ -322,8 +322,8 @@ impl PluginRuntime {
         let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit, self.config.wall_limit));
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |ctx| {
-            let state = ctx.data();
+        store.epoch_deadline_callback(move |mut ctx| {
+            let state = ctx.data_mut();
             // The CPU budget counts the guest's own computation (thread CPU time); once its
             // events are published, only the wall bound stops it, so a call never fails after
             // having published.

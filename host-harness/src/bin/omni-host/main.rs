@@ -26,6 +26,10 @@ mod logging;
 mod serve;
 mod setup;
 
+/// See the `mimalloc` dependency: requests allocate on every core at once.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match logging::parse(&cli.log) {
