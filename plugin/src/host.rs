@@ -18,6 +18,11 @@ pub trait Host {
     fn media_link(&self, _instance_id: &str, _media_id: &str) -> Option<String> {
         None
     }
+    /// HMAC-SHA256 of `message` under `key` (the `crypto.hmac-sha256` import, which the host
+    /// computes with the CPU's SHA instructions); in software where there is no such host.
+    fn hmac_sha256(&self, key: &[u8], message: &[u8]) -> [u8; 32] {
+        crate::signature::hmac_sha256(key, message)
+    }
 }
 
 #[cfg(test)]

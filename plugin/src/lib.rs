@@ -17,7 +17,7 @@ pub mod wit {
     });
 
     pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
-    pub use omni::channel::{events, logging, media_links, outbound_http, types};
+    pub use omni::channel::{crypto, events, logging, media_links, outbound_http, types};
 }
 
 pub mod account;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crate::bindings::events::{Event, PublishError};
 use crate::bindings::logging::Level;
 use crate::bindings::outbound_http::{HttpError, Request, RequestProgress, Response};
-use crate::bindings::{events as wit_events, logging, media_links as wit_media_links, outbound_http, types};
+use crate::bindings::{crypto, events as wit_events, logging, media_links as wit_media_links, outbound_http, types};
 pub use egress::EgressPolicy;
 pub use events::{EventSink, OmniEvent, SinkError};
 pub use http_client::HttpClient;
@@ -212,6 +212,16 @@ impl wit_events::Host for HostState {
             // Not the guest's business: trap, and let the caller answer 5xx.
             Err(SinkError::Broken(m)) => Err(HostFailure(format!("event sink: {m}")).into()),
         }
+    }
+}
+
+impl crypto::Host for HostState {
+    fn hmac_sha256(&mut self, key: Vec<u8>, message: Vec<u8>) -> wasmtime::Result<Vec<u8>> {
+        use hmac::{KeyInit as _, Mac as _};
+        // The guest's memory bounds both lists: no more work than the guest could ask of itself.
+        let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(&key).expect("HMAC takes keys of any length");
+        mac.update(&message);
+        Ok(mac.finalize().into_bytes().to_vec())
     }
 }
 

@@ -308,6 +308,17 @@ mod tests {
     ];
 
     #[test]
+    fn pointers_with_escapes_find_what_serde_json_finds() {
+        let text = br#"{"a/b": {"c~d": [10, 20]}, "plain": {"x": 1}}"#;
+        let node = Node::parse(text).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(text).unwrap();
+        for pointer in ["/a~1b/c~0d/1", "/a~1b", "/plain/x", "/a/b", "/plain/~1", ""] {
+            let ours = node.pointer(pointer).map(Node::to_canonical_json);
+            assert_eq!(ours, value.pointer(pointer).map(|v| v.to_string()), "{pointer}");
+        }
+    }
+
+    #[test]
     fn canonical_text_is_what_serde_json_value_writes() {
         for sample in SAMPLES {
             let node = Node::parse(sample.as_bytes()).unwrap();

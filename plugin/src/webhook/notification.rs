@@ -29,7 +29,8 @@ pub fn handle(
         .filter(|(name, _)| name.eq_ignore_ascii_case(signature::HEADER))
         .map(|(_, value)| value.as_str())
         .collect();
-    if let Err(e) = signature::verify(config.app_secret.as_bytes(), &request.body, &signatures) {
+    let hmac = |key: &[u8], message: &[u8]| host.hmac_sha256(key, message);
+    if let Err(e) = signature::verify(config.app_secret.as_bytes(), &request.body, &signatures, hmac) {
         host.log(Level::Warn, &format!("instance {}: webhook refused: {}", receiver.id, e.describe()));
         return error_response(401, e.describe());
     }

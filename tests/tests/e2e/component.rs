@@ -15,6 +15,7 @@ fn imports_nothing_but_the_omni_channel_package() {
     assert_eq!(
         sorted,
         [
+            "omni:channel/crypto@0.5.0",
             "omni:channel/events@0.5.0",
             "omni:channel/logging@0.5.0",
             "omni:channel/media-links@0.5.0",

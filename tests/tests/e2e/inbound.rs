@@ -220,3 +220,27 @@ fn json_nested_to_the_parsers_limit_runs_within_the_components_stack() {
     let response = host.webhook(&signed_post(&nested_message(119)));
     assert_eq!(response.status, 400, "{}", text(&response));
 }
+
+#[test]
+fn text_needing_escapes_anywhere_comes_out_exactly_as_sent() {
+    // Every character JSON escapes, at every offset of a 40-character text: the component's
+    // escaping (sixteen bytes at a time in wasm) must find each one wherever it falls.
+    let host = TestHost::new();
+    let specials: Vec<char> = (1u8..0x20).map(char::from).chain(['"', '\\']).collect();
+    let mut sent = Vec::new();
+    for (n, special) in specials.iter().enumerate() {
+        let at = n % 40;
+        let body: String = (0..40).map(|i| if i == at { *special } else { 'a' }).collect();
+        let message = json!({"from": "16505551234", "id": format!("wamid.ESC{n}"), "timestamp": "1750263773",
+                             "type": "text", "text": {"body": body}});
+        let value = json!({"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": PHONE_NUMBER_ID}, "messages": [message]});
+        let notification = json!({"object": "whatsapp_business_account",
+            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}]});
+        assert_eq!(host.webhook(&signed_post(&serde_json::to_vec(&notification).unwrap())).status, 200);
+        sent.push(body);
+    }
+    let received: Vec<String> =
+        host.events().iter().map(|e| e.payload()["content"]["text"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(received, sent);
+}
