@@ -26,6 +26,8 @@
 #   NATS=1          include the NATS rows (default 1 if nats-server is on PATH)
 #   BODIES=50000    distinct signed bodies (each run cycles through them)
 #   OMNI_HOST=PATH  use this omni-host binary instead of `cargo build --release -p omni-host`
+#   BASELINE=PATH   also run an earlier omni-host binary (rows serve-jsonl-base, serve-nats-base),
+#                   interleaved with the others: before and after from one run
 #   RESULTS=PATH    also write the summary as TSV to PATH
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -115,11 +117,12 @@ printf "target\tconnections\tround\treq_per_s\tp50_ms\tp99_ms\tnon_2xx\tsocket_e
   > "$WORK/summary.tsv"
 
 run() { # target connections round
-  local target=$1 conns=$2 round=$3 pid port nats_pid=""
-  case $target in
+  local target=$1 conns=$2 round=$3 pid port nats_pid="" bin=$BIN
+  if [[ $target == *-base ]]; then bin=$BASELINE; fi
+  case ${target%-base} in
     serve-jsonl)
       port=$SERVE_PORT
-      "$BIN" serve --config "$WORK/config.toml" --listen 127.0.0.1:$port \
+      "$bin" serve --config "$WORK/config.toml" --listen 127.0.0.1:$port \
         --events "jsonl:$WORK/events.jsonl" --max-concurrency 64 >"$WORK/server.log" 2>&1 &
       pid=$! ;;
     serve-nats)
@@ -132,7 +135,7 @@ run() { # target connections round
         (( ++tries > 100 )) && { echo "run.sh: nats-server did not start" >&2; cat "$WORK/nats.log" >&2; return 1; }
         sleep 0.1
       done
-      "$BIN" serve --config "$WORK/config.toml" --listen 127.0.0.1:$port \
+      "$bin" serve --config "$WORK/config.toml" --listen 127.0.0.1:$port \
         --events "nats://127.0.0.1:$NATS_PORT" --max-concurrency 64 >"$WORK/server.log" 2>&1 &
       pid=$! ;;
     node)
@@ -154,7 +157,7 @@ run() { # target connections round
   echo "VmHWM: $hwm kB"
   stop "$pid"
   [[ -n $nats_pid ]] && stop "$nats_pid"
-  [[ $target != serve-nats ]] && events=$(wc -l < "$WORK/events.jsonl")
+  [[ ${target%-base} != serve-nats ]] && events=$(wc -l < "$WORK/events.jsonl")
   rm -f "$WORK/events.jsonl"
 
   local rps p50 p99 non2xx sockerr requests
@@ -170,8 +173,10 @@ run() { # target connections round
 }
 
 targets=(serve-jsonl)
+[[ -n ${BASELINE:-} ]] && targets+=(serve-jsonl-base)
 [[ $NODE == 1 ]] && targets+=(node)
 [[ $NATS == 1 ]] && targets+=(serve-nats)
+[[ $NATS == 1 && -n ${BASELINE:-} ]] && targets+=(serve-nats-base)
 for (( round = 1; round <= ROUNDS; round++ )); do
   for conns in $CONNECTIONS; do
     for target in "${targets[@]}"; do run "$target" "$conns" "$round"; done
