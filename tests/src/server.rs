@@ -170,6 +170,40 @@ impl Drop for TestServer {
     }
 }
 
+/// A call to `serve`'s API with the bearer `token`: the status and the JSON body (`null` when
+/// there is none). A body goes as JSON; `POST` without one sends an empty body.
+pub fn api_call(
+    base: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let agent = TestServer::client();
+    let url = format!("{base}{path}");
+    let auth = format!("Bearer {token}");
+    let json = |body: &serde_json::Value| body.to_string();
+    let mut response = match (method, body) {
+        ("GET", None) => agent.get(&url).header("authorization", &auth).call(),
+        ("DELETE", None) => agent.delete(&url).header("authorization", &auth).call(),
+        ("POST", None) => agent.post(&url).header("authorization", &auth).send_empty(),
+        ("POST", Some(b)) => {
+            agent.post(&url).header("authorization", &auth).header("content-type", "application/json").send(json(&b))
+        }
+        ("PUT", Some(b)) => {
+            agent.put(&url).header("authorization", &auth).header("content-type", "application/json").send(json(&b))
+        }
+        ("PATCH", Some(b)) => {
+            agent.patch(&url).header("authorization", &auth).header("content-type", "application/json").send(json(&b))
+        }
+        other => panic!("no such call {other:?}"),
+    }
+    .expect("serve answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+}
+
 /// Delivers `body`, signed, and returns the status (599 when no answer came), logging any
 /// refusal's body so a failing test says why.
 pub fn deliver(base: &str, body: &[u8]) -> u16 {

@@ -1,6 +1,6 @@
 //! Block lists and the business profile through `serve`'s API, against the fake Graph API.
 
-use e2e_tests::server::{Served, TestServer};
+use e2e_tests::server::{Served, api_call};
 use e2e_tests::{INSTANCE, PHONE_NUMBER_ID};
 use omni_host::server::ServerOptions;
 use serde_json::{Value, json};
@@ -13,19 +13,7 @@ fn setup() -> Served {
 }
 
 fn call(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("{base}/api/v1/instances/{INSTANCE}/{path}");
-    let auth = format!("Bearer {API_TOKEN}");
-    let agent = TestServer::client();
-    let mut response = match (method, body) {
-        ("GET", _) => agent.get(&url).header("authorization", &auth).call(),
-        ("POST", Some(b)) => agent.post(&url).header("authorization", &auth).send(b.to_string()),
-        ("PATCH", Some(b)) => agent.patch(&url).header("authorization", &auth).send(b.to_string()),
-        other => panic!("no such call {other:?}"),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    api_call(base, API_TOKEN, method, &format!("/api/v1/instances/{INSTANCE}/{path}"), body)
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Calls, groups and media deletion through `serve`'s API, against the fake Graph API: the
 //! exact Graph requests, the answers, and what is refused before Meta is called.
 
-use e2e_tests::server::{Served, TestServer};
+use e2e_tests::server::{Served, api_call};
 use e2e_tests::{INSTANCE, PHONE_NUMBER_ID};
 use omni_host::server::ServerOptions;
 use serde_json::{Value, json};
@@ -14,18 +14,7 @@ fn setup() -> Served {
 }
 
 fn request(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let url = format!("{base}/api/v1/instances/{INSTANCE}/{path}");
-    let auth = format!("Bearer {API_TOKEN}");
-    let agent = TestServer::client();
-    let mut response = match (method, body) {
-        ("POST", Some(b)) => agent.post(&url).header("authorization", &auth).send(b.to_string()),
-        ("DELETE", None) => agent.delete(&url).header("authorization", &auth).call(),
-        other => panic!("no such request {other:?}"),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    api_call(base, API_TOKEN, method, &format!("/api/v1/instances/{INSTANCE}/{path}"), body)
 }
 
 #[test]

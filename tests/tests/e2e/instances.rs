@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use e2e_tests::server::{Served, TestServer};
+use e2e_tests::server::{Served, TestServer, api_call};
 use e2e_tests::{ACCESS_TOKEN, APP_SECRET, BUSINESS_ACCOUNT_ID, INSTANCE, VERIFY_TOKEN};
 use omni_host::fake_graph::ScriptedResponse;
 use omni_host::server::ServerOptions;
@@ -20,29 +20,7 @@ fn setup() -> Served {
 
 /// A call to the API with the token; the status and the JSON body (`null` when empty).
 fn api(base: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let agent = TestServer::client();
-    let url = format!("{base}{path}");
-    let auth = format!("Bearer {API_TOKEN}");
-    let mut response = match (method, body) {
-        ("GET", _) => agent.get(&url).header("authorization", &auth).call(),
-        ("DELETE", _) => agent.delete(&url).header("authorization", &auth).call(),
-        ("PUT", Some(body)) => agent
-            .put(&url)
-            .header("authorization", &auth)
-            .header("content-type", "application/json")
-            .send(body.to_string()),
-        ("POST", Some(body)) => agent
-            .post(&url)
-            .header("authorization", &auth)
-            .header("content-type", "application/json")
-            .send(body.to_string()),
-        ("POST", None) => agent.post(&url).header("authorization", &auth).send_empty(),
-        other => panic!("no such call {other:?}"),
-    }
-    .unwrap();
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    api_call(base, API_TOKEN, method, path, body)
 }
 
 /// Meta's verification handshake on instance `id`: the status.
