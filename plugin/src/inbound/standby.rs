@@ -26,29 +26,37 @@ pub(super) fn map(ctx: &ChangeContext<'_>, value: &Node<'_>, events: &mut Vec<Ev
     };
     let list = |key: &str| standby.get(key).and_then(Node::as_array).unwrap_or_default();
     let inner = ChangeContext { contacts: list("contacts"), ..*ctx };
-    let mut mapped = Vec::new();
     for message in list("messages") {
-        messages::map(&inner, message, &mut mapped);
+        let mut one = Vec::new();
+        messages::map(&inner, message, &mut one);
+        events.extend(mark_together(ctx.instance_id, one));
     }
     for status in list("statuses") {
-        statuses::map(&inner, status, &mut mapped);
+        let mut one = Vec::new();
+        statuses::map(&inner, status, &mut one);
+        events.extend(mark_together(ctx.instance_id, one));
     }
-    let marked: Vec<Event> = mapped.iter().cloned().map(|event| mark(ctx.instance_id, event)).collect();
-    // `media.received` names its message by event id: the message's standby id now.
-    let renamed: Vec<(String, String)> =
-        mapped.iter().zip(&marked).map(|(a, b)| (a.id.clone(), b.id.clone())).collect();
-    events.extend(marked.into_iter().map(|mut event| {
+    for echo in list("message_echoes") {
+        events.push(echo_event(ctx, echo));
+    }
+}
+
+/// The events of one item (a message and what accompanies it) under their standby names. A
+/// `media.received` names its message by event id: the message's standby id now. Only the
+/// item's own few events are searched, so a large standby batch costs what its items cost.
+fn mark_together(instance_id: &str, item: Vec<Event>) -> Vec<Event> {
+    let original_ids: Vec<String> = item.iter().map(|event| event.id.clone()).collect();
+    let mut marked: Vec<Event> = item.into_iter().map(|event| mark(instance_id, event)).collect();
+    let renamed: Vec<(String, String)> = original_ids.into_iter().zip(marked.iter().map(|e| e.id.clone())).collect();
+    for event in &mut marked {
         for (old, new) in &renamed {
             let reference = format!("\"eventId\":\"{old}\"");
             if event.payload.contains(&reference) {
                 event.payload = event.payload.replace(&reference, &format!("\"eventId\":\"{new}\""));
             }
         }
-        event
-    }));
-    for echo in list("message_echoes") {
-        events.push(echo_event(ctx, echo));
     }
+    marked
 }
 
 /// The event under its standby name, its id derived from the original's, `standby: true`
