@@ -10,5 +10,5 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq],
 });
 
-pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
+pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, receipts, webhook};
 pub use omni::channel::{crypto, events, logging, media_links, outbound_http, types};

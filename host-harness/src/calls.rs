@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use crate::bindings::messaging::{Attachment, OutgoingMessage};
+use crate::bindings::messaging::{Attachment, MessagePart};
 use crate::bindings::types::ChannelError;
 use crate::bindings::webhook::{IncomingRequest, OutgoingResponse};
 use crate::capabilities::{EventSink, OmniEvent, SinkError};
 use crate::channel_host::{ChannelHost, HostError};
-use crate::retry::{AfterFailure, PartsOutcome, RetryPlan, RetryPolicy, SendOutcome};
+use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
 
 /// Which capacity a plugin call uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -307,54 +307,39 @@ impl Calls {
         Ok(outcome)
     }
 
-    /// One part, with the retries the plugin advises.
+    /// One part, through the one retry loop: each attempt waits for capacity afresh (a retry
+    /// is a new call), waits run on tokio's timer, and the `message.failed` of a send given up
+    /// is published off the async threads.
     async fn send_part(
         &self,
         instance: &str,
-        message: OutgoingMessage,
+        part: MessagePart,
         correlation_id: &str,
         arrived: Instant,
         events: Option<Arc<dyn EventSink>>,
     ) -> Result<SendOutcome, HostError> {
-        let mut plan = RetryPlan::new(&self.options.retry, correlation_id);
-        loop {
-            let options = plan.options();
-            let (id, msg, attempt, sink) = (instance.to_owned(), message.clone(), options.clone(), events.clone());
-            // Each attempt waits for capacity afresh: a retry is a new call.
-            let started = if plan.attempts() > 1 { Instant::now() } else { arrived };
-            let result = self
-                .run(Lane::Egress, started, move |host| match &sink {
-                    Some(sink) => host.send_message_via(&id, &msg, &attempt, sink),
-                    None => host.send_message(&id, &msg, &attempt),
-                })
-                .await?;
-            match result {
-                Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
-                Err(error) => match plan.after_failure(&error) {
-                    AfterFailure::Retry(wait) => {
-                        tracing::info!(
-                            wait_ms = wait.as_millis() as u64,
-                            "send failed with a retryable error; retrying"
-                        );
-                        tokio::time::sleep(wait).await;
+        let part = Arc::new(part);
+        let mut first = true;
+        retry::send_with_retries(
+            correlation_id,
+            &self.options.retry,
+            |options| {
+                let started = if std::mem::take(&mut first) { arrived } else { Instant::now() };
+                let (id, part, sink) = (instance.to_owned(), part.clone(), events.clone());
+                self.run(Lane::Egress, started, move |host| host.send_message(&id, &part, &options, sink.as_ref()))
+            },
+            tokio::time::sleep,
+            |event| {
+                let (host, id, sink) = (self.host.clone(), instance.to_owned(), events.clone());
+                async move {
+                    let publish = move || host.publish_failure(&id, event, sink.as_ref());
+                    if let Err(e) = tokio::task::spawn_blocking(publish).await {
+                        tracing::warn!("message.failed of a send given up not published: {e}");
                     }
-                    AfterFailure::Stop { failure_held_back } => {
-                        if failure_held_back {
-                            let (id, msg, err, sink) =
-                                (instance.to_owned(), message.clone(), error.clone(), events.clone());
-                            let report = self.run(Lane::Egress, Instant::now(), move |host| match &sink {
-                                Some(sink) => host.report_send_failure_via(&id, &msg, &options, &err, sink),
-                                None => host.report_send_failure(&id, &msg, &options, &err),
-                            });
-                            if let Err(e) = report.await {
-                                tracing::warn!("message.failed of an abandoned send not published: {e}");
-                            }
-                        }
-                        return Ok(plan.finish(Err(error)));
-                    }
-                },
-            }
-        }
+                }
+            },
+        )
+        .await
     }
 
     fn count_failure<T>(&self, result: &Result<T, HostError>) {

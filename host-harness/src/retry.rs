@@ -10,7 +10,10 @@
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
-use crate::bindings::messaging::{SendOptions, SendReceipt};
+use std::task::{Context, Poll, Waker};
+
+use crate::bindings::events::Event;
+use crate::bindings::messaging::{SendFailure, SendOptions, SendReceipt};
 use crate::bindings::types::{ChannelError, RetrySchedule};
 
 /// How persistent the host is.
@@ -98,39 +101,23 @@ pub enum AfterFailure {
     /// Wait this long, then try again.
     Retry(Duration),
     /// Stop: the error is the send's outcome.
-    Stop {
-        /// The attempt was not marked final and its error was retryable, so the plugin held
-        /// back `message.failed`: have it published with `messaging.report-send-failure`.
-        failure_held_back: bool,
-    },
+    Stop,
 }
 
-/// The retry decisions for one send, attempt by attempt; drives both the blocking loop below
-/// and the server's async one.
-///
-/// Each attempt tells the plugin whether it is the last (`final-attempt`), so that exactly one
-/// `message.failed` is published for a send that fails for good: the host predicts that from
-/// the schedule of the previous failure. When a failure asks for a wait that no longer fits the
-/// budget (Meta's own estimate can be minutes), the plan stops with `failure_held_back`, and
-/// the caller has the plugin publish the `message.failed` that attempt did not.
+/// The retry decisions for one send, attempt by attempt. A failure the plugin gives no
+/// schedule is final; so is one whose wait no longer fits the budget (Meta's own estimate can
+/// be minutes), or the last attempt.
 #[derive(Debug)]
 pub struct RetryPlan {
     policy: RetryPolicy,
     correlation_id: String,
     attempt: u32,
     waits: Vec<Duration>,
-    previous: Option<RetrySchedule>,
 }
 
 impl RetryPlan {
     pub fn new(policy: &RetryPolicy, correlation_id: &str) -> Self {
-        Self {
-            policy: policy.clone(),
-            correlation_id: correlation_id.to_owned(),
-            attempt: 1,
-            waits: Vec::new(),
-            previous: None,
-        }
+        Self { policy: policy.clone(), correlation_id: correlation_id.to_owned(), attempt: 1, waits: Vec::new() }
     }
 
     /// Attempts made so far, the current one included.
@@ -138,34 +125,24 @@ impl RetryPlan {
         self.attempt
     }
 
-    /// The options of the current attempt.
+    /// The options of every attempt: the same correlation id, so the same `message.failed` id.
     pub fn options(&self) -> SendOptions {
-        let waited: Duration = self.waits.iter().sum();
-        let another_fits = match &self.previous {
-            Some(s) => waited + delay(s, self.attempt, 0.0) <= self.policy.max_total_wait,
-            None => true,
-        };
-        let final_attempt = self.attempt >= self.policy.max_attempts.max(1) || !another_fits;
-        SendOptions { correlation_id: self.correlation_id.clone(), final_attempt }
+        SendOptions { correlation_id: self.correlation_id.clone() }
     }
 
     /// After a failed attempt: wait and retry, or stop.
     pub fn after_failure(&mut self, error: &ChannelError) -> AfterFailure {
-        let Some(retry) = schedule(error).cloned() else {
-            // Not retryable: the plugin reported it as final whatever the flag said.
-            return AfterFailure::Stop { failure_held_back: false };
-        };
-        if self.options().final_attempt {
-            return AfterFailure::Stop { failure_held_back: false };
+        let Some(retry) = schedule(error).cloned() else { return AfterFailure::Stop };
+        if self.attempt >= self.policy.max_attempts.max(1) {
+            return AfterFailure::Stop;
         }
         let waited: Duration = self.waits.iter().sum();
         let remaining = self.policy.max_total_wait.saturating_sub(waited);
         if delay(&retry, self.attempt, 0.0) > remaining {
-            return AfterFailure::Stop { failure_held_back: true };
+            return AfterFailure::Stop;
         }
         let wait = delay(&retry, self.attempt, jitter()).min(remaining);
         self.waits.push(wait);
-        self.previous = Some(retry);
         self.attempt += 1;
         AfterFailure::Retry(wait)
     }
@@ -176,32 +153,54 @@ impl RetryPlan {
     }
 }
 
-/// Sends with retries, blocking. `attempt` performs one call of `messaging.send-message` with
-/// the given options; `report_held_back` has the plugin publish the `message.failed` of a send
-/// given up after a non-final attempt (`messaging.report-send-failure`); `sleep` waits
-/// (injected so tests can record the schedule instead of waiting it).
-pub fn send_with_retries<E>(
+/// Sends one message with retries: the one retry loop, which `serve` and the addon run on
+/// tokio and the CLI and tests through [`block_on`]. `attempt` makes one call of
+/// `messaging.send-message`; `wait` waits before the next; `publish` puts out the
+/// `message.failed` the failure carries once the loop stops retrying, so one send yields one
+/// `message.failed` whatever it took. A bus failure there is `publish`'s to log: the caller
+/// already has the error.
+pub async fn send_with_retries<E, A, W, P>(
     correlation_id: &str,
     policy: &RetryPolicy,
-    mut attempt: impl FnMut(&SendOptions) -> Result<Result<SendReceipt, ChannelError>, E>,
-    mut report_held_back: impl FnMut(&SendOptions, &ChannelError) -> Result<(), E>,
-    sleep: &dyn Fn(Duration),
-) -> Result<SendOutcome, E> {
+    mut attempt: impl FnMut(SendOptions) -> A,
+    mut wait: impl FnMut(Duration) -> W,
+    mut publish: impl FnMut(Event) -> P,
+) -> Result<SendOutcome, E>
+where
+    A: Future<Output = Result<Result<SendReceipt, SendFailure>, E>>,
+    W: Future<Output = ()>,
+    P: Future<Output = ()>,
+{
     let mut plan = RetryPlan::new(policy, correlation_id);
     loop {
-        let options = plan.options();
-        match attempt(&options)? {
+        match attempt(plan.options()).await? {
             Ok(receipt) => return Ok(plan.finish(Ok(receipt))),
-            Err(error) => match plan.after_failure(&error) {
-                AfterFailure::Retry(wait) => sleep(wait),
-                AfterFailure::Stop { failure_held_back } => {
-                    if failure_held_back {
-                        report_held_back(&options, &error)?;
+            Err(SendFailure { error, event }) => match plan.after_failure(&error) {
+                AfterFailure::Retry(delay) => {
+                    tracing::info!(wait_ms = delay.as_millis() as u64, "send failed with a retryable error; retrying");
+                    wait(delay).await;
+                }
+                AfterFailure::Stop => {
+                    if let Some(event) = event {
+                        publish(event).await;
                     }
                     return Ok(plan.finish(Err(error)));
                 }
             },
         }
+    }
+}
+
+/// Runs a future whose steps complete without waiting (blocking calls wrapped in `async`) on
+/// the calling thread: how synchronous callers drive [`send_with_retries`].
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::yield_now();
     }
 }
 
@@ -233,37 +232,35 @@ mod tests {
         SendReceipt { message_id: "wamid.1".into(), recipient_id: None, message_status: None, event_id: "e".into() }
     }
 
-    /// Runs a scripted sequence of results; returns the outcome and the final-attempt flags seen.
-    fn run(policy: RetryPolicy, script: Vec<Result<SendReceipt, ChannelError>>) -> (SendOutcome, Vec<bool>) {
-        let (outcome, finals, held_back) = run_reporting(policy, script);
-        assert!(held_back.is_empty(), "no failure held back: {held_back:?}");
-        (outcome, finals)
+    /// A failure as the plugin returns it, carrying a `message.failed` named after `error`.
+    fn failure(error: ChannelError) -> SendFailure {
+        let event = Event {
+            id: "failed-c".into(),
+            kind: crate::bindings::events::EventKind::MessageFailed,
+            instance_id: "i".into(),
+            correlation_id: Some("c".into()),
+            occurred_at_ms: None,
+            payload: format!("{error:?}"),
+        };
+        SendFailure { error, event: Some(event) }
     }
 
-    /// As [`run`], also returning the failures reported as held back.
-    fn run_reporting(
-        policy: RetryPolicy,
-        script: Vec<Result<SendReceipt, ChannelError>>,
-    ) -> (SendOutcome, Vec<bool>, Vec<ChannelError>) {
+    /// Runs a scripted sequence of results; returns the outcome and the events published.
+    fn run(policy: RetryPolicy, script: Vec<Result<SendReceipt, ChannelError>>) -> (SendOutcome, Vec<Event>) {
         let script = RefCell::new(script.into_iter());
-        let finals = RefCell::new(Vec::new());
-        let held_back = RefCell::new(Vec::new());
-        let outcome = send_with_retries::<()>(
+        let published = RefCell::new(Vec::new());
+        let outcome = block_on(send_with_retries::<(), _, _, _>(
             "c",
             &policy,
             |options| {
-                finals.borrow_mut().push(options.final_attempt);
-                Ok(script.borrow_mut().next().expect("no more scripted results"))
+                assert_eq!(options.correlation_id, "c", "every attempt has the send's correlation id");
+                std::future::ready(Ok(script.borrow_mut().next().expect("no more scripted results").map_err(failure)))
             },
-            |options, error| {
-                assert!(!options.final_attempt, "a final attempt reports its own failure");
-                held_back.borrow_mut().push(error.clone());
-                Ok(())
-            },
-            &|_| {},
-        )
+            |_| std::future::ready(()),
+            |event| std::future::ready(published.borrow_mut().push(event)),
+        ))
         .unwrap();
-        (outcome, finals.into_inner(), held_back.into_inner())
+        (outcome, published.into_inner())
     }
 
     #[test]
@@ -278,13 +275,13 @@ mod tests {
     #[test]
     fn throttling_is_retried_until_it_succeeds() {
         let throttled = provider(130429, ErrorClass::Throttled, schedule(1_000, 2));
-        let (outcome, finals) =
+        let (outcome, published) =
             run(RetryPolicy::default(), vec![Err(throttled.clone()), Err(throttled), Ok(receipt())]);
         assert!(outcome.result.is_ok());
         assert_eq!(outcome.attempts, 3);
         assert_eq!(outcome.waits.len(), 2);
         assert!(outcome.waits[0] >= Duration::from_secs(1) && outcome.waits[1] >= Duration::from_secs(2));
-        assert_eq!(finals, [false, false, false]);
+        assert!(published.is_empty(), "no message.failed for a send that got through");
     }
 
     #[test]
@@ -294,42 +291,42 @@ mod tests {
             provider(190, ErrorClass::Auth, None),
             ChannelError::OutcomeUnknown("timed out after sending".into()),
         ] {
-            let (outcome, finals) = run(RetryPolicy::default(), vec![Err(error)]);
+            let (outcome, published) = run(RetryPolicy::default(), vec![Err(error.clone())]);
             assert_eq!((outcome.attempts, outcome.result.is_err()), (1, true));
-            assert_eq!(finals, [false]);
+            assert_eq!(published.len(), 1, "the failure's message.failed, once");
+            assert_eq!(published[0].payload, format!("{error:?}"));
         }
     }
 
     #[test]
-    fn the_last_attempt_is_marked_final() {
+    fn the_last_attempt_ends_the_send_with_one_message_failed() {
         let failing = provider(500, ErrorClass::Transient, schedule(10, 2));
         let policy = RetryPolicy { max_attempts: 3, ..RetryPolicy::default() };
-        let (outcome, finals) = run(policy, vec![Err(failing.clone()), Err(failing.clone()), Err(failing)]);
+        let (outcome, published) = run(policy, vec![Err(failing.clone()), Err(failing.clone()), Err(failing)]);
         assert_eq!(outcome.attempts, 3);
-        assert_eq!(finals, [false, false, true]);
+        assert_eq!(published.len(), 1);
     }
 
     #[test]
-    fn an_attempt_after_which_no_retry_fits_the_budget_is_final() {
+    fn an_attempt_after_which_no_retry_fits_the_budget_is_the_last() {
         // 4 s then 16 s: with 30 s of budget, the third attempt cannot be followed by a 64 s wait.
         let pair = provider(131056, ErrorClass::Throttled, schedule(4_000, 4));
         let policy = RetryPolicy { max_attempts: 10, max_total_wait: Duration::from_secs(30) };
-        let (outcome, finals) = run(policy, vec![Err(pair.clone()), Err(pair.clone()), Err(pair)]);
+        let (outcome, published) = run(policy, vec![Err(pair.clone()), Err(pair.clone()), Err(pair)]);
         assert_eq!(outcome.attempts, 3);
-        assert_eq!(finals, [false, false, true]);
+        assert_eq!(published.len(), 1);
         assert!(outcome.waits.iter().sum::<Duration>() <= Duration::from_secs(30));
     }
 
     #[test]
-    fn a_wait_beyond_the_budget_stops_and_has_the_held_back_failure_reported() {
+    fn a_wait_beyond_the_budget_stops_with_the_last_failure_reported() {
         // A transient error first, then a throttle whose estimate (5 minutes) exceeds the budget.
         let transient = provider(500, ErrorClass::Transient, schedule(1_000, 2));
         let estimate = RetrySchedule { first_delay_ms: 1_000, multiplier: 2, not_before_ms: Some(300_000) };
         let throttled = provider(130429, ErrorClass::Throttled, Some(estimate));
-        let (outcome, finals, held_back) =
-            run_reporting(RetryPolicy::default(), vec![Err(transient), Err(throttled.clone())]);
+        let (outcome, published) = run(RetryPolicy::default(), vec![Err(transient), Err(throttled.clone())]);
         assert_eq!(outcome.attempts, 2);
-        assert_eq!(finals, [false, false]);
-        assert_eq!(held_back, [throttled], "reported once, with the error that ended the send");
+        assert_eq!(published.len(), 1, "reported once, with the error that ended the send");
+        assert_eq!(published[0].payload, format!("{throttled:?}"));
     }
 }

@@ -170,11 +170,37 @@ fn the_echo_channel_sends_to_its_declared_origin_only() {
     let (status, error) = send(&serving, "e1", &format!("{}/steal", undeclared.origin));
     assert_eq!(status, 503, "{error}");
     assert_eq!(error["error"], "unreachable", "{error}");
-    assert!(error["message"].as_str().unwrap().contains("destination not allowed"), "{error}");
+    assert!(error["message"].as_str().unwrap().contains("does not allow"), "{error}");
     assert!(undeclared.requests().is_empty(), "the undeclared origin was reached: {:?}", undeclared.requests());
 
     // `e2`'s operator granted none of what the plugin declared: even the declared origin is refused.
     let (status, error) = send(&serving, "e2", "hi there");
     assert_eq!((status, error["error"].as_str()), (503, Some("unreachable")), "{error}");
     assert_eq!(declared.requests().len(), 1);
+}
+
+/// The echo channel exports only the core: every route of an optional interface answers 501,
+/// named, without the plugin running — and so does a core method it left to the SDK's default.
+#[test]
+fn what_the_echo_channel_does_not_implement_is_answered_501() {
+    let declared = Recorder::start();
+    let (serving, path) = serve_echo("unsupported", &declared.origin);
+    let auth = format!("Authorization: Bearer {API_TOKEN}");
+    let headers = [auth.as_str(), "Content-Type: application/json"];
+    for (method, route, body, lacking) in [
+        ("POST", "/api/v1/instances/e1/messages/m1/read", "", "receipts"),
+        ("POST", "/api/v1/instances/e1/block", r#"{"users":["15550001111"]}"#, "account"),
+        ("GET", "/api/v1/instances/e1/business-profile", "", "account"),
+        ("POST", "/api/v1/instances/e1/calls", r#"{"action":"terminate","callId":"c1"}"#, "calls"),
+        ("POST", "/api/v1/instances/e1/groups", r#"{"action":"delete","groupId":"g1"}"#, "groups"),
+        ("DELETE", "/api/v1/instances/e1/media/m1", "", "media"),
+        ("POST", "/api/v1/instances/e1/connect", "{}", "connect"),
+    ] {
+        let (status, reply) = serving.call(method, route, &headers, body.as_bytes());
+        let reply: serde_json::Value = serde_json::from_str(&reply).unwrap_or_else(|_| panic!("not JSON: {reply}"));
+        assert_eq!((status, reply["error"].as_str()), (501, Some("unsupported")), "{method} {route}: {reply}");
+        assert!(reply["message"].as_str().unwrap().contains(lacking), "{method} {route}: {reply}");
+    }
+    assert!(declared.requests().is_empty(), "nothing reached the channel's destination");
+    assert!(events(&path).is_empty(), "nothing was published");
 }

@@ -151,7 +151,7 @@ impl Host {
     /// The plugin's identity and capabilities (JSON).
     #[napi]
     pub fn info(&self) -> String {
-        wire::plugin_info(self.host().info()).to_string()
+        wire::plugin_info(self.host().info(), self.host().runtime()).to_string()
     }
 
     /// The JSON Schema of an instance's settings.

@@ -1,24 +1,20 @@
 //! The omni WhatsApp Cloud API channel.
 //!
 //! Everything here is plain Rust that runs natively (unit tests, fuzzing, benchmarks) and inside
-//! the component. The only file that touches the component model is [`component`], which binds
-//! these modules to the WIT exports and implements [`host::Host`] over the WIT imports.
+//! the component, built on the channel SDK (`omni-channel-sdk`). The only file that names the
+//! contract's exports is [`component`], which implements the SDK's `Channel` with these modules.
 
 // `ChannelError` is the contract's error type, returned by value across the WIT boundary.
 #![allow(clippy::result_large_err)]
 
+/// The contract's types, from the SDK: one definition of every contract type.
 pub mod wit {
-    //! Types generated from `wit/` (the `omni:channel` package). The logic uses them directly so
-    //! that there is one definition of every contract type.
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "channel-plugin",
-        additional_derives: [PartialEq, Clone],
-    });
-
-    pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
-    pub use omni::channel::{crypto, events, logging, media_links, outbound_http, types};
+    pub use omni_channel_sdk::contract::*;
 }
+/// Event names and deterministic ids, from the SDK.
+pub use omni_channel_sdk::event;
+/// What the logic needs from its host (and, for tests, an in-memory host), from the SDK.
+pub use omni_channel_sdk::host;
 
 pub mod account;
 pub mod call;
@@ -26,10 +22,8 @@ pub mod chat_id;
 pub mod config;
 pub mod connection;
 pub mod constants;
-pub mod event;
 pub mod graph;
 pub mod groups;
-pub mod host;
 pub mod inbound;
 pub mod info;
 pub mod json;
@@ -44,5 +38,4 @@ pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 mod allocator;
-#[cfg(target_arch = "wasm32")]
-mod component;
+pub mod component;

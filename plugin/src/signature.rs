@@ -4,11 +4,6 @@
 //! Verification therefore runs over the exact bytes received, never over re-serialised JSON, and
 //! compares in constant time.
 
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
-
 /// The header carrying the signature.
 pub const HEADER: &str = "x-hub-signature-256";
 
@@ -38,9 +33,7 @@ impl SignatureError {
 
 /// The header value Meta would send for `body`: `sha256=<lowercase hex>`.
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = mac(secret);
-    mac.update(body);
-    format!("{PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
+    format!("{PREFIX}{}", hex::encode(hmac_sha256(secret, body)))
 }
 
 /// Verifies the signature headers of a request against its raw body.
@@ -76,17 +69,8 @@ pub fn verify(
     if difference == 0 { Ok(()) } else { Err(SignatureError::Mismatch) }
 }
 
-/// HMAC-SHA256, in software.
-pub fn hmac_sha256(secret: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut mac = mac(secret);
-    mac.update(message);
-    mac.finalize().into_bytes().into()
-}
-
-fn mac(secret: &[u8]) -> HmacSha256 {
-    // HMAC accepts keys of any length; this cannot fail.
-    <HmacSha256 as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length")
-}
+/// HMAC-SHA256, in software (the SDK's).
+pub use omni_channel_sdk::host::hmac_sha256;
 
 #[cfg(test)]
 mod tests {

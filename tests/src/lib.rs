@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use omni_host::bindings::messaging::{Content, OutgoingMessage, TextContent};
+use omni_host::bindings::messaging::{Content, MessagePart, OutgoingMessage, TextContent};
 use omni_host::bindings::webhook::{IncomingRequest, OutgoingResponse};
 use omni_host::capabilities::events::MemorySink;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
@@ -243,14 +243,15 @@ pub fn text(response: &OutgoingResponse) -> String {
 }
 
 /// A plain text message to `to`.
-pub fn text_message(to: &str, body: &str) -> OutgoingMessage {
-    OutgoingMessage {
+pub fn text_message(to: &str, body: &str) -> MessagePart {
+    let message = OutgoingMessage {
         to: to.into(),
         content: Content::Text(TextContent { body: body.into(), preview_url: false }),
         reply_to: None,
         callback_data: None,
         identity_key_hash: None,
-    }
+    };
+    MessagePart { message, uploads_file: false }
 }
 
 /// Meta's 130429 throughput limit, with its estimate of when sending may resume

@@ -8,6 +8,36 @@
 
 #![no_std]
 
+/// The WIT package both sides implement (`wit/world.wit`).
+pub const CONTRACT: &str = "omni:channel@0.6.0";
+
+/// The interfaces a channel may leave out (`wit/world.wit`'s `*-extension` worlds): a host
+/// probes a component for each once, and answers a call to a missing one as unsupported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionalInterface {
+    Receipts,
+    Media,
+    Account,
+    Calls,
+    Groups,
+}
+
+impl OptionalInterface {
+    /// Every optional interface, in `world.wit`'s order.
+    pub const ALL: [Self; 5] = [Self::Receipts, Self::Media, Self::Account, Self::Calls, Self::Groups];
+
+    /// The interface's WIT name (`media`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Receipts => "receipts",
+            Self::Media => "media",
+            Self::Account => "account",
+            Self::Calls => "calls",
+            Self::Groups => "groups",
+        }
+    }
+}
+
 /// omni's event kinds that have a case in the WIT's `event-kind` (the rest are `other`, named
 /// by the plugin: `custom.{channel}.…`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::bindings::media::{MediaLocation, MediaUpload};
-use crate::bindings::messaging::{Attachment, DecodedMessage, OutgoingMessage, SendOptions, SendReceipt};
-use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo};
-use crate::bindings::types::{ChannelError, Instance, InvalidField};
+use crate::bindings::media::MediaLocation;
+use crate::bindings::plugin::PluginInfo;
+use crate::bindings::types::{ChannelError, Instance};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
 use crate::capabilities::egress::{EgressLimit, Grant};
 use crate::capabilities::events::{Collector, PublishFuture};
@@ -18,12 +17,13 @@ use crate::config::{HostConfig, InstanceSettings};
 pub use crate::instances::HostedInstance;
 use crate::instances::InstanceTable;
 
-mod account;
-mod actions;
 mod admin;
+mod exports;
+mod sending;
 mod status;
-use crate::retry::{self, PartsOutcome, RetryPolicy, SendOutcome};
-use crate::runtime::{PluginError, PluginRuntime};
+use crate::capabilities::HostState;
+use crate::runtime::{CallClass, Exports, PluginError, PluginRuntime};
+use wasmtime::Store;
 
 /// Response bodies read for ordinary calls; media calls get [`MEDIA_RESPONSE_BYTES`].
 const RESPONSE_BYTES: u64 = 4 << 20;
@@ -306,156 +306,6 @@ impl ChannelHost {
         self.sink.may_block()
     }
 
-    /// Sends one message through instance `id` (one attempt).
-    pub fn send_message(
-        &self,
-        id: &str,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-    ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
-        self.send_message_via(id, message, options, &self.sink)
-    }
-
-    /// [`ChannelHost::send_message`], its events (`message.sent`, `message.failed`...) going to
-    /// `sink` — a [`Collector`] keeps them for the caller to publish after the call.
-    pub fn send_message_via(
-        &self,
-        id: &str,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-        sink: &Arc<dyn EventSink>,
-    ) -> Result<Result<SendReceipt, ChannelError>, HostError> {
-        let instance = self.instance(id)?;
-        if instance.status().sends_paused {
-            return Err(HostError::Paused(id.to_owned()));
-        }
-        let caps = self.capabilities_via(&instance, RESPONSE_BYTES, sink);
-        let result = self.runtime.send_message(caps, &instance.wit, message, options)?;
-        if let Err(error) = &result {
-            status::note_send_failure(&instance, error);
-        }
-        Ok(result)
-    }
-
-    /// Sends one message, retrying what the plugin says may be retried (see [`crate::retry`]).
-    pub fn send_with_retries(
-        &self,
-        id: &str,
-        message: &OutgoingMessage,
-        correlation_id: &str,
-        policy: &RetryPolicy,
-        sleep: &dyn Fn(std::time::Duration),
-    ) -> Result<SendOutcome, HostError> {
-        self.instance(id)?;
-        retry::send_with_retries(
-            correlation_id,
-            policy,
-            |options| self.send_message(id, message, options),
-            |options, error| self.report_send_failure(id, message, options, error),
-            sleep,
-        )
-    }
-
-    /// Decodes omni's `OutgoingMessage` (JSON, and the binary values lifted out of it) into
-    /// the messages to send: the plugin's `messaging.decode-outgoing`.
-    pub fn decode_outgoing(
-        &self,
-        json: &str,
-        attachments: &[Attachment],
-    ) -> Result<Result<DecodedMessage, InvalidField>, HostError> {
-        Ok(self.runtime.decode_outgoing(json, attachments)?)
-    }
-
-    /// Sends the parts of a decoded omni message in order, each with retries, stopping at the
-    /// first that fails for good.
-    pub fn send_decoded_with_retries(
-        &self,
-        id: &str,
-        decoded: &DecodedMessage,
-        correlation_id: &str,
-        policy: &RetryPolicy,
-        sleep: &dyn Fn(std::time::Duration),
-    ) -> Result<PartsOutcome, HostError> {
-        let mut outcome = PartsOutcome::default();
-        for part in &decoded.parts {
-            if !outcome.add(self.send_with_retries(id, part, correlation_id, policy, sleep)?) {
-                break;
-            }
-        }
-        Ok(outcome)
-    }
-
-    /// Has the plugin publish the `message.failed` a non-final attempt held back, once the host
-    /// has given up retrying it. A bus failure here is logged: the caller already has the error.
-    pub fn report_send_failure(
-        &self,
-        id: &str,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-        error: &ChannelError,
-    ) -> Result<(), HostError> {
-        self.report_send_failure_via(id, message, options, error, &self.sink)
-    }
-
-    /// [`ChannelHost::report_send_failure`], its event going to `sink`.
-    pub fn report_send_failure_via(
-        &self,
-        id: &str,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-        error: &ChannelError,
-        sink: &Arc<dyn EventSink>,
-    ) -> Result<(), HostError> {
-        let instance = self.instance(id)?;
-        let caps = self.capabilities_via(&instance, RESPONSE_BYTES, sink);
-        if let Err(e) = self.runtime.report_send_failure(caps, &instance.wit, message, options, error)? {
-            tracing::warn!(instance = id, "message.failed of an abandoned send not published: {e:?}");
-        }
-        Ok(())
-    }
-
-    /// Marks a received message as read (optionally with a typing indicator).
-    pub fn mark_read(
-        &self,
-        id: &str,
-        message_id: &str,
-        show_typing: bool,
-    ) -> Result<Result<(), ChannelError>, HostError> {
-        let instance = self.instance(id)?;
-        Ok(self.runtime.mark_read(
-            self.capabilities(&instance, RESPONSE_BYTES),
-            &instance.wit,
-            message_id,
-            show_typing,
-        )?)
-    }
-
-    /// Checks the instance's credentials and setup with the provider (publishes
-    /// `instance.connected` or `instance.disconnected`); records the outcome in its status.
-    pub fn connect(
-        &self,
-        id: &str,
-        options: ConnectOptions,
-    ) -> Result<Result<ConnectionInfo, ChannelError>, HostError> {
-        let instance = self.instance(id)?;
-        let result = self.runtime.connect(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, options)?;
-        status::note_connect(&instance, &result);
-        Ok(result)
-    }
-
-    /// Uploads a file; returns its media id.
-    pub fn upload_media(&self, id: &str, upload: &MediaUpload) -> Result<Result<String, ChannelError>, HostError> {
-        let instance = self.instance(id)?;
-        Ok(self.runtime.upload_media(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, upload)?)
-    }
-
-    /// Where a received file is (the plugin asks the provider); fetch it with
-    /// [`ChannelHost::open_media`].
-    pub fn locate_media(&self, id: &str, media_id: &str) -> Result<Result<MediaLocation, ChannelError>, HostError> {
-        let instance = self.instance(id)?;
-        Ok(self.runtime.locate_media(self.capabilities(&instance, RESPONSE_BYTES), &instance.wit, media_id)?)
-    }
-
     /// Starts fetching a located file for instance `id`, within its egress like the plugin's
     /// own requests: returns once the provider answered, the body still to read (see
     /// [`crate::media_fetch`]). Blocks: call it off the async threads.
@@ -486,6 +336,27 @@ impl ChannelHost {
             Err(e) => return Ok(Err(e)),
         };
         Ok(crate::media_fetch::check::read_whole(opened, &location))
+    }
+
+    /// Runs one export for instance `id` under `class`: the one path from this host to the
+    /// plugin for an instance. The instance is found, its capabilities worked out from it (its
+    /// egress, its events going to `sink`), and `f` calls the export with the instance's WIT
+    /// record; a missing optional interface is [`PluginError::Unsupported`].
+    pub fn call<R>(
+        &self,
+        id: &str,
+        class: CallClass,
+        sink: Option<&Arc<dyn EventSink>>,
+        f: impl FnOnce(&Exports<'_>, &mut Store<HostState>, &Instance) -> wasmtime::Result<R>,
+    ) -> Result<R, HostError> {
+        let instance = self.instance(id)?;
+        let caps = match class {
+            CallClass::Local => Capabilities::none(),
+            CallClass::Provider | CallClass::Media => {
+                self.capabilities_via(&instance, RESPONSE_BYTES, sink.unwrap_or(&self.sink))
+            }
+        };
+        Ok(self.runtime.call(caps, class, |exports, store| f(exports, store, &instance.wit))?)
     }
 
     /// The capabilities of a call that talks to the Graph API for `instance`.

@@ -89,12 +89,23 @@ pub fn channel_error(family: &str, error: &ChannelError) -> ErrorSummary {
             provider_code: "integrity".into(),
             retryable: false,
         },
+        ChannelError::Unsupported(what) => unsupported(family, what),
         ChannelError::Other(m) => ErrorSummary {
             message: m.clone(),
             code: code(SEND_FAILED),
             provider_code: "other".into(),
             retryable: false,
         },
+    }
+}
+
+/// Something the channel does not do (a method or a whole interface it lacks).
+fn unsupported(family: &str, what: &str) -> ErrorSummary {
+    ErrorSummary {
+        message: format!("the channel does not support {what}"),
+        code: format!("{family}_UNSUPPORTED"),
+        provider_code: "unsupported".into(),
+        retryable: false,
     }
 }
 
@@ -115,6 +126,7 @@ pub fn host_error(family: &str, error: &HostError) -> ErrorSummary {
             provider_code: "busy".into(),
             retryable: true,
         },
+        HostError::Plugin(PluginError::Unsupported(interface)) => unsupported(family, interface),
         HostError::Plugin(failure) => plugin_failure(family, failure),
     }
 }

@@ -1,6 +1,6 @@
 //! WIT values as JSON, for the command line and the HTTP API.
 
-use omni_channel_vocabulary::MediaKindName;
+use omni_channel_vocabulary::{MediaKindName, OptionalInterface};
 use serde_json::{Value, json};
 
 use crate::bindings::account::{BlockOutcome, BusinessProfile, ProfileUpdate};
@@ -8,6 +8,7 @@ use crate::bindings::messaging::SendReceipt;
 use crate::bindings::plugin::{ConnectionInfo, Features, PluginInfo};
 use crate::bindings::types::{ChannelError, ErrorClass, MediaKind, RetrySchedule};
 use crate::retry::PartsOutcome;
+use crate::runtime::PluginRuntime;
 
 /// `{"messageId", "recipientId", "messageStatus", "eventId"}`.
 pub fn receipt(receipt: &SendReceipt) -> Value {
@@ -86,6 +87,7 @@ pub fn channel_error(error: &ChannelError) -> Value {
         ChannelError::Integrity(m) => {
             json!({"error": "integrity", "message": m, "retryable": false})
         }
+        ChannelError::Unsupported(what) => json!({"error": "unsupported", "message": what, "retryable": false}),
         ChannelError::Other(m) => json!({"error": "other", "message": m, "retryable": false}),
     }
 }
@@ -203,7 +205,7 @@ pub fn profile_update(json: &str) -> Result<ProfileUpdate, String> {
 }
 
 /// The plugin's identity and capabilities.
-pub fn plugin_info(info: &PluginInfo) -> Value {
+pub fn plugin_info(info: &PluginInfo, runtime: &PluginRuntime) -> Value {
     let features: Vec<&str> = [
         (Features::SEND_TEXT, "send-text"),
         (Features::SEND_MEDIA, "send-media"),
@@ -223,6 +225,9 @@ pub fn plugin_info(info: &PluginInfo) -> Value {
     ]
     .into_iter()
     .filter(|(flag, _)| info.capabilities.features.contains(*flag))
+    // A feature is only as real as the interface that carries it: a channel that claims read
+    // receipts but exports no `receipts` cannot mark anything read.
+    .filter(|(flag, _)| needed_interface(*flag).is_none_or(|interface| runtime.supports(interface)))
     .map(|(_, name)| name)
     .collect();
     json!({
@@ -230,6 +235,7 @@ pub fn plugin_info(info: &PluginInfo) -> Value {
         "name": info.name,
         "version": info.version,
         "contract": info.contract,
+        "interfaces": runtime.optional_interfaces(),
         "capabilities": {
             "features": features,
             "maxTextLength": info.capabilities.max_text_length,
@@ -240,6 +246,19 @@ pub fn plugin_info(info: &PluginInfo) -> Value {
             })).collect::<Vec<_>>(),
         },
     })
+}
+
+/// The optional interface a feature is made of, if any.
+fn needed_interface(feature: Features) -> Option<OptionalInterface> {
+    if feature == Features::READ_RECEIPTS || feature == Features::TYPING_INDICATOR {
+        Some(OptionalInterface::Receipts)
+    } else if feature == Features::UPLOAD_MEDIA || feature == Features::DOWNLOAD_MEDIA {
+        Some(OptionalInterface::Media)
+    } else if feature == Features::GROUPS {
+        Some(OptionalInterface::Groups)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

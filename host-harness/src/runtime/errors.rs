@@ -2,6 +2,7 @@
 
 use wasmtime::{Store, Trap};
 
+use super::Unsupported;
 use crate::capabilities::{HostFailure, HostState};
 
 /// Why a call into the plugin failed. The plugin's own typed errors (WIT results) are not
@@ -23,6 +24,9 @@ pub enum PluginError {
     Host(String),
     /// The component could not be instantiated.
     Instantiate(String),
+    /// The channel does not implement the interface the call needs (probed when it was
+    /// loaded; nothing ran): `serve` answers 501.
+    Unsupported(&'static str),
 }
 
 impl std::fmt::Display for PluginError {
@@ -35,6 +39,7 @@ impl std::fmt::Display for PluginError {
             Self::OutputTooLarge(n) => write!(f, "the plugin returned {n} bytes, more than the host accepts"),
             Self::Host(e) => write!(f, "a host capability failed: {e}"),
             Self::Instantiate(e) => write!(f, "the plugin could not be instantiated: {e}"),
+            Self::Unsupported(interface) => write!(f, "the channel does not implement `{interface}`"),
         }
     }
 }
@@ -52,12 +57,16 @@ impl PluginError {
             Self::OutputTooLarge(_) => "output_too_large",
             Self::Host(_) => "host",
             Self::Instantiate(_) => "instantiate",
+            Self::Unsupported(_) => "unsupported",
         }
     }
 }
 
 /// Turns a wasmtime error into the reason the call failed.
 pub(super) fn classify(error: wasmtime::Error, store: &Store<HostState>, instantiating: bool) -> PluginError {
+    if let Some(Unsupported(interface)) = error.downcast_ref::<Unsupported>() {
+        return PluginError::Unsupported(interface.name());
+    }
     if let Some(failure) = error.downcast_ref::<HostFailure>() {
         return PluginError::Host(failure.0.clone());
     }

@@ -9,42 +9,51 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use omni_channel_vocabulary::OptionalInterface;
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use wasmtime::error::Context as _;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use crate::bindings::events::PublishError;
-use crate::bindings::media::{MediaLocation, MediaUpload};
-use crate::bindings::messaging::{
-    Attachment, Content, DecodedMessage, InteractiveAction, InteractiveHeader, MediaSource, OutgoingMessage,
-    ParameterValue, SendOptions, SendReceipt, TemplateComponent, TemplateParameter,
-};
-use crate::bindings::plugin::{ConnectOptions, ConnectionInfo, PluginInfo, ValidatedConfig};
-use crate::bindings::types::{ChannelError, ConfigProblem, Instance, InvalidField};
+use crate::bindings::ChannelPlugin;
+use crate::bindings::messaging::{Attachment, DecodedMessage};
+use crate::bindings::plugin::{PluginInfo, ValidatedConfig};
+use crate::bindings::types::{ConfigProblem, Instance, InvalidField};
 use crate::bindings::webhook::{DeliveryLimits, IncomingRequest, OutgoingResponse, Route};
-use crate::bindings::{ChannelPlugin, ChannelPluginIndices, ChannelPluginPre};
 use crate::capabilities::{Capabilities, HostState};
 
-mod account;
-mod actions;
 mod engine;
 mod errors;
+mod exports;
 
 use engine::{EpochTicker, engine_config};
 pub use engine::{RuntimeConfig, engine};
 pub use errors::PluginError;
 use errors::classify;
+pub use exports::{ExportIndices, Exports, Unsupported};
+
+/// What a call may use, by what it does. Every export is called through
+/// [`PluginRuntime::call`] under one of these; nothing else picks limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallClass {
+    /// Runs in the sandbox alone (identity, configuration, decoding): no capabilities, the
+    /// ordinary memory and CPU budget.
+    Local,
+    /// Reaches the provider for one instance: its capabilities, the ordinary budget.
+    Provider,
+    /// Moves a whole file through the plugin (an upload, a message carrying a file, a very
+    /// large message to decode): the media memory and CPU budget.
+    Media,
+}
 
 /// A loaded plugin, ready to serve calls from many threads.
 pub struct PluginRuntime {
     engine: Engine,
     component: Component,
-    pre: ChannelPluginPre<HostState>,
-    /// The exports of the whole world, found once: loaded (and type-checked) per call.
-    world: ChannelPluginIndices,
-    /// The webhook interface alone: a webhook call type-checks its one function rather than
-    /// every export of the world (a tenth of a fresh call's cost, measured with perf).
-    webhook: crate::bindings::webhook::GuestIndices,
+    pre: InstancePre<HostState>,
+    /// The component's exports, found once; a call loads (type-checks) only the interface it
+    /// uses (loading every export of the world was a tenth of a fresh webhook's cost, measured
+    /// with perf).
+    exports: ExportIndices,
     config: RuntimeConfig,
     _ticker: Arc<EpochTicker>,
 }
@@ -90,11 +99,10 @@ impl PluginRuntime {
     fn with_component(engine: Engine, component: Component, config: RuntimeConfig) -> anyhow::Result<Self> {
         let mut linker = Linker::<HostState>::new(&engine);
         ChannelPlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
-        let pre = ChannelPluginPre::new(linker.instantiate_pre(&component).context("linking the component")?)?;
-        let world = ChannelPluginIndices::new(pre.instance_pre())?;
-        let webhook = crate::bindings::webhook::GuestIndices::new(pre.instance_pre())?;
+        let pre = linker.instantiate_pre(&component).context("linking the component")?;
+        let exports = ExportIndices::probe(&pre)?;
         let ticker = Arc::new(EpochTicker::start(&engine));
-        Ok(Self { engine, component, pre, world, webhook, config, _ticker: ticker })
+        Ok(Self { engine, component, pre, exports, config, _ticker: ticker })
     }
 
     /// The same compiled component under other per-call bounds (CPU budgets, wall-clock bound):
@@ -106,8 +114,7 @@ impl PluginRuntime {
             engine: self.engine.clone(),
             component: self.component.clone(),
             pre: self.pre.clone(),
-            world: self.world.clone(),
-            webhook: self.webhook.clone(),
+            exports: self.exports.clone(),
             config,
             _ticker: self._ticker.clone(),
         }
@@ -142,10 +149,20 @@ impl PluginRuntime {
         (imports, exports)
     }
 
+    /// Whether the channel implements the optional interface (probed once, at load).
+    pub fn supports(&self, interface: OptionalInterface) -> bool {
+        self.exports.supports(interface)
+    }
+
+    /// The optional interfaces the channel implements, by name.
+    pub fn optional_interfaces(&self) -> Vec<&'static str> {
+        OptionalInterface::ALL.into_iter().filter(|i| self.supports(*i)).map(OptionalInterface::name).collect()
+    }
+
     /// Instantiates the component in a fresh store and drops it: proves at start-up that it
     /// links and fits the limits, and measures what every call pays.
     pub fn check_instantiation(&self) -> Result<(), PluginError> {
-        self.call(Capabilities::none(), false, |_, _| Ok(()))
+        self.call(Capabilities::none(), CallClass::Local, |_, _| Ok(()))
     }
 
     /// An instance kept across calls. Production never does this (a fresh store per call is the
@@ -154,35 +171,30 @@ impl PluginRuntime {
         let mut store = Store::new(&self.engine, HostState::new(caps, self.config.memory_limit, Duration::MAX / 4));
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(u64::MAX / 2);
-        let plugin = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
-        Ok(ReusableInstance { store, plugin })
+        let instance = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
+        let webhook = Exports { instance: &instance, indices: &self.exports }
+            .webhook(&mut store)
+            .map_err(|e| classify(e, &store, false))?;
+        Ok(ReusableInstance { store, webhook })
     }
 
     /// `plugin.info`.
     pub fn info(&self) -> Result<PluginInfo, PluginError> {
-        self.call(Capabilities::none(), false, |plugin, store| plugin.omni_channel_plugin().call_info(store))
+        self.call(Capabilities::none(), CallClass::Local, |exports, store| exports.plugin(store)?.call_info(store))
     }
 
     /// `plugin.config-schema`.
     pub fn config_schema(&self) -> Result<String, PluginError> {
-        self.call(Capabilities::none(), false, |plugin, store| plugin.omni_channel_plugin().call_config_schema(store))
+        self.call(Capabilities::none(), CallClass::Local, |exports, store| {
+            exports.plugin(store)?.call_config_schema(store)
+        })
     }
 
     /// `plugin.validate-config`.
     pub fn validate_config(&self, config: &str) -> Result<Result<ValidatedConfig, Vec<ConfigProblem>>, PluginError> {
-        self.call(Capabilities::none(), false, |plugin, store| {
-            plugin.omni_channel_plugin().call_validate_config(store, config)
+        self.call(Capabilities::none(), CallClass::Local, |exports, store| {
+            exports.plugin(store)?.call_validate_config(store, config)
         })
-    }
-
-    /// `plugin.connect`.
-    pub fn connect(
-        &self,
-        caps: Capabilities,
-        instance: &Instance,
-        options: ConnectOptions,
-    ) -> Result<Result<ConnectionInfo, ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| plugin.omni_channel_plugin().call_connect(store, instance, options))
     }
 
     /// `webhook.handle-webhook`.
@@ -210,9 +222,8 @@ impl PluginRuntime {
         cpu_budget: Duration,
     ) -> Result<OutgoingResponse, PluginError> {
         let bounds = CallBounds { memory_limit: self.config.memory_limit, cpu_budget };
-        let response = self.call_within(caps, bounds, |instance, store| {
-            let guest = self.webhook.load(&mut *store, instance)?;
-            guest.call_handle_webhook(store, receiver, routes, request, limits)
+        let response = self.call_within(caps, bounds, |exports, store| {
+            exports.webhook(store)?.call_handle_webhook(store, receiver, routes, request, limits)
         })?;
         let size = response.body.len() + response.headers.iter().map(|(n, v)| n.len() + v.len()).sum::<usize>();
         if size > self.config.max_response_bytes {
@@ -221,94 +232,38 @@ impl PluginRuntime {
         Ok(response)
     }
 
-    /// `messaging.decode-outgoing`. Messages carrying files get the limits of media calls.
+    /// `messaging.decode-outgoing`. Very large messages (a file carried inline) get the
+    /// limits of media calls.
     pub fn decode_outgoing(
         &self,
         message: &str,
         attachments: &[Attachment],
     ) -> Result<Result<DecodedMessage, InvalidField>, PluginError> {
-        let media = message.len() + attachments.iter().map(|a| a.bytes.len()).sum::<usize>() > LARGE_MESSAGE_BYTES;
-        self.call(Capabilities::none(), media, |plugin, store| {
-            plugin.omni_channel_messaging().call_decode_outgoing(store, message, attachments)
+        let size = message.len() + attachments.iter().map(|a| a.bytes.len()).sum::<usize>();
+        let class = if size > LARGE_MESSAGE_BYTES { CallClass::Media } else { CallClass::Local };
+        self.call(Capabilities::none(), class, |exports, store| {
+            exports.messaging(store)?.call_decode_outgoing(store, message, attachments)
         })
     }
 
-    /// `messaging.send-message`. A message carrying a file gets the limits of media calls.
-    pub fn send_message(
+    /// Runs one export in a fresh store under the limits of its class: the one way into the
+    /// plugin. `f` picks the interface from [`Exports`] (an optional one the channel lacks
+    /// fails the call with [`PluginError::Unsupported`]) and calls it.
+    pub fn call<R>(
         &self,
         caps: Capabilities,
-        instance: &Instance,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-    ) -> Result<Result<SendReceipt, ChannelError>, PluginError> {
-        self.call(caps, carries_file(message), |plugin, store| {
-            plugin.omni_channel_messaging().call_send_message(store, instance, message, options)
-        })
-    }
-
-    /// `messaging.report-send-failure`.
-    pub fn report_send_failure(
-        &self,
-        caps: Capabilities,
-        instance: &Instance,
-        message: &OutgoingMessage,
-        options: &SendOptions,
-        error: &ChannelError,
-    ) -> Result<Result<(), PublishError>, PluginError> {
-        self.call(caps, false, |plugin, store| {
-            plugin.omni_channel_messaging().call_report_send_failure(store, instance, message, options, error)
-        })
-    }
-
-    /// `messaging.mark-read`.
-    pub fn mark_read(
-        &self,
-        caps: Capabilities,
-        instance: &Instance,
-        message_id: &str,
-        show_typing: bool,
-    ) -> Result<Result<(), ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| {
-            plugin.omni_channel_messaging().call_mark_read(store, instance, message_id, show_typing)
-        })
-    }
-
-    /// `media.upload-media`.
-    pub fn upload_media(
-        &self,
-        caps: Capabilities,
-        instance: &Instance,
-        upload: &MediaUpload,
-    ) -> Result<Result<String, ChannelError>, PluginError> {
-        self.call(caps, true, |plugin, store| plugin.omni_channel_media().call_upload_media(store, instance, upload))
-    }
-
-    /// `media.locate-media` (an ordinary call: the file never passes through the plugin).
-    pub fn locate_media(
-        &self,
-        caps: Capabilities,
-        instance: &Instance,
-        media_id: &str,
-    ) -> Result<Result<MediaLocation, ChannelError>, PluginError> {
-        self.call(caps, false, |plugin, store| plugin.omni_channel_media().call_locate_media(store, instance, media_id))
-    }
-
-    /// Runs one export in a fresh store, under the limits of an ordinary or a media call.
-    fn call<R>(
-        &self,
-        caps: Capabilities,
-        media: bool,
-        f: impl FnOnce(&ChannelPlugin, &mut Store<HostState>) -> wasmtime::Result<R>,
+        class: CallClass,
+        f: impl FnOnce(&Exports<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
-        let bounds = if media {
-            CallBounds { memory_limit: self.config.media_memory_limit, cpu_budget: self.config.media_cpu_budget }
-        } else {
-            CallBounds { memory_limit: self.config.memory_limit, cpu_budget: self.config.cpu_budget }
+        let bounds = match class {
+            CallClass::Local | CallClass::Provider => {
+                CallBounds { memory_limit: self.config.memory_limit, cpu_budget: self.config.cpu_budget }
+            }
+            CallClass::Media => {
+                CallBounds { memory_limit: self.config.media_memory_limit, cpu_budget: self.config.media_cpu_budget }
+            }
         };
-        self.call_within(caps, bounds, |instance, store| {
-            let plugin = self.world.load(&mut *store, instance)?;
-            f(&plugin, store)
-        })
+        self.call_within(caps, bounds, f)
     }
 
     /// Runs one export in a fresh store and classifies any failure.
@@ -316,7 +271,7 @@ impl PluginRuntime {
         &self,
         caps: Capabilities,
         bounds: CallBounds,
-        f: impl FnOnce(&wasmtime::component::Instance, &mut Store<HostState>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&Exports<'_>, &mut Store<HostState>) -> wasmtime::Result<R>,
     ) -> Result<R, PluginError> {
         let CallBounds { memory_limit, cpu_budget } = bounds;
         let mut store = Store::new(&self.engine, HostState::new(caps, memory_limit, self.config.wall_limit));
@@ -334,8 +289,9 @@ impl PluginRuntime {
                 Ok(UpdateDeadline::Continue(1))
             }
         });
-        let instance = self.pre.instance_pre().instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
-        let result = f(&instance, &mut store).map_err(|e| classify(e, &store, false));
+        let instance = self.pre.instantiate(&mut store).map_err(|e| classify(e, &store, true))?;
+        let exports = Exports { instance: &instance, indices: &self.exports };
+        let result = f(&exports, &mut store).map_err(|e| classify(e, &store, false));
         // The store, and with it the instance, is dropped here whatever happened.
         result
     }
@@ -351,40 +307,10 @@ struct CallBounds {
 /// Messages (as JSON plus attachments) larger than this are decoded under media limits.
 const LARGE_MESSAGE_BYTES: usize = 1 << 20;
 
-/// Whether a message holds a file the plugin uploads (the call then moves the whole file).
-fn carries_file(message: &OutgoingMessage) -> bool {
-    let bytes = |source: &MediaSource| matches!(source, MediaSource::Bytes(_));
-    match &message.content {
-        Content::Media(media) => bytes(&media.source),
-        Content::Interactive(i) => {
-            let cards = match &i.action {
-                InteractiveAction::Carousel(cards) => cards.as_slice(),
-                _ => &[],
-            };
-            matches!(&i.header, Some(InteractiveHeader::Media(m)) if bytes(&m.source))
-                || cards.iter().any(|card| bytes(&card.header.source))
-        }
-        Content::Template(t) => {
-            let inline = |parameters: &[TemplateParameter]| {
-                parameters.iter().any(|p| matches!(&p.value, ParameterValue::Media(m) if bytes(&m.source)))
-            };
-            t.components.iter().any(|c| match c {
-                TemplateComponent::Header(p) | TemplateComponent::Body(p) => inline(p),
-                TemplateComponent::Button(b) => inline(&b.parameters),
-                TemplateComponent::Carousel(cards) => cards.iter().any(|card| {
-                    inline(&card.header) || inline(&card.body) || card.buttons.iter().any(|b| inline(&b.parameters))
-                }),
-                TemplateComponent::LimitedTimeOffer(_) => false,
-            })
-        }
-        _ => false,
-    }
-}
-
 /// One instance and its store, reused across calls (see [`PluginRuntime::reusable_instance`]).
 pub struct ReusableInstance {
     store: Store<HostState>,
-    plugin: ChannelPlugin,
+    webhook: crate::bindings::webhook::Guest,
 }
 
 impl ReusableInstance {
@@ -396,8 +322,7 @@ impl ReusableInstance {
         request: &IncomingRequest,
         limits: DeliveryLimits,
     ) -> Result<OutgoingResponse, PluginError> {
-        self.plugin
-            .omni_channel_webhook()
+        self.webhook
             .call_handle_webhook(&mut self.store, receiver, routes, request, limits)
             .map_err(|e| classify(e, &self.store, false))
     }

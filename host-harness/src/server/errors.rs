@@ -1,7 +1,7 @@
 //! How the API answers a failure: a typed channel error, or a call the host could not make,
 //! as `{"error": <case>, "message", "retryable", ...}` with a status that says whose fault it
-//! was (400 the request, 409 a disconnected instance, 502 the provider, 503 unreachable or busy,
-//! 504 an unknown outcome).
+//! was (400 the request, 409 a disconnected instance, 501 what the channel does not implement,
+//! 502 the provider, 503 unreachable or busy, 504 an unknown outcome).
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::bindings::types::ChannelError;
 use crate::channel_host::HostError;
 use crate::omni::wire;
+use crate::runtime::PluginError;
 
 pub fn json_error(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": error, "message": message, "retryable": false }))).into_response()
@@ -31,6 +32,7 @@ pub fn status_of(error: &ChannelError) -> StatusCode {
         ChannelError::Provider(_) | ChannelError::Integrity(_) => StatusCode::BAD_GATEWAY,
         ChannelError::Unreachable(_) => StatusCode::SERVICE_UNAVAILABLE,
         ChannelError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
+        ChannelError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
     }
 }
 
@@ -42,6 +44,9 @@ pub fn host_error(error: HostError) -> Response {
     match error {
         HostError::UnknownInstance(id) => {
             json_error(StatusCode::NOT_FOUND, "unknown-instance", &format!("no instance `{id}`"))
+        }
+        HostError::Plugin(e @ PluginError::Unsupported(_)) => {
+            json_error(StatusCode::NOT_IMPLEMENTED, "unsupported", &e.to_string())
         }
         HostError::Plugin(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "plugin-failed", &e.to_string()),
         HostError::Busy(_) => {

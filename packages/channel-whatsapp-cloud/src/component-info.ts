@@ -16,6 +16,8 @@ export interface ComponentInfo {
   name: string;
   version: string;
   contract: string;
+  /** The contract's optional interfaces the component exports (`receipts`, `media`...). */
+  interfaces: string[];
   component: { sha256: string; bytes: number };
   capabilities: {
     /** The `plugin.features` flags that are set, by their WIT names (`send-text`...). */

@@ -146,7 +146,10 @@ fn describe(error: &ChannelError) -> String {
             format!("{} (code {})", p.message, p.code.map_or("none".into(), |c| c.to_string()))
         }
         ChannelError::Unreachable(t) => t.message.clone(),
-        ChannelError::OutcomeUnknown(m) | ChannelError::Integrity(m) | ChannelError::Other(m) => m.clone(),
+        ChannelError::OutcomeUnknown(m)
+        | ChannelError::Integrity(m)
+        | ChannelError::Unsupported(m)
+        | ChannelError::Other(m) => m.clone(),
         ChannelError::InvalidConfig(_) | ChannelError::InvalidRequest(_) => "invalid request".into(),
     }
 }

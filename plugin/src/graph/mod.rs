@@ -6,17 +6,15 @@ use serde_json::Value;
 
 use crate::config::InstanceConfig;
 use crate::host::Host;
-use crate::wit::outbound_http::{HttpError, Method, Request, RequestProgress, Response};
-use crate::wit::types::{ChannelError, RetrySchedule, TransportError};
+use crate::wit::outbound_http::{Method, Request, Response};
+use crate::wit::types::ChannelError;
+pub use omni_channel_sdk::errors::{Idempotency, transport_error};
 
 /// Sent with every Graph request; some Meta CDNs refuse requests without a User-Agent.
 pub const USER_AGENT: &str = concat!("omni-whatsapp-cloud/", env!("CARGO_PKG_VERSION"));
 
 /// Upper bound the plugin asks for on one Graph exchange.
 const TIMEOUT_MS: u32 = 20_000;
-
-/// Backoff for a request that never reached Meta.
-const UNREACHABLE_RETRY: RetrySchedule = RetrySchedule { first_delay_ms: 1_000, multiplier: 2, not_before_ms: None };
 
 /// A request to `{base}/{version}/{path}` with the instance's token.
 pub fn request(config: &InstanceConfig, method: Method, path: &str, body: Option<&Value>) -> Request {
@@ -38,15 +36,6 @@ pub fn request(config: &InstanceConfig, method: Method, path: &str, body: Option
         body,
         timeout_ms: Some(TIMEOUT_MS),
     }
-}
-
-/// Whether repeating a request is harmless: decides what a lost response means.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Idempotency {
-    /// Reads: a lost response can simply be retried.
-    Idempotent,
-    /// Sends: a lost response means the outcome is unknown.
-    NotIdempotent,
 }
 
 /// Performs a request and returns the response when it is a 2xx, or a typed error (a Graph
@@ -72,41 +61,11 @@ pub fn call(host: &dyn Host, request: &Request, idempotency: Idempotency) -> Res
     })
 }
 
-/// Maps a host transport failure to a channel error. A failure after the request may have
-/// left is "outcome unknown" for sends; for reads it is just worth another try.
-pub fn transport_error(error: HttpError, idempotency: Idempotency) -> ChannelError {
-    let unreachable = |message: String, retry: bool| {
-        ChannelError::Unreachable(TransportError { message, retry: retry.then_some(UNREACHABLE_RETRY) })
-    };
-    let maybe_sent = |message: String| match idempotency {
-        Idempotency::NotIdempotent => ChannelError::OutcomeUnknown(message),
-        Idempotency::Idempotent => unreachable(message, true),
-    };
-    match error {
-        HttpError::DestinationNotAllowed(destination) => {
-            unreachable(format!("the host's egress policy does not allow {destination}"), false)
-        }
-        HttpError::Timeout(RequestProgress::NotSent) => {
-            unreachable("timed out connecting to the Graph API".into(), true)
-        }
-        HttpError::Timeout(RequestProgress::MaybeSent) => {
-            maybe_sent("timed out waiting for the Graph API after the request was sent".into())
-        }
-        HttpError::Connection(failure) => match failure.progress {
-            RequestProgress::NotSent => unreachable(format!("could not connect: {}", failure.message), true),
-            RequestProgress::MaybeSent => maybe_sent(format!("connection failed after sending: {}", failure.message)),
-        },
-        HttpError::BodyTooLarge(limit) => maybe_sent(format!("the response exceeded the host's {limit}-byte limit")),
-        HttpError::Other(message) => ChannelError::Other(message),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::tests::sample;
     use crate::host::mock::MockHost;
-    use crate::wit::outbound_http::TransportFailure;
 
     #[test]
     fn builds_authenticated_json_requests() {
@@ -115,26 +74,6 @@ mod tests {
         assert!(r.headers.contains(&("authorization".into(), "Bearer EAAG-token".into())));
         assert!(r.headers.contains(&("content-type".into(), "application/json".into())));
         assert_eq!(r.body, br#"{"a":1}"#);
-    }
-
-    #[test]
-    fn lost_responses_are_unknown_for_sends_and_retryable_for_reads() {
-        let lost = || HttpError::Timeout(RequestProgress::MaybeSent);
-        assert!(matches!(transport_error(lost(), Idempotency::NotIdempotent), ChannelError::OutcomeUnknown(_)));
-        assert!(matches!(
-            transport_error(lost(), Idempotency::Idempotent),
-            ChannelError::Unreachable(TransportError { retry: Some(_), .. })
-        ));
-        let refused =
-            HttpError::Connection(TransportFailure { progress: RequestProgress::NotSent, message: "refused".into() });
-        assert!(matches!(
-            transport_error(refused, Idempotency::NotIdempotent),
-            ChannelError::Unreachable(TransportError { retry: Some(_), .. })
-        ));
-        assert!(matches!(
-            transport_error(HttpError::DestinationNotAllowed("x".into()), Idempotency::NotIdempotent),
-            ChannelError::Unreachable(TransportError { retry: None, .. })
-        ));
     }
 
     #[test]

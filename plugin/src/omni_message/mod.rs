@@ -22,7 +22,7 @@ mod template;
 
 use serde_json::Value;
 
-use crate::wit::messaging::{Attachment, DecodedMessage, OutgoingMessage};
+use crate::wit::messaging::{Attachment, DecodedMessage, MessagePart, OutgoingMessage};
 use crate::wit::types::InvalidField;
 use reader::{Fields, invalid};
 
@@ -44,13 +44,16 @@ pub fn decode(json: &str, attachments: Vec<Attachment>) -> Result<DecodedMessage
         .contents
         .into_iter()
         .enumerate()
-        .map(|(i, content)| OutgoingMessage {
-            to: to.clone(),
-            content,
-            // Only the first part quotes the message replied to.
-            reply_to: if i == 0 { decoded.reply_to.clone() } else { None },
-            callback_data: callback_data.clone(),
-            identity_key_hash: identity_key_hash.clone(),
+        .map(|(i, mut content)| MessagePart {
+            uploads_file: crate::outbound::uploads_file(&mut content),
+            message: OutgoingMessage {
+                to: to.clone(),
+                content,
+                // Only the first part quotes the message replied to.
+                reply_to: if i == 0 { decoded.reply_to.clone() } else { None },
+                callback_data: callback_data.clone(),
+                identity_key_hash: identity_key_hash.clone(),
+            },
         })
         .collect();
     Ok(DecodedMessage { parts, correlation_id: metadata.correlation_id })

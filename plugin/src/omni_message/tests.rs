@@ -13,7 +13,7 @@ fn decode_json(message: Value) -> Result<DecodedMessage, InvalidField> {
 fn one(message: Value) -> OutgoingMessage {
     let mut decoded = decode_json(message).expect("decodes");
     assert_eq!(decoded.parts.len(), 1);
-    decoded.parts.remove(0)
+    decoded.parts.remove(0).message
 }
 
 fn refused(message: Value) -> String {
@@ -26,7 +26,8 @@ fn text_with_reply_and_correlation_id() {
         "replyTo": "wamid.1", "metadata": {"correlationId": "c1", "mentions": [], "replyToText": "x"}}))
     .unwrap();
     assert_eq!(decoded.correlation_id.as_deref(), Some("c1"));
-    let part = &decoded.parts[0];
+    assert!(!decoded.parts[0].uploads_file);
+    let part = &decoded.parts[0].message;
     assert_eq!((part.to.as_str(), part.reply_to.as_deref()), ("+1 555 0100", Some("wamid.1")));
     assert!(matches!(&part.content, Content::Text(t) if t.body == "hi" && !t.preview_url));
 }
@@ -38,12 +39,12 @@ fn long_text_becomes_ordered_parts_with_the_reply_on_the_first() {
     let decoded =
         decode_json(json!({"to": "1", "content": {"type": "text", "text": text}, "replyTo": "wamid.Q"})).unwrap();
     assert_eq!(decoded.parts.len(), 3);
-    assert_eq!(decoded.parts[0].reply_to.as_deref(), Some("wamid.Q"));
-    assert!(decoded.parts[1..].iter().all(|p| p.reply_to.is_none()));
+    assert_eq!(decoded.parts[0].message.reply_to.as_deref(), Some("wamid.Q"));
+    assert!(decoded.parts[1..].iter().all(|p| p.message.reply_to.is_none()));
     let bodies: Vec<&str> = decoded
         .parts
         .iter()
-        .map(|p| match &p.content {
+        .map(|p| match &p.message.content {
             Content::Text(t) => t.body.as_str(),
             other => panic!("{other:?}"),
         })
@@ -122,7 +123,9 @@ fn a_tts_voice_note_from_raw_bytes() {
         "metadata": {"ptt": true}});
     let attachment = Attachment { pointer: "/metadata/audioBuffer".into(), bytes: b"OggS\0\x02rest".to_vec() };
     let mut decoded = decode(&message.to_string(), vec![attachment]).unwrap();
-    let Content::Media(m) = decoded.parts.remove(0).content else { panic!() };
+    let part = decoded.parts.remove(0);
+    assert!(part.uploads_file, "a file in the message: the send needs a media call's limits");
+    let Content::Media(m) = part.message.content else { panic!() };
     assert!(m.voice);
     let MediaSource::Bytes(inline) = m.source else { panic!() };
     assert_eq!(inline.mime_type, "audio/ogg; codecs=opus");

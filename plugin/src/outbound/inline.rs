@@ -9,6 +9,12 @@ use crate::wit::messaging::{
 };
 use crate::wit::types::{ChannelError, InvalidField, MediaKind};
 
+/// Whether a message holds a file to upload before it is sent: its send then needs the limits
+/// of a media call (`message-part.uploads-file`).
+pub fn uploads_file(content: &mut Content) -> bool {
+    sources(content).iter().any(|(_, _, source)| matches!(source, MediaSource::Bytes(_)))
+}
+
 /// Every media source of a message, with its field name and media kind, in a fixed order.
 fn sources(content: &mut Content) -> Vec<(String, MediaKind, &mut MediaSource)> {
     let mut found = Vec::new();

@@ -13,34 +13,33 @@ use serde_json::{Value, json};
 use crate::call::Call;
 use crate::chat_id::{self, Recipient};
 use crate::config::InstanceConfig;
-use crate::event::EventSpec;
+use crate::event::{EventSpec, send_failure};
 use crate::graph::{self, Idempotency};
 use crate::host::Host;
-use crate::wit::events::{Event, EventKind, PublishError};
+use crate::wit::events::{Event, EventKind};
 use crate::wit::logging::Level;
 use crate::wit::messaging::{Content, OutgoingMessage, SendOptions, SendReceipt};
 use crate::wit::outbound_http::Method;
 use crate::wit::types::{ChannelError, Instance, InvalidField};
+use omni_channel_sdk::SendResult;
 
 pub use body::message_body;
+pub use inline::uploads_file;
 
 /// Validates, sends and reports one message. Files carried in the message are uploaded first
-/// and sent by id.
+/// and sent by id. A failure carries its `message.failed`, which the host publishes once it
+/// stops retrying.
 pub fn send_message(
     host: &dyn Host,
     instance: &Instance,
     message: OutgoingMessage,
     options: &SendOptions,
-) -> Result<SendReceipt, ChannelError> {
+) -> SendResult {
     let to = message.to.clone();
-    let attempt = Call::run(host, instance, |call| try_send(call, message, options));
-    if let Err(error) = &attempt
-        && (options.final_attempt || !is_retryable(error))
-        && let Err(e) = report_failure(host, &instance.id, &to, options, error)
-    {
-        host.log(Level::Warn, &format!("instance {}: message.failed not published: {e:?}", instance.id));
-    }
-    attempt
+    Call::run(host, instance, |call| try_send(call, message, options)).map_err(|error| {
+        let chat_id = chat_id::parse_recipient(&to).map(|r| r.chat_id()).unwrap_or(to);
+        send_failure(&instance.id, &chat_id, options, error)
+    })
 }
 
 /// Marks a received message (and the chat up to it) as read, optionally showing a typing
@@ -138,15 +137,6 @@ fn resolved(recipient: Recipient, wa_id: Option<&str>) -> Recipient {
     }
 }
 
-/// Whether the host may try the same send again.
-pub fn is_retryable(error: &ChannelError) -> bool {
-    match error {
-        ChannelError::Provider(e) => e.retry.is_some(),
-        ChannelError::Unreachable(e) => e.retry.is_some(),
-        _ => false,
-    }
-}
-
 /// `message.sent`, with the id the `sent` status webhook will also produce.
 fn sent_event(
     instance_id: &str,
@@ -173,60 +163,6 @@ fn sent_event(
         payload: payload.to_string(),
     }
     .build()
-}
-
-/// Publishes `message.failed` for a final failure: from `send_message`, or from the host once
-/// it has given up retrying a non-final attempt (`messaging.report-send-failure`). An unknown
-/// outcome is not a failure: the message may be out, and its status webhooks will tell.
-pub fn report_send_failure(
-    host: &dyn Host,
-    instance: &Instance,
-    message: &OutgoingMessage,
-    options: &SendOptions,
-    error: &ChannelError,
-) -> Result<(), PublishError> {
-    report_failure(host, &instance.id, &message.to, options, error)
-}
-
-/// `message.failed` for a send to `to`.
-fn report_failure(
-    host: &dyn Host,
-    instance_id: &str,
-    to: &str,
-    options: &SendOptions,
-    error: &ChannelError,
-) -> Result<(), PublishError> {
-    let (text, code) = match error {
-        ChannelError::OutcomeUnknown(_) => return Ok(()),
-        ChannelError::InvalidConfig(problems) => (
-            format!(
-                "invalid configuration: {}",
-                problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ")
-            ),
-            None,
-        ),
-        ChannelError::InvalidRequest(f) => (format!("invalid message: {}: {}", f.field, f.reason), None),
-        ChannelError::Provider(e) => (e.message.clone(), e.code.map(|c| c.to_string())),
-        ChannelError::Unreachable(e) => (e.message.clone(), None),
-        ChannelError::Integrity(m) | ChannelError::Other(m) => (m.clone(), None),
-    };
-    let chat_id = chat_id::parse_recipient(to).map(|r| r.chat_id()).unwrap_or_else(|_| to.to_owned());
-    let event = EventSpec {
-        instance_id,
-        kind: EventKind::MessageFailed,
-        key: &[&options.correlation_id],
-        correlation_id: Some(options.correlation_id.clone()),
-        occurred_at_ms: None,
-        payload: json!({
-            "chatId": chat_id,
-            "error": text,
-            "errorCode": code,
-            "retryable": is_retryable(error),
-        })
-        .to_string(),
-    }
-    .build();
-    host.publish(&[event])
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::*;
 use crate::config::tests::sample_json;
 use crate::event::event_id;
 use crate::host::mock::MockHost;
-use crate::wit::messaging::{Content, TextContent};
+use crate::wit::messaging::{Content, SendFailure, TextContent};
 use crate::wit::outbound_http::{HttpError, RequestProgress};
 use crate::wit::types::ErrorClass;
 
@@ -24,8 +24,13 @@ fn text(to: &str, body: &str) -> OutgoingMessage {
     }
 }
 
-fn options(final_attempt: bool) -> SendOptions {
-    SendOptions { correlation_id: "corr-1".into(), final_attempt }
+fn options() -> SendOptions {
+    SendOptions { correlation_id: "corr-1".into() }
+}
+
+/// The `message.failed` a failure carries, parsed.
+fn failed_payload(failure: &SendFailure) -> Value {
+    serde_json::from_str(&failure.event.as_ref().expect("a message.failed").payload).unwrap()
 }
 
 fn accepted(host: &MockHost) {
@@ -40,7 +45,7 @@ fn accepted(host: &MockHost) {
 fn text_send_builds_the_documented_request_and_publishes_sent() {
     let host = MockHost::default();
     accepted(&host);
-    let receipt = send_message(&host, &instance(), text("+1 555 000 1111", "hello"), &options(true)).unwrap();
+    let receipt = send_message(&host, &instance(), text("+1 555 000 1111", "hello"), &options()).unwrap();
     assert_eq!(receipt.message_id, "wamid.OK");
     assert_eq!(receipt.recipient_id.as_deref(), Some("15550001111"));
     assert_eq!(receipt.message_status.as_deref(), Some("accepted"));
@@ -72,7 +77,7 @@ fn message_sent_names_the_chat_by_the_wa_id_meta_resolved() {
         &json!({"messaging_product": "whatsapp", "contacts": [{"input": "+55 11 91234-5678", "wa_id": "551112345678"}],
                 "messages": [{"id": "wamid.BR"}]}),
     );
-    let receipt = send_message(&host, &instance(), text("+55 11 91234-5678", "olá"), &options(true)).unwrap();
+    let receipt = send_message(&host, &instance(), text("+55 11 91234-5678", "olá"), &options()).unwrap();
     assert_eq!(receipt.recipient_id.as_deref(), Some("551112345678"));
     let body: Value = serde_json::from_slice(&host.requests.borrow()[0].body).unwrap();
     assert_eq!(body["to"], "5511912345678", "the request goes to the number as given");
@@ -89,59 +94,60 @@ fn invalid_messages_never_reach_the_network() {
         (text("15550001111", &too_long), "content.body"),
         (text("nobody", "hi"), "to"),
     ] {
-        match send_message(&host, &instance(), message.clone(), &options(true)) {
-            Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field),
+        match send_message(&host, &instance(), message.clone(), &options()) {
+            Err(failure @ SendFailure { error: ChannelError::InvalidRequest(_), .. }) => {
+                let ChannelError::InvalidRequest(f) = &failure.error else { unreachable!() };
+                assert_eq!(f.field, field);
+                assert!(failed_payload(&failure)["error"].as_str().unwrap().contains(field));
+            }
             other => panic!("expected invalid request, got {other:?}"),
         }
     }
     assert!(host.requests.borrow().is_empty());
-    assert_eq!(host.published.borrow().len(), 3, "each final failure is reported");
+    assert!(host.published.borrow().is_empty(), "a failure is the host's to publish");
 }
 
 const MAX_TEXT: usize = crate::constants::MAX_TEXT_CHARS;
 
 #[test]
-fn graph_errors_are_typed_and_reported_when_final() {
+fn graph_errors_are_typed_and_carry_their_message_failed() {
     let host = MockHost::default();
     host.respond_json(
         400,
         &json!({"error": {"message": "(#131047) Re-engagement message", "type": "OAuthException",
         "code": 131047, "error_data": {"details": "24 hours"}, "fbtrace_id": "TR"}}),
     );
-    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), text("15550001111", "hi"), &options(false))
-    else {
-        panic!("expected a provider error");
-    };
+    let failure = send_message(&host, &instance(), text("15550001111", "hi"), &options()).unwrap_err();
+    let ChannelError::Provider(e) = &failure.error else { panic!("expected a provider error") };
     assert_eq!((e.code, e.class, e.retry.is_some()), (Some(131047), ErrorClass::Terminal, false));
-    // Terminal: reported even though the host said it would retry.
-    let p = host.payloads();
-    assert_eq!(p[0]["errorCode"], "131047");
-    assert_eq!(p[0]["retryable"], false);
-    assert_eq!(host.published.borrow()[0].id, event_id("inst-a", &EventKind::MessageFailed, &["corr-1"]));
+    let p = failed_payload(&failure);
+    assert_eq!(
+        (p["errorCode"].as_str(), &p["retryable"], &p["chatId"]),
+        (Some("131047"), &json!(false), &json!("15550001111@s.whatsapp.net"))
+    );
+    let event = failure.event.as_ref().unwrap();
+    assert_eq!(event.id, event_id("inst-a", &EventKind::MessageFailed, &["corr-1"]));
+    assert_eq!(event.correlation_id.as_deref(), Some("corr-1"));
+    assert!(host.published.borrow().is_empty());
 }
 
 #[test]
-fn retryable_errors_are_reported_only_on_the_last_attempt() {
+fn retryable_errors_carry_a_retryable_message_failed_that_nothing_publishes_yet() {
     let host = MockHost::default();
-    let throttled = json!({"error": {"message": "rate", "code": 130429}});
-    host.respond_json(400, &throttled);
-    let Err(ChannelError::Provider(e)) = send_message(&host, &instance(), text("15550001111", "hi"), &options(false))
-    else {
-        panic!("expected a provider error");
-    };
+    host.respond_json(400, &json!({"error": {"message": "rate", "code": 130429}}));
+    let failure = send_message(&host, &instance(), text("15550001111", "hi"), &options()).unwrap_err();
+    let ChannelError::Provider(e) = &failure.error else { panic!("expected a provider error") };
     assert_eq!(e.class, ErrorClass::Throttled);
+    assert_eq!(failed_payload(&failure)["retryable"], true);
     assert!(host.published.borrow().is_empty());
-    host.respond_json(400, &throttled);
-    send_message(&host, &instance(), text("15550001111", "hi"), &options(true)).unwrap_err();
-    assert_eq!(host.payloads()[0]["retryable"], true);
 }
 
 #[test]
 fn timeouts_after_sending_are_unknown_and_not_reported_as_failures() {
     let host = MockHost::default();
     host.respond_error(HttpError::Timeout(RequestProgress::MaybeSent));
-    let result = send_message(&host, &instance(), text("15550001111", "hi"), &options(true));
-    assert!(matches!(result, Err(ChannelError::OutcomeUnknown(_))));
+    let result = send_message(&host, &instance(), text("15550001111", "hi"), &options());
+    assert!(matches!(result, Err(SendFailure { error: ChannelError::OutcomeUnknown(_), event: None })));
     assert!(host.published.borrow().is_empty());
 }
 
@@ -150,7 +156,7 @@ fn a_bus_outage_does_not_turn_a_sent_message_into_an_error() {
     let host = MockHost::default();
     accepted(&host);
     *host.publish_error.borrow_mut() = Some(crate::wit::events::PublishError::Unavailable("down".into()));
-    assert!(send_message(&host, &instance(), text("15550001111", "hi"), &options(true)).is_ok());
+    assert!(send_message(&host, &instance(), text("15550001111", "hi"), &options()).is_ok());
     assert!(host.logs.borrow().iter().any(|(_, m)| m.contains("not published")));
 }
 
@@ -177,7 +183,7 @@ mod validation {
 
     fn field_of(message: &OutgoingMessage) -> String {
         let host = MockHost::default();
-        match send_message(&host, &instance(), message.clone(), &options(true)) {
+        match send_message(&host, &instance(), message.clone(), &options()).map_err(|f| f.error) {
             Err(ChannelError::InvalidRequest(f)) => {
                 assert!(host.requests.borrow().is_empty());
                 f.field
@@ -349,10 +355,10 @@ mod validation {
         let host = MockHost::default();
         accepted(&host);
         let mut message = text("US.13491208655302741918", "hi");
-        send_message(&host, &instance(), message.clone(), &options(true)).unwrap();
+        send_message(&host, &instance(), message.clone(), &options()).unwrap();
         accepted(&host);
         message.to = "Y2FwaV9ncm91cDox@g.us".into();
-        send_message(&host, &instance(), message.clone(), &options(true)).unwrap();
+        send_message(&host, &instance(), message.clone(), &options()).unwrap();
         let requests = host.requests.borrow();
         let first: Value = serde_json::from_slice(&requests[0].body).unwrap();
         let second: Value = serde_json::from_slice(&requests[1].body).unwrap();
@@ -407,13 +413,9 @@ mod inline_files {
         let host = MockHost::default();
         host.respond_json(200, &json!({"id": "5551234"}));
         accepted(&host);
-        let receipt = send_message(
-            &host,
-            &instance(),
-            audio(b"OggS-voice", "audio/ogg; codecs=opus", true, None),
-            &options(true),
-        )
-        .unwrap();
+        let receipt =
+            send_message(&host, &instance(), audio(b"OggS-voice", "audio/ogg; codecs=opus", true, None), &options())
+                .unwrap();
         assert_eq!(receipt.message_id, "wamid.OK");
         let requests = host.requests.borrow();
         assert_eq!(requests.len(), 2);
@@ -434,7 +436,7 @@ mod inline_files {
             (audio(b"RIFF", "image/webp", false, None), "content.source.mime_type"),
         ] {
             let host = MockHost::default();
-            match send_message(&host, &instance(), message, &options(true)) {
+            match send_message(&host, &instance(), message, &options()).map_err(|f| f.error) {
                 Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, field),
                 other => panic!("{other:?}"),
             }
@@ -458,7 +460,7 @@ mod inline_files {
             callback_data: None,
             identity_key_hash: None,
         };
-        match send_message(&host, &instance(), message, &options(true)) {
+        match send_message(&host, &instance(), message, &options()).map_err(|f| f.error) {
             Err(ChannelError::InvalidRequest(f)) => assert_eq!(f.field, "content.voice"),
             other => panic!("{other:?}"),
         }

@@ -18,51 +18,45 @@
 
 #[cfg(target_arch = "wasm32")]
 mod component {
-    wit_bindgen::generate!({ path: "../../wit", world: "channel-plugin" });
-
-    use exports::omni::channel::{account, calls, groups, media, messaging, plugin, webhook};
-    use omni::channel::events::{self, Event, EventKind};
-    use omni::channel::outbound_http::{self, Method, Request};
-    use omni::channel::types::{ChannelError, ConfigProblem, Instance};
+    use omni_channel_sdk::contract::events::{Event, EventKind};
+    use omni_channel_sdk::contract::messaging::{OutgoingMessage, SendOptions};
+    use omni_channel_sdk::contract::outbound_http::{Method, Request};
+    use omni_channel_sdk::contract::plugin::{Capabilities, Features, PluginInfo, ValidatedConfig};
+    use omni_channel_sdk::contract::types::{ConfigProblem, Instance};
+    use omni_channel_sdk::contract::webhook::OutgoingResponse;
+    use omni_channel_sdk::event::send_failure;
+    use omni_channel_sdk::{Channel, Delivery, Host, SendResult, unsupported};
 
     struct Misbehaving;
+    omni_channel_sdk::export!(Misbehaving);
 
-    impl plugin::Guest for Misbehaving {
-        fn info() -> plugin::PluginInfo {
-            plugin::PluginInfo {
+    impl Channel for Misbehaving {
+        fn info() -> PluginInfo {
+            PluginInfo {
                 id: "misbehaving".into(),
                 name: "Misbehaving test plugin".into(),
                 version: "0.0.0".into(),
-                contract: "omni:channel@0.5.0".into(),
-                capabilities: plugin::Capabilities {
-                    features: plugin::Features::empty(),
+                contract: "omni:channel@0.6.0".into(),
+                // Claims what it does not export: a host must not believe it.
+                capabilities: Capabilities {
+                    features: Features::SEND_TEXT | Features::READ_RECEIPTS | Features::GROUPS,
                     max_text_length: 0,
                     media: Vec::new(),
                 },
             }
         }
-        fn config_schema() -> String {
-            "{}".into()
-        }
-        fn validate_config(config: String) -> Result<plugin::ValidatedConfig, Vec<ConfigProblem>> {
+
+        fn validate_config(config: &str) -> Result<ValidatedConfig, Vec<ConfigProblem>> {
             if config.contains("\"trap\"") {
                 panic!("asked to trap while validating");
             }
-            Ok(plugin::ValidatedConfig { config, egress: Vec::new(), app_key: String::new(), routing_keys: Vec::new() })
+            let config = config.to_owned();
+            Ok(ValidatedConfig { config, egress: Vec::new(), app_key: String::new(), routing_keys: Vec::new() })
         }
-        fn connect(_: Instance, _: plugin::ConnectOptions) -> Result<plugin::ConnectionInfo, ChannelError> {
-            Err(ChannelError::Other("not implemented".into()))
-        }
-    }
 
-    impl webhook::Guest for Misbehaving {
-        fn handle_webhook(
-            receiver: Instance,
-            _: Vec<webhook::Route>,
-            request: webhook::IncomingRequest,
-            _: webhook::DeliveryLimits,
-        ) -> webhook::OutgoingResponse {
-            let ok = |body: Vec<u8>| webhook::OutgoingResponse { status: 200, headers: Vec::new(), body };
+        fn handle_webhook(host: &dyn Host, delivery: &Delivery<'_>) -> OutgoingResponse {
+            let (receiver, request) = (delivery.receiver, delivery.request);
+            let ok = |body: Vec<u8>| OutgoingResponse { status: 200, headers: Vec::new(), body };
             match request.body.as_slice() {
                 b"loop" => loop {
                     std::hint::black_box(());
@@ -93,24 +87,22 @@ mod component {
                         occurred_at_ms: None,
                         payload: "{}".into(),
                     };
-                    match events::publish(&[event]) {
+                    match host.publish(&[event]) {
                         Ok(()) => ok(b"published".to_vec()),
-                        Err(e) => webhook::OutgoingResponse {
-                            status: 403,
-                            headers: Vec::new(),
-                            body: format!("{e:?}").into_bytes(),
-                        },
+                        Err(e) => {
+                            OutgoingResponse { status: 403, headers: Vec::new(), body: format!("{e:?}").into_bytes() }
+                        }
                     }
                 }
                 b"slow-host" => {
                     let request = Request {
                         method: Method::Get,
-                        url: String::from_utf8_lossy(&request.query.into_bytes()).into_owned(),
+                        url: request.query.clone(),
                         headers: vec![("authorization".into(), "Bearer misbehaving".into())],
                         body: Vec::new(),
                         timeout_ms: None,
                     };
-                    let status = match outbound_http::send(&request) {
+                    let status = match host.send_http(&request) {
                         Ok(r) => r.status,
                         Err(_) => 599,
                     };
@@ -127,6 +119,15 @@ mod component {
                 other => ok(other.to_vec()),
             }
         }
+
+        fn send_message(
+            _: &dyn Host,
+            instance: &Instance,
+            message: OutgoingMessage,
+            options: &SendOptions,
+        ) -> SendResult {
+            Err(send_failure(&instance.id, &message.to, options, unsupported("send-message")))
+        }
     }
 
     /// Recursion the optimiser cannot turn into a loop: every frame is used after the call.
@@ -135,73 +136,4 @@ mod component {
         std::hint::black_box(&mut frame);
         recurse(depth + 1).wrapping_add(frame[(depth % 32) as usize])
     }
-
-    impl messaging::Guest for Misbehaving {
-        fn decode_outgoing(
-            _: String,
-            _: Vec<messaging::Attachment>,
-        ) -> Result<messaging::DecodedMessage, omni::channel::types::InvalidField> {
-            Err(omni::channel::types::InvalidField { field: String::new(), reason: "not implemented".into() })
-        }
-        fn send_message(
-            _: Instance,
-            _: messaging::OutgoingMessage,
-            _: messaging::SendOptions,
-        ) -> Result<messaging::SendReceipt, ChannelError> {
-            Err(ChannelError::Other("not implemented".into()))
-        }
-        fn report_send_failure(
-            _: Instance,
-            _: messaging::OutgoingMessage,
-            _: messaging::SendOptions,
-            _: ChannelError,
-        ) -> Result<(), events::PublishError> {
-            Err(events::PublishError::Other("not implemented".into()))
-        }
-        fn mark_read(_: Instance, _: String, _: bool) -> Result<(), ChannelError> {
-            Err(ChannelError::Other("not implemented".into()))
-        }
-    }
-
-    impl media::Guest for Misbehaving {
-        fn upload_media(_: Instance, _: media::MediaUpload) -> Result<String, ChannelError> {
-            Err(ChannelError::Other("not implemented".into()))
-        }
-        fn locate_media(_: Instance, _: String) -> Result<media::MediaLocation, ChannelError> {
-            Err(ChannelError::Other("not implemented".into()))
-        }
-        fn delete_media(_: Instance, _: String) -> Result<(), ChannelError> {
-            Err(not_implemented("delete media"))
-        }
-    }
-
-    impl account::Guest for Misbehaving {
-        fn block_users(_: Instance, _: Vec<String>, _: bool) -> Result<account::BlockOutcome, ChannelError> {
-            Err(not_implemented("block users"))
-        }
-        fn get_business_profile(_: Instance) -> Result<account::BusinessProfile, ChannelError> {
-            Err(not_implemented("read a business profile"))
-        }
-        fn update_business_profile(_: Instance, _: account::ProfileUpdate) -> Result<(), ChannelError> {
-            Err(not_implemented("change a business profile"))
-        }
-    }
-
-    fn not_implemented(what: &str) -> ChannelError {
-        ChannelError::Other(format!("the misbehaving plugin does not {what}"))
-    }
-
-    impl calls::Guest for Misbehaving {
-        fn act_on_call(_: Instance, _: calls::CallAction) -> Result<String, ChannelError> {
-            Err(not_implemented("make calls"))
-        }
-    }
-
-    impl groups::Guest for Misbehaving {
-        fn act_on_group(_: Instance, _: groups::GroupAction) -> Result<groups::GroupOutcome, ChannelError> {
-            Err(not_implemented("manage groups"))
-        }
-    }
-
-    export!(Misbehaving);
 }

@@ -250,11 +250,14 @@ fn a_calls_wall_clock_bound_covers_the_graph_requests_it_makes() {
     let toml = instance_toml(INSTANCE, PHONE_NUMBER_ID, &graph.base_url());
     // The HTTP client would wait 10 s; the call's bound is 1 s.
     let host = host_on(short_wall_runtime(), &toml, Duration::from_secs(10), Arc::new(MemorySink::new()));
-    let options = SendOptions { correlation_id: "wall-1".into(), final_attempt: true };
+    let options = SendOptions { correlation_id: "wall-1".into() };
     let message = text_message("16505551234", "hi");
-    assert!(host.send_message(INSTANCE, &message, &options).unwrap().is_ok(), "a prompt answer is within the bound");
+    assert!(
+        host.send_message(INSTANCE, &message, &options, None).unwrap().is_ok(),
+        "a prompt answer is within the bound"
+    );
     graph.script(ScriptedResponse::normal().delayed(Duration::from_secs(3)));
-    let error = host.send_message(INSTANCE, &message, &options).unwrap().unwrap_err();
+    let error = host.send_message(INSTANCE, &message, &options, None).unwrap().unwrap_err().error;
     assert!(matches!(error, ChannelError::OutcomeUnknown(_)), "{error:?}");
 }
 

@@ -9,7 +9,7 @@ use omni_host::fake_graph::ScriptedResponse;
 use serde_json::json;
 
 fn options() -> SendOptions {
-    SendOptions { correlation_id: "omni-msg-1".into(), final_attempt: true }
+    SendOptions { correlation_id: "omni-msg-1".into() }
 }
 
 #[test]
@@ -17,7 +17,7 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
     let host = TestHost::new();
     let receipt = host
         .host
-        .send_message(INSTANCE, &text_message("+1 (650) 555-1234", "Hello from omni"), &options())
+        .send_message(INSTANCE, &text_message("+1 (650) 555-1234", "Hello from omni"), &options(), None)
         .unwrap()
         .unwrap();
     assert_eq!(receipt.message_id, "wamid.FAKE00000001");
@@ -49,7 +49,8 @@ fn a_text_message_is_posted_as_meta_documents_and_reported_as_sent() {
 #[test]
 fn the_sent_status_webhook_repeats_the_send_paths_event_id() {
     let host = TestHost::new();
-    let receipt = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap();
+    let receipt =
+        host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options(), None).unwrap().unwrap();
     host.events();
     let status = json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
         "metadata": {"phone_number_id": PHONE_NUMBER_ID},
@@ -61,38 +62,45 @@ fn the_sent_status_webhook_repeats_the_send_paths_event_id() {
 }
 
 #[test]
-fn a_closed_customer_service_window_is_a_terminal_typed_error() {
+fn a_closed_customer_service_window_is_a_terminal_typed_error_carrying_its_message_failed() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(400, 131047, "Re-engagement message"));
-    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
-    let ChannelError::Provider(e) = error else { panic!("expected a provider error, got {error:?}") };
+    let failure =
+        host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options(), None).unwrap().unwrap_err();
+    let ChannelError::Provider(e) = &failure.error else { panic!("expected a provider error, got {failure:?}") };
     assert_eq!((e.http_status, e.code, e.class), (400, Some(131047), ErrorClass::Terminal));
     assert_eq!(e.trace_id.as_deref(), Some("AFakeTraceId123"));
     assert!(e.retry.is_none());
-    let events = host.events();
-    assert_eq!(events[0].event, "message.failed");
-    assert_eq!(events[0].payload()["errorCode"], "131047");
-    assert_eq!(events[0].payload()["retryable"], false);
+    // One attempt publishes nothing: the failure is the retry loop's to report, once.
+    assert!(host.events().is_empty());
+    let event = failure.event.expect("a message.failed");
+    let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap();
+    assert_eq!((&payload["errorCode"], &payload["retryable"]), (&json!("131047"), &json!(false)));
 }
 
 #[test]
 fn a_throughput_limit_is_retryable_with_metas_estimate() {
     let host = TestHost::new();
     host.graph.script(throughput_limit(1));
-    let not_final = SendOptions { correlation_id: "omni-msg-2".into(), final_attempt: false };
-    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &not_final).unwrap().unwrap_err();
-    let ChannelError::Provider(e) = error else { panic!("expected a provider error, got {error:?}") };
+    let failure =
+        host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options(), None).unwrap().unwrap_err();
+    let ChannelError::Provider(e) = failure.error else { panic!("expected a provider error, got {failure:?}") };
     assert_eq!(e.class, ErrorClass::Throttled);
     let retry = e.retry.expect("retryable");
     assert_eq!(retry.not_before_ms, Some(60_000));
-    assert!(host.events().is_empty(), "not final: the host will retry, nothing reported yet");
+    assert!(host.events().is_empty(), "the host will retry: nothing reported yet");
 }
 
 #[test]
 fn a_rejected_token_is_an_auth_error() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(401, 190, "Error validating access token: Session has expired"));
-    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
+    let error = host
+        .host
+        .send_message(INSTANCE, &text_message("16505551234", "hi"), &options(), None)
+        .unwrap()
+        .unwrap_err()
+        .error;
     assert!(matches!(error, ChannelError::Provider(ref e) if e.class == ErrorClass::Auth), "{error:?}");
 }
 
@@ -100,8 +108,10 @@ fn a_rejected_token_is_an_auth_error() {
 fn a_timeout_after_sending_is_an_unknown_outcome_after_one_request() {
     let host = TestHost::new();
     host.graph.script(ScriptedResponse::graph_error(200, 0, "late").delayed(Duration::from_secs(4)));
-    let error = host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options()).unwrap().unwrap_err();
-    assert!(matches!(error, ChannelError::OutcomeUnknown(_)), "{error:?}");
+    let error =
+        host.host.send_message(INSTANCE, &text_message("16505551234", "hi"), &options(), None).unwrap().unwrap_err();
+    assert!(matches!(error.error, ChannelError::OutcomeUnknown(_)), "{error:?}");
+    assert!(error.event.is_none(), "an unknown outcome is not a failure");
     assert_eq!(host.graph.requests().len(), 1);
     assert!(host.events().is_empty(), "an unknown outcome is not reported as a failure");
 }
@@ -112,7 +122,7 @@ fn invalid_messages_are_refused_before_any_request() {
     for (message, field) in
         [(text_message("16505551234", ""), "content.body"), (text_message("call me maybe", "hi"), "to")]
     {
-        let error = host.host.send_message(INSTANCE, &message, &options()).unwrap().unwrap_err();
+        let error = host.host.send_message(INSTANCE, &message, &options(), None).unwrap().unwrap_err().error;
         assert!(matches!(error, ChannelError::InvalidRequest(ref f) if f.field == field), "{error:?}");
     }
     assert!(host.graph.requests().is_empty());

@@ -93,7 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             // Size and digest say exactly which build of the plugin this host runs.
             let component = serde_json::json!({"bytes": bytes.len(), "sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))});
             let out = serde_json::json!({
-                "plugin": wire::plugin_info(&info),
+                "plugin": wire::plugin_info(&info, &runtime),
                 // What an instance's `[instances.config]` takes, as the README and every
                 // configuration error point here.
                 "configSchema": schema,

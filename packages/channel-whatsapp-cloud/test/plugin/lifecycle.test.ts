@@ -56,7 +56,8 @@ describe('loading', () => {
     assert.equal(caps.canEditMessage || caps.canDeleteMessage || caps.canForwardMessage || caps.canSendPoll, false);
     assert.deepEqual(caps.supportedMediaTypes.find((t) => t.mimeType === 'image/jpeg'), { mimeType: 'image/jpeg', maxSize: 5 * 1024 * 1024 });
     assert.equal(caps.maxFileSize, 100 * 1024 * 1024);
-    assert.equal(componentInfo.contract, 'omni:channel@0.5.0');
+    assert.equal(componentInfo.contract, 'omni:channel@0.6.0');
+    assert.deepEqual(componentInfo.interfaces, ['receipts', 'media', 'account', 'calls', 'groups']);
   });
 
   test('the instance configuration schema is the component’s', () => {

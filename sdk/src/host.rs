@@ -1,11 +1,16 @@
-//! What the plugin needs from its host, as a trait: the component implements it over the WIT
-//! imports, unit tests and native benchmarks implement it in memory.
+//! What a channel needs from its host, as a trait: in the component, [`WitHost`] implements it
+//! over the WIT imports; native unit tests and benchmarks implement it in memory
+//! ([`mock::MockHost`]).
 
-use crate::wit::events::{Event, PublishError};
-use crate::wit::logging::Level;
-use crate::wit::outbound_http::{HttpError, Request, Response};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
 
-/// The host capabilities the plugin's logic uses.
+use crate::contract::events::{Event, PublishError};
+use crate::contract::logging::Level;
+use crate::contract::outbound_http::{HttpError, Request, Response};
+use crate::contract::{crypto, events, logging, media_links, outbound_http};
+
+/// The host capabilities a channel's logic uses.
 pub trait Host {
     /// Performs one outbound HTTP request (the `outbound-http.send` import).
     fn send_http(&self, request: &Request) -> Result<Response, HttpError>;
@@ -21,13 +26,45 @@ pub trait Host {
     /// HMAC-SHA256 of `message` under `key` (the `crypto.hmac-sha256` import, which the host
     /// computes with the CPU's SHA instructions); in software where there is no such host.
     fn hmac_sha256(&self, key: &[u8], message: &[u8]) -> [u8; 32] {
-        crate::signature::hmac_sha256(key, message)
+        hmac_sha256(key, message)
     }
 }
 
-#[cfg(test)]
+/// HMAC-SHA256 in software: what a host without the `crypto` import, or one that answered
+/// badly, falls back to.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length; this cannot fail.
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// The WIT imports, as a [`Host`]: what the `export!`ed channel is given inside the component.
+/// (Natively the imports do not exist; calling them panics.)
+pub struct WitHost;
+
+impl Host for WitHost {
+    fn send_http(&self, request: &Request) -> Result<Response, HttpError> {
+        outbound_http::send(request)
+    }
+    fn publish(&self, events: &[Event]) -> Result<(), PublishError> {
+        events::publish(events)
+    }
+    fn log(&self, level: Level, message: &str) {
+        logging::log(level, message)
+    }
+    fn media_link(&self, instance_id: &str, media_id: &str) -> Option<String> {
+        media_links::link(instance_id, media_id)
+    }
+    fn hmac_sha256(&self, key: &[u8], message: &[u8]) -> [u8; 32] {
+        // A host that answered with anything but a digest is not believed.
+        crypto::hmac_sha256(key, message).try_into().unwrap_or_else(|_| hmac_sha256(key, message))
+    }
+}
+
 pub mod mock {
-    //! An in-memory host for unit tests: scripted HTTP responses, recorded requests and events.
+    //! An in-memory host for native unit tests: scripted HTTP responses, recorded requests and
+    //! events.
 
     use super::*;
     use std::cell::RefCell;

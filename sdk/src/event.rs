@@ -3,7 +3,10 @@
 use omni_channel_vocabulary::EventName;
 use sha2::{Digest, Sha256};
 
-use crate::wit::events::{Event, EventKind};
+use crate::contract::events::{Event, EventKind};
+use crate::contract::messaging::{SendFailure, SendOptions};
+use crate::contract::types::ChannelError;
+use crate::errors::is_retryable;
 
 /// omni's name for an event kind (`message.received`); also the input of event ids.
 pub fn omni_name(kind: &EventKind) -> &str {
@@ -54,7 +57,12 @@ pub struct EventSpec<'a> {
     pub payload: String,
 }
 
-impl EventSpec<'_> {
+impl<'a> EventSpec<'a> {
+    /// An event with no correlation id and no provider time (the host then uses its clock).
+    pub fn new(instance_id: &'a str, kind: EventKind, key: &'a [&'a str], payload: String) -> Self {
+        Self { instance_id, kind, key, correlation_id: None, occurred_at_ms: None, payload }
+    }
+
     /// The WIT event.
     pub fn build(self) -> Event {
         Event {
@@ -66,6 +74,39 @@ impl EventSpec<'_> {
             payload: self.payload,
         }
     }
+}
+
+/// A failed send with its `message.failed` event (omni's payload: `chatId`, `error`,
+/// `errorCode`, `retryable`), for the host to publish once it stops retrying. An unknown
+/// outcome has no event: the message may be out, and its status webhooks will tell.
+pub fn send_failure(instance_id: &str, chat_id: &str, options: &SendOptions, error: ChannelError) -> SendFailure {
+    let (text, code) = match &error {
+        ChannelError::OutcomeUnknown(_) => return SendFailure { error, event: None },
+        ChannelError::InvalidConfig(problems) => {
+            let problems: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+            (format!("invalid configuration: {}", problems.join("; ")), None)
+        }
+        ChannelError::InvalidRequest(f) => (format!("invalid message: {}: {}", f.field, f.reason), None),
+        ChannelError::Provider(e) => (e.message.clone(), e.code.map(|c| c.to_string())),
+        ChannelError::Unreachable(e) => (e.message.clone(), None),
+        ChannelError::Unsupported(what) => (format!("the channel does not support {what}"), None),
+        ChannelError::Integrity(m) | ChannelError::Other(m) => (m.clone(), None),
+    };
+    let payload = serde_json::json!({
+        "chatId": chat_id,
+        "error": text,
+        "errorCode": code,
+        "retryable": is_retryable(&error),
+    });
+    let event = EventSpec {
+        instance_id,
+        kind: EventKind::MessageFailed,
+        key: &[&options.correlation_id],
+        correlation_id: Some(options.correlation_id.clone()),
+        occurred_at_ms: None,
+        payload: payload.to_string(),
+    };
+    SendFailure { error, event: Some(event.build()) }
 }
 
 #[cfg(test)]
