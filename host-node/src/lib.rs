@@ -8,9 +8,11 @@
 //! ([`omni_host::calls`]). JavaScript keeps what is omni's: its bus (deduplication in its plugin
 //! storage), its logger, its `Request` and `Response`.
 
+mod counters;
 mod js_bus;
 mod js_log;
 mod options;
+mod outcomes;
 mod shapes;
 
 use std::sync::Arc;
@@ -22,11 +24,11 @@ use napi_derive::napi;
 use omni_host::bindings::messaging::Attachment;
 use omni_host::bindings::plugin::ConnectOptions;
 use omni_host::bindings::webhook::IncomingRequest;
-use omni_host::calls::{CallObserver, Calls, InlineWebhook, Lane, Settled};
+use omni_host::calls::{Calls, InlineWebhook, Lane, Settled};
 use omni_host::capabilities::egress::EgressLimit;
 use omni_host::capabilities::http_client::{ClientConfig, UreqClient};
 use omni_host::capabilities::{EventSink, MediaLinks};
-use omni_host::channel_host::{ChannelHost, HostError, Refusal};
+use omni_host::channel_host::{ChannelHost, Refusal};
 use omni_host::component_cache::ComponentCache;
 use omni_host::config::HostConfig;
 use omni_host::omni::results::{self, SendResult};
@@ -34,6 +36,7 @@ use omni_host::omni::{actions, now_ms, wire};
 use omni_host::runtime::PluginRuntime;
 use serde_json::{Value, json};
 
+use counters::Counters;
 pub use options::HostOptions;
 use shapes::Answer;
 
@@ -45,22 +48,6 @@ pub struct Host {
     stats: Arc<Counters>,
     /// The origins the operator lets instances be granted (see [`HostOptions::egress`]).
     egress: Option<Vec<String>>,
-}
-
-/// What the host counted since it started, for omni's health checks.
-#[derive(Default)]
-struct Counters {
-    shed: std::sync::atomic::AtomicU64,
-    plugin_failures: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
-}
-
-impl CallObserver for Counters {
-    fn shed(&self, _lane: Lane) {
-        self.shed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
-    fn failed(&self, kind: &'static str) {
-        *self.plugin_failures.lock().unwrap_or_else(|e| e.into_inner()).entry(kind).or_default() += 1;
-    }
 }
 
 /// A webhook tried on the JavaScript thread, answered, its events not yet published.
@@ -395,67 +382,8 @@ impl Host {
     /// capacity, plugin failures by kind, the instances.
     #[napi]
     pub fn stats(&self) -> String {
-        let lanes: serde_json::Map<String, Value> = self
-            .calls
-            .usage()
-            .into_iter()
-            .map(|(lane, running, capacity)| {
-                (lane.name().to_owned(), json!({ "running": running, "capacity": capacity }))
-            })
-            .collect();
-        let failures = self.stats.plugin_failures.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        json!({
-            "lanes": lanes,
-            "shed": self.stats.shed.load(std::sync::atomic::Ordering::Relaxed),
-            "pluginFailures": failures,
-            "instances": self.host().instances().iter().map(|i| i.id().to_owned()).collect::<Vec<_>>(),
-        })
-        .to_string()
-    }
-}
-
-impl Host {
-    fn host(&self) -> &ChannelHost {
-        self.calls.host()
-    }
-
-    fn unit_outcome(
-        &self,
-        outcome: std::result::Result<std::result::Result<(), omni_host::bindings::types::ChannelError>, HostError>,
-    ) -> Option<String> {
-        match outcome {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(json!(results::channel_error(&self.family, &error)).to_string()),
-            Err(error) => Some(json!(results::host_error(&self.family, &error)).to_string()),
-        }
-    }
-
-    /// omni's summary of a request refused before the plugin saw it.
-    fn invalid_request(&self, field: &str, reason: String) -> results::ErrorSummary {
-        let error =
-            omni_host::bindings::types::ChannelError::InvalidRequest(omni_host::bindings::types::InvalidField {
-                field: field.into(),
-                reason,
-            });
-        results::channel_error(&self.family, &error)
-    }
-
-    /// `{"ok": false, "error"}` for a request refused before the plugin saw it.
-    fn refused_request(&self, field: &str, reason: String) -> String {
-        json!({ "ok": false, "error": self.invalid_request(field, reason) }).to_string()
-    }
-
-    fn value_outcome<T>(
-        &self,
-        outcome: std::result::Result<std::result::Result<T, omni_host::bindings::types::ChannelError>, HostError>,
-        to_json: impl FnOnce(&T) -> Value,
-    ) -> String {
-        match outcome {
-            Ok(Ok(value)) => json!({ "ok": true, "value": to_json(&value) }),
-            Ok(Err(error)) => json!({ "ok": false, "error": results::channel_error(&self.family, &error) }),
-            Err(error) => json!({ "ok": false, "error": results::host_error(&self.family, &error) }),
-        }
-        .to_string()
+        let instances: Vec<String> = self.host().instances().iter().map(|i| i.id().to_owned()).collect();
+        self.stats.describe(&self.calls, &instances).to_string()
     }
 }
 
