@@ -11,4 +11,6 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::omni::channel::{account, calls, groups, media, messaging, plugin, receipts, webhook};
-pub use omni::channel::{crypto, events, logging, media_links, outbound_http, types};
+pub use omni::channel::{
+    crypto, events, interactive, logging, media_links, message_parts, outbound_http, templates, types,
+};

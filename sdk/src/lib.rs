@@ -34,7 +34,9 @@ pub mod contract {
     pub use crate::__private::account::exports::omni::channel::account;
     pub use crate::__private::calls::exports::omni::channel::calls;
     pub use crate::__private::core::exports::omni::channel::{messaging, plugin, webhook};
-    pub use crate::__private::core::omni::channel::{crypto, events, logging, media_links, outbound_http, types};
+    pub use crate::__private::core::omni::channel::{
+        crypto, events, interactive, logging, media_links, message_parts, outbound_http, templates, types,
+    };
     pub use crate::__private::groups::exports::omni::channel::groups;
     pub use crate::__private::media::exports::omni::channel::media;
     pub use crate::__private::receipts::exports::omni::channel::receipts;

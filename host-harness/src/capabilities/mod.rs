@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 use crate::bindings::events::{Event, PublishError};
 use crate::bindings::logging::Level;
 use crate::bindings::outbound_http::{HttpError, Request, RequestProgress, Response};
-use crate::bindings::{crypto, events as wit_events, logging, media_links as wit_media_links, outbound_http, types};
+use crate::bindings::{
+    crypto, events as wit_events, interactive, logging, media_links as wit_media_links, message_parts, outbound_http,
+    templates, types,
+};
 pub use egress::EgressPolicy;
 pub use events::{EventSink, OmniEvent, SinkError};
 pub use http_client::HttpClient;
@@ -156,7 +159,11 @@ impl HostState {
     }
 }
 
+// The interfaces that only define types have nothing to implement.
 impl types::Host for HostState {}
+impl message_parts::Host for HostState {}
+impl templates::Host for HostState {}
+impl interactive::Host for HostState {}
 
 impl outbound_http::Host for HostState {
     fn send(&mut self, request: Request) -> wasmtime::Result<Result<Response, HttpError>> {

@@ -54,7 +54,7 @@ fn settings_from_json_are_the_same_as_from_the_file() {
 
 #[test]
 fn the_example_configuration_parses() {
-    let config = HostConfig::parse(include_str!("../../examples/config.toml")).unwrap();
+    let config = HostConfig::parse(include_str!("../../../examples/config.toml")).unwrap();
     assert_eq!(config.instances[0].id, "demo");
     assert_eq!(config.instances[0].config["phoneNumberId"].as_str(), Some("106540352242922"));
 }

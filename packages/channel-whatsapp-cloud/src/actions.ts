@@ -35,3 +35,31 @@ export interface GroupOutcome {
   decided: string[];
   failed: Array<{ user: string; reason: string }>;
 }
+
+/** What blocking or unblocking did. */
+export interface BlockOutcome {
+  changed: string[];
+  failed: Array<{ user: string; reason: string }>;
+}
+
+/** The business profile users see. */
+export interface BusinessProfile {
+  about?: string;
+  address?: string;
+  description?: string;
+  email?: string;
+  websites?: string[];
+  vertical?: string;
+  profilePictureUrl?: string;
+}
+
+/** A change of the business profile (`profilePictureHandle` from an upload). */
+export interface ProfileUpdate {
+  about: string;
+  address: string;
+  description: string;
+  email: string;
+  websites: string[];
+  vertical: string;
+  profilePictureHandle: string;
+}

@@ -17,14 +17,9 @@ import { WhatsAppCloudPlugin } from './plugin.js';
 const plugin = new WhatsAppCloudPlugin();
 export default plugin;
 
-export {
-  WhatsAppCloudPlugin,
-  type WhatsAppCloudPluginOptions,
-  type BlockOutcome,
-  type BusinessProfile,
-  type ProfileUpdate,
-} from './plugin.js';
-export type { CallAction, CallSession, GroupAction, GroupOutcome } from './actions.js';
+export { WhatsAppCloudPlugin } from './plugin.js';
+export type { WhatsAppCloudPluginOptions } from './options.js';
+export type { BlockOutcome, BusinessProfile, CallAction, CallSession, GroupAction, GroupOutcome, ProfileUpdate } from './actions.js';
 export { WHATSAPP_CLOUD_CAPABILITIES, capabilitiesOf } from './capabilities.js';
 export { componentInfo, type ComponentInfo } from './component-info.js';
 export { WhatsAppCloudError, type ErrorSummary, type ConfigProblem } from './errors.js';

@@ -11,82 +11,22 @@ import { BaseChannelPlugin } from '@omni/channel-sdk';
 import type { ConnectionStatus, HealthCheck, InstanceConfig, OutgoingMessage, PluginContext, SendResult } from '@omni/channel-sdk';
 import type { ChannelType } from '@omni/core/types';
 
-import type { CallAction, GroupAction, GroupOutcome } from './actions.js';
+import type { BlockOutcome, BusinessProfile, CallAction, GroupAction, GroupOutcome, ProfileUpdate } from './actions.js';
 import { liftBinaries } from './attachments.js';
 import { WHATSAPP_CLOUD_CAPABILITIES } from './capabilities.js';
 import { ChatIndex } from './chats.js';
 import { componentInfo, componentPath } from './component-info.js';
 import { type InstanceSettings, egressFromEnvironment, mergeSettings, settingsOf } from './config.js';
 import { type ConfigProblem, type ErrorSummary, WhatsAppCloudError, invalidConfig, notConnected } from './errors.js';
+import { afterPublish } from './bookkeeping.js';
 import { type BusEvent, Publisher } from './events.js';
+import { type Connection, type Hosted, componentChecks } from './health.js';
 import { type NativeHost, loadNative } from './native.js';
+import { DAY_MS, DEFAULT_MAX_WEBHOOK_BYTES, type WhatsAppCloudPluginOptions } from './options.js';
+import { hostLogger } from './host-log.js';
 import { defaultKeyFile, loadSecret } from './secret.js';
 import { SettingsStore, deriveKey } from './settings-store.js';
-import { WEBHOOK_SEGMENT, flatHeaders, instanceOf, jsonResponse, readBody, toResponse } from './webhook.js';
-
-export interface WhatsAppCloudPluginOptions {
-  /** How long published event ids are remembered to drop Meta's redeliveries. */
-  dedupTtlMs?: number;
-  /** How long a chat's last received message is remembered (for read receipts and typing). */
-  chatTtlMs?: number;
-  /** Largest webhook body accepted (default 4 MiB; Meta documents deliveries of up to 3 MB). */
-  maxWebhookBytes?: number;
-  /** Largest event payload published (default 1 MiB less 16 KiB for omni's envelope: NATS's
-   * default `max_payload`). The component sheds the raw copy of a larger event, or reports the
-   * item instead, so the rest of the delivery is still published. */
-  maxEventBytes?: number;
-  /** omni's webhook base, where media links point (default: omni's `webhookBaseUrl`, which
-   * omni serves at `/webhooks`: links are `{base}/whatsapp-cloud/media/...`). */
-  mediaBaseUrl?: string;
-  /** How long a media link stays valid, in seconds (default 3600). */
-  mediaLinkTtlSeconds?: number;
-  /** The plugin's secret (at least 32 bytes), from which the keys that encrypt the stored
-   * instance settings and sign media links are derived. Default: `WHATSAPP_CLOUD_SECRET`, else
-   * a key file beside omni's data (see `secretKeyFile`). omni replicas behind one load balancer
-   * need the same one. */
-  secret?: string;
-  /** Where the generated secret is kept when none is given (default
-   * `{omni's data}/whatsapp-cloud/secret.key`, beside `MEDIA_STORAGE_PATH`). */
-  secretKeyFile?: string;
-  /** The origins instances may reach (`https://graph.facebook.com`...), as the operator lists
-   * them: omni's API callers choose an instance's settings, its Graph base URL included, so an
-   * instance is granted only the origins its component declares within this list. Default:
-   * `WHATSAPP_CLOUD_EGRESS` (origins separated by commas or spaces); without either, `https`
-   * origins named by DNS that resolve to public addresses (never loopback or private ones). */
-  egress?: string[];
-  /** The host's limits and capacity, `omni-host`'s by default: memory (MiB) and guest CPU time
-   * (ms) a call may use, its wall-clock bound, calls at once by lane, the wait for capacity,
-   * send retries. */
-  runtime?: {
-    memoryLimitMib?: number;
-    cpuBudgetMs?: number;
-    wallLimitMs?: number;
-    webhookConcurrency?: number;
-    egressConcurrency?: number;
-    mediaConcurrency?: number;
-    queueTimeoutMs?: number;
-    /** Whether small webhooks are first tried on the JavaScript thread (default true). */
-    inlineWebhooks?: boolean;
-    retryMaxAttempts?: number;
-    retryMaxTotalWaitMs?: number;
-    /** Where compiled components are kept (default: `omni-host`'s cache directory). */
-    cacheDir?: string;
-    /** Another component than the package's own (tests run a misbehaving one). */
-    component?: string;
-  };
-}
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
-
-/** What the last successful `connect` of an instance reported. */
-interface Connection {
-  profileName?: string;
-  ownerIdentifier?: string;
-  qualityRating?: string;
-  checks: Array<{ name: string; passed: boolean; detail: string; fix?: string }>;
-  raw: Record<string, unknown> | null;
-}
+import { WEBHOOK_SEGMENT, answerWebhook } from './webhook.js';
 
 export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   readonly id = componentInfo.id as ChannelType;
@@ -99,7 +39,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
   private chats!: ChatIndex;
   private settings!: SettingsStore;
   /** Instances the host runs, with what their last connect reported. */
-  private readonly hosted = new Map<string, { connection?: Connection; paused?: boolean }>();
+  private readonly hosted = new Map<string, Hosted>();
   /** omni is shutting down (`destroy`): its instances are not being disconnected. */
   private stopping = false;
 
@@ -120,7 +60,8 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
       logger: this.logger,
       dedupTtlMs: this.options.dedupTtlMs ?? DAY_MS,
       timings: (event) => this.timingsOf(event),
-      published: (event) => this.afterPublish(event),
+      published: (event) =>
+        afterPublish(event, { instances: this.instances, chats: this.chats, logger: this.logger, captureT2: (id, timings) => this.captureT2(id, timings) }),
     });
     const { component, ...limits } = this.options.runtime ?? {};
     const webhookBase = (this.options.mediaBaseUrl ?? context.config.webhookBaseUrl).replace(/\/+$/, '');
@@ -138,7 +79,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
         egress: this.options.egress ?? egressFromEnvironment(process.env),
       },
       this.publisher.publish,
-      ([level, target, message]) => this.hostLog(level ?? 'info', target ?? '', message ?? ''),
+      hostLogger(this.logger),
     );
     const info = JSON.parse(host.info()) as { id: string; version: string; contract: string };
     if (component === undefined && (info.id !== this.id || info.version !== this.version || info.contract !== componentInfo.contract)) {
@@ -179,9 +120,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     return componentInfo.configSchema;
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // Instances
-  // ─────────────────────────────────────────────────────────────
+  // ── Instances ──
 
   /**
    * Validates an instance's settings with the component, hosts it (its webhooks are handled
@@ -302,9 +241,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     };
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // Messaging
-  // ─────────────────────────────────────────────────────────────
+  // ── Messaging ──
 
   /** omni's `SendResult`, with the precise reason (`providerCode`: Meta's `131047`) on failure
    * and `messageIds` when the text went out in parts. */
@@ -350,10 +287,7 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     if (last) await this.markRead(instanceId, last, false);
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // The business account (beyond omni's interface: block lists, the business profile, calls,
-  // groups, media deletion)
-  // ─────────────────────────────────────────────────────────────
+  // ── The business account, beyond omni's interface: blocks, profile, calls, groups, media ──
 
   /** Blocks users (phone numbers or chat ids) from messaging the instance; Meta blocks only
    * users who messaged the business in the last 24 hours, and names the others in `failed`. */
@@ -396,73 +330,23 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     if (error) throw new WhatsAppCloudError(JSON.parse(error) as ErrorSummary);
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // Webhooks
-  // ─────────────────────────────────────────────────────────────
+  // ── Webhooks ──
 
   /** Meta's webhook: `GET` verification and signed `POST` notifications, for the instance the URL
    * names (`/webhooks/whatsapp-cloud/{id}` or `?instance={id}`); and the media links the plugin
    * hands out (`/webhooks/whatsapp-cloud/media/...`). Answers 5xx when the events could not all
    * be published, so Meta redelivers. */
   async handleWebhook(request: Request): Promise<Response> {
-    const host = this.requireHost();
-    const url = new URL(request.url);
-    if (host.isMediaLink(url.pathname)) {
-      const expires = url.searchParams.get('expires') ?? '';
-      return toResponse(await host.media(url.pathname, expires, url.searchParams.get('signature') ?? ''));
-    }
-    const named = instanceOf(url);
-    const receiver = host.webhookReceiver(named ?? null);
-    if (!receiver) return jsonResponse(400, { error: 'the webhook URL names no instance: add /{instanceId}' });
-    const body = await readBody(request, this.options.maxWebhookBytes ?? DEFAULT_MAX_WEBHOOK_BYTES);
-    if (!body) return jsonResponse(413, { error: 'the body is larger than the webhook accepts' });
-    const query = url.search.startsWith('?') ? url.search.slice(1) : url.search;
-    const headers = flatHeaders(request.headers);
-    // First right here on the JavaScript thread (a signed text webhook is a few tens of µs of
-    // guest time), its events published before its answer; else, or when the bus refused them
-    // for good, in the host's webhook lane.
-    const attempt = host.webhookInline(receiver, request.method, url.pathname, query, headers, body);
-    if (attempt !== null && 'settle' in attempt) {
-      const outcome = attempt.events === '[]' ? 'ok' : await this.publisher.publish(attempt.events);
-      const answer = attempt.settle(outcome);
-      if (answer) return toResponse(answer);
-    } else if (attempt !== null) {
-      return toResponse(attempt);
-    }
-    return toResponse(await host.handleWebhook(receiver, request.method, url.pathname, query, headers, body));
+    return answerWebhook(this.requireHost(), this.publisher.publish, request, this.options.maxWebhookBytes ?? DEFAULT_MAX_WEBHOOK_BYTES);
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // Health
-  // ─────────────────────────────────────────────────────────────
+  // ── Health ──
 
   protected override async getHealthChecks(): Promise<HealthCheck[]> {
-    const checks = await super.getHealthChecks();
-    if (!this.host) {
-      checks.push({ name: 'component', status: 'fail', message: 'the host is not running (initialize not called, or destroyed)' });
-      return checks;
-    }
-    const stats = JSON.parse(this.host.stats()) as { lanes: Record<string, { running: number; capacity: number }>; shed: number };
-    const full = Object.entries(stats.lanes).filter(([, lane]) => lane.running >= lane.capacity).map(([name]) => name);
-    checks.push({
-      name: 'component',
-      status: full.length > 0 ? 'warn' : 'pass',
-      message: full.length > 0 ? `calls wait for capacity in: ${full.join(', ')}` : `${componentInfo.contract} component running`,
-      data: { ...stats, sha256: componentInfo.component.sha256 },
-    });
-    // What the last connect of each instance found wrong with its setup (it still connected).
-    for (const [id, hosted] of this.hosted) {
-      for (const check of hosted.connection?.checks ?? []) {
-        if (check.passed) continue;
-        checks.push({ name: `${id}: ${check.name}`, status: 'warn', message: check.detail, data: { fix: check.fix } });
-      }
-    }
-    return checks;
+    return [...(await super.getHealthChecks()), ...componentChecks(this.host?.stats(), this.hosted)];
   }
 
-  // ─────────────────────────────────────────────────────────────
-  // Internals
-  // ─────────────────────────────────────────────────────────────
+  // ── Internals ──
 
   private requireHost(): NativeHost {
     if (!this.host) throw new Error('the WhatsApp Cloud plugin is not initialized');
@@ -513,64 +397,5 @@ export class WhatsAppCloudPlugin extends BaseChannelPlugin {
     return this.captureInboundTimings(event.occurredAt);
   }
 
-  /** Bookkeeping once an event is on the bus. */
-  private async afterPublish(event: BusEvent): Promise<void> {
-    this.instances.recordActivity(event.instanceId);
-    const payload = event.payload;
-    if (event.type === 'message.received') {
-      if (event.metadata.timings && event.metadata.correlationId) this.captureT2(event.metadata.correlationId, event.metadata.timings);
-      if (typeof payload.chatId === 'string' && typeof payload.externalId === 'string' && payload.externalId) {
-        await this.chats.remember(event.instanceId, payload.chatId, payload.externalId).catch((error: unknown) => {
-          this.logger.warn('could not remember the chat of a message', { error: String(error) });
-        });
-      }
-    } else if (event.type === 'instance.disconnected' && typeof payload.errorCode === 'string') {
-      // Meta refused the token: the component said so; the instance stays hosted for webhooks.
-      const message = `${typeof payload.reason === 'string' ? payload.reason : 'Meta refused the credentials'} (${payload.errorCode})`;
-      this.instances.updateStatus(event.instanceId, {
-        state: 'error',
-        since: new Date(),
-        message,
-        error: { code: 'WHATSAPP_AUTH_FAILED', message, retryable: false },
-      });
-    }
-  }
 
-  /** A line of the host's log (the component's lines among them) in omni's logger. */
-  private hostLog(level: string, target: string, message: string): void {
-    const line = target === 'plugin' ? `component: ${message}` : message;
-    const data = { target };
-    if (level === 'error') this.logger.error(line, data);
-    else if (level === 'warn') this.logger.warn(line, data);
-    else if (level === 'info') this.logger.info(line, data);
-    else this.logger.debug(line, data);
-  }
-}
-
-/** What blocking or unblocking did. */
-export interface BlockOutcome {
-  changed: string[];
-  failed: Array<{ user: string; reason: string }>;
-}
-
-/** The business profile users see. */
-export interface BusinessProfile {
-  about?: string;
-  address?: string;
-  description?: string;
-  email?: string;
-  websites?: string[];
-  vertical?: string;
-  profilePictureUrl?: string;
-}
-
-/** A change of the business profile (`profilePictureHandle` from an upload). */
-export interface ProfileUpdate {
-  about: string;
-  address: string;
-  description: string;
-  email: string;
-  websites: string[];
-  vertical: string;
-  profilePictureHandle: string;
 }

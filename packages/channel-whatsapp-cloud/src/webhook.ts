@@ -4,7 +4,7 @@
  * answer as a `Response`.
  */
 
-import type { NativeAnswer } from './native.js';
+import type { NativeAnswer, NativeHost } from './native.js';
 
 /** The path segment the webhook lives under: `{webhookBaseUrl}/whatsapp-cloud` (omni serves its
  * `webhookBaseUrl` at `/webhooks`, so Meta calls `/webhooks/whatsapp-cloud/{instance}`). */
@@ -63,4 +63,35 @@ export function toResponse(answer: NativeAnswer): Response {
 /** A JSON error response of the plugin's own. */
 export function jsonResponse(status: number, body: Record<string, unknown>): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** Meta's webhook, or one of the media links the plugin hands out, answered by the host.
+ * Tried first right here on the JavaScript thread (a signed text webhook is a few tens of µs of
+ * guest time), its events published (`publish`) before its answer; else, or when the bus refused
+ * them for good, in the host's webhook lane. */
+export async function answerWebhook(
+  host: NativeHost,
+  publish: (events: string) => Promise<string>,
+  request: Request,
+  maxBytes: number,
+): Promise<Response> {
+  const url = new URL(request.url);
+  if (host.isMediaLink(url.pathname)) {
+    const expires = url.searchParams.get('expires') ?? '';
+    return toResponse(await host.media(url.pathname, expires, url.searchParams.get('signature') ?? ''));
+  }
+  const receiver = host.webhookReceiver(instanceOf(url) ?? null);
+  if (!receiver) return jsonResponse(400, { error: 'the webhook URL names no instance: add /{instanceId}' });
+  const body = await readBody(request, maxBytes);
+  if (!body) return jsonResponse(413, { error: 'the body is larger than the webhook accepts' });
+  const query = url.search.startsWith('?') ? url.search.slice(1) : url.search;
+  const headers = flatHeaders(request.headers);
+  const attempt = host.webhookInline(receiver, request.method, url.pathname, query, headers, body);
+  if (attempt !== null && 'settle' in attempt) {
+    const answer = attempt.settle(attempt.events === '[]' ? 'ok' : await publish(attempt.events));
+    if (answer) return toResponse(answer);
+  } else if (attempt !== null) {
+    return toResponse(attempt);
+  }
+  return toResponse(await host.handleWebhook(receiver, request.method, url.pathname, query, headers, body));
 }

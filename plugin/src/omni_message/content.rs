@@ -6,10 +6,8 @@ use super::location::location;
 use super::reader::{Fields, invalid};
 use super::{File, Metadata, markdown, pointer_path, rich, sniff, split, template};
 use crate::constants::MAX_TEXT_CHARS;
-use crate::wit::messaging::{
-    ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, Content, InlineMedia, MediaContent, MediaSource,
-    ReactionContent, TextContent,
-};
+use crate::wit::message_parts::{ContactEmail, ContactName, ContactOrg, ContactPhone, InlineMedia, MediaSource};
+use crate::wit::messaging::{ContactCard, Content, MediaContent, ReactionContent, TextContent};
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// What the content decodes to: one content per message to send, and the message quoted.

@@ -2,11 +2,14 @@
 //! contact cards and interactive messages (templates: `template.rs`).
 
 use super::reader::{Fields, invalid};
-use crate::wit::messaging::{
-    AddressRequest, CardAction, ContactAddress, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone,
-    ContactUrl, CtaUrl, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu, ListRow,
-    ListSection, MediaCard, MediaSource, ReplyButton, SavedAddress, VoiceCallButton,
+use crate::wit::interactive::{
+    AddressRequest, CardAction, CtaUrl, InteractiveAction, InteractiveHeader, ListMenu, ListRow, ListSection,
+    MediaCard, ReplyButton, SavedAddress, VoiceCallButton,
 };
+use crate::wit::message_parts::{
+    ContactAddress, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl, HeaderMedia, MediaSource,
+};
+use crate::wit::messaging::{ContactCard, InteractiveContent};
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// `contacts: [{name: {formattedName, ...}, phones, emails, addresses, org, urls, birthday}]`.

@@ -4,9 +4,10 @@
 use super::location::location;
 use super::reader::{Fields, invalid};
 use super::rich::header_media;
-use crate::wit::messaging::{
+use crate::wit::messaging::TemplateContent;
+use crate::wit::templates::{
     ButtonKind, CarouselCard, Currency, DateTime, ParameterValue, ProductPolicy, TemplateButton, TemplateCategory,
-    TemplateComponent, TemplateContent, TemplateParameter,
+    TemplateComponent, TemplateParameter,
 };
 use crate::wit::types::InvalidField;
 

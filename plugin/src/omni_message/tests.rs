@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::wit::messaging::{Content, MediaSource};
+use crate::wit::message_parts::MediaSource;
+use crate::wit::messaging::Content;
 use crate::wit::types::MediaKind;
 
 fn decode_json(message: Value) -> Result<DecodedMessage, InvalidField> {
@@ -218,7 +219,7 @@ fn templates_and_interactive_messages() {
     let part = one(json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "Pick",
         "action": {"type": "carousel", "cards": [card("image"), card("video")]}}}}));
     let Content::Interactive(interactive) = part.content else { panic!() };
-    let crate::wit::messaging::InteractiveAction::Carousel(cards) = interactive.action else { panic!() };
+    let crate::wit::interactive::InteractiveAction::Carousel(cards) = interactive.action else { panic!() };
     assert_eq!((cards.len(), cards[1].header.kind, cards[0].body.as_deref()), (2, MediaKind::Video, Some("Card")));
     assert_eq!(
         refused(json!({"to": "1", "content": {"type": "interactive", "interactive": {"body": "b",

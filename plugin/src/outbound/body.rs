@@ -8,7 +8,9 @@ use super::objects::{insert_filename, location_object, media_type, source_object
 use super::{contacts, interactive, template};
 use crate::chat_id::Recipient;
 use crate::constants::MAX_TEXT_CHARS;
-use crate::wit::messaging::{Content, MediaContent, MediaSource, OutgoingMessage, ProductPolicy};
+use crate::wit::message_parts::MediaSource;
+use crate::wit::messaging::{Content, MediaContent, OutgoingMessage};
+use crate::wit::templates::ProductPolicy;
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// Longest media caption, in characters.

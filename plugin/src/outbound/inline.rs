@@ -3,10 +3,11 @@
 
 use crate::call::Call;
 use crate::media;
+use crate::wit::interactive::{InteractiveAction, InteractiveHeader};
 use crate::wit::media::MediaUpload;
-use crate::wit::messaging::{
-    Content, InteractiveAction, InteractiveHeader, MediaSource, ParameterValue, TemplateComponent, TemplateParameter,
-};
+use crate::wit::message_parts::MediaSource;
+use crate::wit::messaging::Content;
+use crate::wit::templates::{ParameterValue, TemplateComponent, TemplateParameter};
 use crate::wit::types::{ChannelError, InvalidField, MediaKind};
 
 /// Whether a message holds a file to upload before it is sent: its send then needs the limits

@@ -6,9 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::checks::{self, invalid};
 use super::objects::header_media_object;
-use crate::wit::messaging::{
-    AddressRequest, CardAction, InteractiveAction, InteractiveContent, InteractiveHeader, MediaCard,
-};
+use crate::wit::interactive::{AddressRequest, CardAction, InteractiveAction, InteractiveHeader, MediaCard};
+use crate::wit::messaging::InteractiveContent;
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// Meta's `interactive.type` for an action.

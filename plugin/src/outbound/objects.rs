@@ -5,7 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::checks::{self, invalid};
-use crate::wit::messaging::{HeaderMedia, LocationContent, MediaSource};
+use crate::wit::message_parts::{HeaderMedia, MediaSource};
+use crate::wit::messaging::LocationContent;
 use crate::wit::types::{InvalidField, MediaKind};
 
 /// The Graph name of a media kind.

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::checks::{self, invalid};
 use super::objects::{header_media_object, location_object};
-use crate::wit::messaging::{
-    ButtonKind, CarouselCard, ParameterValue, TemplateButton, TemplateCategory, TemplateComponent, TemplateContent,
-    TemplateParameter,
+use crate::wit::messaging::TemplateContent;
+use crate::wit::templates::{
+    ButtonKind, CarouselCard, ParameterValue, TemplateButton, TemplateCategory, TemplateComponent, TemplateParameter,
 };
 use crate::wit::types::{InvalidField, MediaKind};
 

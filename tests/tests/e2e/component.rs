@@ -17,9 +17,12 @@ fn imports_nothing_but_the_omni_channel_package() {
         [
             "omni:channel/crypto@0.6.0",
             "omni:channel/events@0.6.0",
+            "omni:channel/interactive@0.6.0",
             "omni:channel/logging@0.6.0",
             "omni:channel/media-links@0.6.0",
+            "omni:channel/message-parts@0.6.0",
             "omni:channel/outbound-http@0.6.0",
+            "omni:channel/templates@0.6.0",
             "omni:channel/types@0.6.0",
         ]
     );

@@ -164,7 +164,8 @@ mod validation;
 
 mod inline_files {
     use super::*;
-    use crate::wit::messaging::{InlineMedia, MediaContent, MediaSource};
+    use crate::wit::message_parts::{InlineMedia, MediaSource};
+    use crate::wit::messaging::MediaContent;
     use crate::wit::types::MediaKind;
 
     fn audio(bytes: &[u8], mime: &str, voice: bool, caption: Option<&str>) -> OutgoingMessage {

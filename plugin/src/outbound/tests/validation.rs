@@ -1,11 +1,14 @@
 //! Each rule WhatsApp enforces, refused before any request with the field named.
 
 use super::*;
-use crate::wit::messaging::{
-    ButtonKind, Content, CtaUrl, HeaderMedia, InteractiveAction, InteractiveContent, InteractiveHeader, ListMenu,
-    ListRow, ListSection, LocationContent, MediaContent, MediaSource, ParameterValue, ReactionContent, ReplyButton,
-    TemplateButton, TemplateComponent, TemplateContent, TemplateParameter,
+use crate::wit::interactive::{
+    CtaUrl, InteractiveAction, InteractiveHeader, ListMenu, ListRow, ListSection, ReplyButton,
 };
+use crate::wit::message_parts::{HeaderMedia, MediaSource};
+use crate::wit::messaging::{
+    Content, InteractiveContent, LocationContent, MediaContent, ReactionContent, TemplateContent,
+};
+use crate::wit::templates::{ButtonKind, ParameterValue, TemplateButton, TemplateComponent, TemplateParameter};
 use crate::wit::types::MediaKind;
 
 fn with(content: Content) -> OutgoingMessage {
