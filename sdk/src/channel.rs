@@ -68,9 +68,10 @@ pub trait Channel {
     // ---- messaging (core) ----
 
     /// Decodes omni's `OutgoingMessage` JSON into the messages to send
-    /// (`messaging.decode-outgoing`); a text message unless the channel decodes more.
+    /// (`messaging.decode-outgoing`); unless the channel decodes more, a text message split to
+    /// the channel's `max-text-length`.
     fn decode_outgoing(message: &str, _attachments: Vec<Attachment>) -> Result<DecodedMessage, InvalidField> {
-        crate::omni::decode_text(message)
+        crate::omni::decode_text(message, Self::info().capabilities.max_text_length as usize)
     }
 
     /// Sends one message and publishes `message.sent`; a failure carries its `message.failed`

@@ -1,10 +1,11 @@
 //! omni's `content`, by omni content type, → WIT content.
 
 use base64::Engine as _;
+use omni_channel_sdk::omni::reader::{Fields, invalid};
+use omni_channel_sdk::omni::{sniff, split};
 
 use super::location::location;
-use super::reader::{Fields, invalid};
-use super::{File, Metadata, markdown, pointer_path, rich, sniff, split, template};
+use super::{File, Metadata, markdown, pointer_path, rich, template};
 use crate::constants::MAX_TEXT_CHARS;
 use crate::wit::message_parts::{ContactEmail, ContactName, ContactOrg, ContactPhone, InlineMedia, MediaSource};
 use crate::wit::messaging::{ContactCard, Content, MediaContent, ReactionContent, TextContent};

@@ -1,9 +1,9 @@
 //! omni's `location {latitude, longitude, name?, address?}`, which a message's content and a
 //! template's parameters both carry. A leaf: the content readers use it, it uses none of them.
 
-use super::reader::{Fields, invalid};
 use crate::wit::messaging::LocationContent;
 use crate::wit::types::InvalidField;
+use omni_channel_sdk::omni::reader::{Fields, invalid};
 
 /// `{latitude, longitude, name?, address?}`; omni's older `{lat, lng}` too.
 pub fn location(mut location: Fields<'_>) -> Result<LocationContent, InvalidField> {

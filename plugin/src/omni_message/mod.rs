@@ -14,17 +14,14 @@
 mod content;
 mod location;
 mod markdown;
-mod reader;
 mod rich;
-mod sniff;
-mod split;
 mod template;
 
 use serde_json::Value;
 
 use crate::wit::messaging::{Attachment, DecodedMessage, MessagePart, OutgoingMessage};
 use crate::wit::types::InvalidField;
-use reader::{Fields, invalid};
+use omni_channel_sdk::omni::reader::{Fields, invalid};
 
 /// Decodes omni's message; `attachments` are its binary values, lifted out by the host.
 pub fn decode(json: &str, attachments: Vec<Attachment>) -> Result<DecodedMessage, InvalidField> {

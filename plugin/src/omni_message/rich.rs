@@ -1,7 +1,6 @@
 //! The content kinds omni has no shape for, under the names this channel documents: full
 //! contact cards and interactive messages (templates: `template.rs`).
 
-use super::reader::{Fields, invalid};
 use crate::wit::interactive::{
     AddressRequest, CardAction, CtaUrl, InteractiveAction, InteractiveHeader, ListMenu, ListRow, ListSection,
     MediaCard, ReplyButton, SavedAddress, VoiceCallButton,
@@ -11,6 +10,7 @@ use crate::wit::message_parts::{
 };
 use crate::wit::messaging::{ContactCard, InteractiveContent};
 use crate::wit::types::{InvalidField, MediaKind};
+use omni_channel_sdk::omni::reader::{Fields, invalid};
 
 /// `contacts: [{name: {formattedName, ...}, phones, emails, addresses, org, urls, birthday}]`.
 pub fn cards(content: &mut Fields<'_>) -> Result<Vec<ContactCard>, InvalidField> {

@@ -2,7 +2,6 @@
 //! parameters, carousel cards, limited-time offers and the template's category.
 
 use super::location::location;
-use super::reader::{Fields, invalid};
 use super::rich::header_media;
 use crate::wit::messaging::TemplateContent;
 use crate::wit::templates::{
@@ -10,6 +9,7 @@ use crate::wit::templates::{
     TemplateComponent, TemplateParameter,
 };
 use crate::wit::types::InvalidField;
+use omni_channel_sdk::omni::reader::{Fields, invalid};
 
 /// `template: {name, language, category?, productPolicy?, activitySharing?, components?: [{type:
 /// header|body|button|carousel|limited_time_offer, ...}]}`.

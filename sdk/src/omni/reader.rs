@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::wit::types::InvalidField;
+use crate::contract::types::InvalidField;
 
 /// A refusal of the field at `path`.
 pub fn invalid(path: &str, reason: impl Into<String>) -> InvalidField {

@@ -3,7 +3,7 @@
 //! guessing from the content is better than declaring nothing — and only the types WhatsApp
 //! accepts need recognising.
 
-use crate::wit::types::MediaKind;
+use crate::contract::types::MediaKind;
 
 /// Signatures at the start of a file: (offset, bytes, MIME type).
 const SIGNATURES: &[(usize, &[u8], &str)] = &[
