@@ -19,7 +19,7 @@ impl ChannelHost {
     /// `instance.connected` or `instance.disconnected`); records the outcome in its status.
     pub fn connect(&self, id: &str, options: ConnectOptions) -> Answer<ConnectionInfo> {
         let instance = self.instance(id)?;
-        let result = self.call(id, Provider, None, |e, s, i| e.plugin(s)?.call_connect(s, i, options))?;
+        let result = self.call_on(&instance, Provider, None, |e, s, i| e.plugin(s)?.call_connect(s, i, options))?;
         status::note_connect(&instance, &result);
         Ok(result)
     }

@@ -350,10 +350,22 @@ impl ChannelHost {
         f: impl FnOnce(&Exports<'_>, &mut Store<HostState>, &Instance) -> wasmtime::Result<R>,
     ) -> Result<R, HostError> {
         let instance = self.instance(id)?;
+        self.call_on(&instance, class, sink, f)
+    }
+
+    /// [`ChannelHost::call`] for an instance the caller already holds (it looked at its status
+    /// first): the table is not searched twice.
+    fn call_on<R>(
+        &self,
+        instance: &HostedInstance,
+        class: CallClass,
+        sink: Option<&Arc<dyn EventSink>>,
+        f: impl FnOnce(&Exports<'_>, &mut Store<HostState>, &Instance) -> wasmtime::Result<R>,
+    ) -> Result<R, HostError> {
         let caps = match class {
             CallClass::Local => Capabilities::none(),
             CallClass::Provider | CallClass::Media => {
-                self.capabilities_via(&instance, RESPONSE_BYTES, sink.unwrap_or(&self.sink))
+                self.capabilities_via(instance, RESPONSE_BYTES, sink.unwrap_or(&self.sink))
             }
         };
         Ok(self.runtime.call(caps, class, |exports, store| f(exports, store, &instance.wit))?)

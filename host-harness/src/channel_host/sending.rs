@@ -39,7 +39,8 @@ impl ChannelHost {
         }
         let class = if part.uploads_file { CallClass::Media } else { CallClass::Provider };
         let message = &part.message;
-        let result = self.call(id, class, sink, |e, s, i| e.messaging(s)?.call_send_message(s, i, message, options))?;
+        let result =
+            self.call_on(&instance, class, sink, |e, s, i| e.messaging(s)?.call_send_message(s, i, message, options))?;
         if let Err(failure) = &result {
             status::note_send_failure(&instance, &failure.error);
         }
