@@ -23,16 +23,10 @@ export interface NativeWebhookAttempt {
   settle(outcome: string): NativeAnswer | null;
 }
 
-/** The options of `Host.load` (the addon's `HostOptions`). */
-export interface NativeHostOptions {
-  component: string;
-  cacheDir?: string;
-  errorFamily: string;
-  mediaLinksUrl: string;
-  mediaLinkKey: Buffer;
-  mediaLinkTtlSeconds?: number;
-  maxWebhookBytes?: number;
-  maxEventBytes?: number;
+/** The host's limits and capacity, `omni-host`'s by default: memory (MiB) and guest CPU time
+ * (ms) a call may use, its wall-clock bound, calls at once by lane, the wait for capacity, send
+ * retries. */
+export interface NativeRuntimeLimits {
   memoryLimitMib?: number;
   cpuBudgetMs?: number;
   wallLimitMs?: number;
@@ -40,10 +34,24 @@ export interface NativeHostOptions {
   egressConcurrency?: number;
   mediaConcurrency?: number;
   queueTimeoutMs?: number;
+  /** Whether small webhooks are first tried on the JavaScript thread (default true). */
   inlineWebhooks?: boolean;
-  egress?: string[];
   retryMaxAttempts?: number;
   retryMaxTotalWaitMs?: number;
+  /** Where compiled components are kept (default: `omni-host`'s cache directory). */
+  cacheDir?: string;
+}
+
+/** The options of `Host.load` (the addon's `HostOptions`). */
+export interface NativeHostOptions extends NativeRuntimeLimits {
+  component: string;
+  errorFamily: string;
+  mediaLinksUrl: string;
+  mediaLinkKey: Buffer;
+  mediaLinkTtlSeconds?: number;
+  maxWebhookBytes?: number;
+  maxEventBytes?: number;
+  egress?: string[];
 }
 
 export interface NativeHost {

@@ -1,5 +1,7 @@
 /** How the plugin is set up beyond what omni passes it: every field has a default. */
 
+import type { NativeRuntimeLimits } from './native.js';
+
 export interface WhatsAppCloudPluginOptions {
   /** How long published event ids are remembered to drop Meta's redeliveries. */
   dedupTtlMs?: number;
@@ -30,26 +32,9 @@ export interface WhatsAppCloudPluginOptions {
    * `WHATSAPP_CLOUD_EGRESS` (origins separated by commas or spaces); without either, `https`
    * origins named by DNS that resolve to public addresses (never loopback or private ones). */
   egress?: string[];
-  /** The host's limits and capacity, `omni-host`'s by default: memory (MiB) and guest CPU time
-   * (ms) a call may use, its wall-clock bound, calls at once by lane, the wait for capacity,
-   * send retries. */
-  runtime?: {
-    memoryLimitMib?: number;
-    cpuBudgetMs?: number;
-    wallLimitMs?: number;
-    webhookConcurrency?: number;
-    egressConcurrency?: number;
-    mediaConcurrency?: number;
-    queueTimeoutMs?: number;
-    /** Whether small webhooks are first tried on the JavaScript thread (default true). */
-    inlineWebhooks?: boolean;
-    retryMaxAttempts?: number;
-    retryMaxTotalWaitMs?: number;
-    /** Where compiled components are kept (default: `omni-host`'s cache directory). */
-    cacheDir?: string;
-    /** Another component than the package's own (tests run a misbehaving one). */
-    component?: string;
-  };
+  /** The host's limits and capacity (see `NativeRuntimeLimits`), and another component than the
+   * package's own (tests run a misbehaving one). */
+  runtime?: NativeRuntimeLimits & { component?: string };
 }
 
 /** A day, the default time events and chats are remembered. */
